@@ -1,0 +1,27 @@
+import { defineConfig } from "vitest/config";
+
+// Two projects: unit tests drive compiled .wasm through the host emulator;
+// integration tests run real Envoy against real brokers and share one stack
+// per run (started in integration/setup.ts).
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["test/**/*.test.ts", "filters/**/*.test.ts"],
+          exclude: ["filters/**/*.integration.test.ts"],
+        },
+      },
+      {
+        test: {
+          name: "integration",
+          include: ["integration/**/*.test.ts", "filters/**/*.integration.test.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 900_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
