@@ -19,6 +19,9 @@ const target = args.has("--debug") ? "debug" : "release";
 interface Unit {
   entry: string;
   out: string;
+  // Fixtures also get JS glue (build/fixtures/<name>.js) so tests of pure
+  // codec functions can pass strings and byte arrays without pointer code.
+  bindings?: boolean;
 }
 
 function filterUnits(): Unit[] {
@@ -36,7 +39,7 @@ function fixtureUnits(): Unit[] {
   return readdirSync(dir)
     .filter((f) => f.endsWith(".ts"))
     .sort()
-    .map((f) => ({ entry: `test/fixtures/${f}`, out: `build/fixtures/${basename(f, ".ts")}.wasm` }));
+    .map((f) => ({ entry: `test/fixtures/${f}`, out: `build/fixtures/${basename(f, ".ts")}.wasm`, bindings: true }));
 }
 
 async function compile(unit: Unit): Promise<void> {
@@ -44,7 +47,10 @@ async function compile(unit: Unit): Promise<void> {
   let diagnostics = "";
   const sink = { write: (s: string | Uint8Array) => { diagnostics += String(s); return true; } };
   const { error } = await asc.main(
-    [unit.entry, "--config", "asconfig.json", "--target", target, "--outFile", unit.out, "--baseDir", root],
+    [
+      unit.entry, "--config", "asconfig.json", "--target", target, "--outFile", unit.out, "--baseDir", root,
+      ...(unit.bindings ? ["--bindings", "raw"] : []),
+    ],
     { stdout: sink, stderr: sink },
   );
   if (error || /WARNING|ERROR/.test(diagnostics)) {
