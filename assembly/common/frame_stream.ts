@@ -1,0 +1,325 @@
+// One direction of a connection carrying frames that start with a 4-byte
+// big-endian length which does not count itself (Kafka and RocketMQ remoting
+// both frame this way).
+//
+// Why it never pauses: Envoy holds a paused network filter's bytes in the
+// connection's read buffer, and a frame larger than that buffer's limit would
+// then stall the connection for good; the upstream direction cannot even be
+// resumed (proxy_continue_stream(UPSTREAM) is unimplemented). Instead each
+// callback forwards everything it may, and only the bytes of a frame that
+// might be rewritten are taken out of Envoy's buffer and kept here until the
+// frame is complete. Envoy lets a filter replace its buffer from offset 0, so
+// withholding is "replace the buffer with what may go now".
+//
+// The handler decides each frame's fate from its first bytes:
+//   Pass     forward as it arrives, keep nothing (cheapest)
+//   Observe  forward as it arrives, and keep a copy to look at once complete
+//   Hold     withhold until complete; the handler may then replace it
+//   NeedMore withhold the bytes so far and ask again when more arrive
+//   Close    the stream cannot continue (the caller closes the connection)
+// Frames larger than maxFrame are never kept: Hold and Observe become Pass.
+
+export const SIZE_PREFIX: i32 = 4;
+
+export enum FrameFate {
+  Pass = 0,
+  Observe = 1,
+  Hold = 2,
+  NeedMore = 3,
+  Close = 4,
+}
+
+export enum StreamAction {
+  // Envoy's buffer goes on unchanged.
+  Forward = 0,
+  // Envoy's buffer must be replaced with FrameStream.output before going on.
+  Replace = 1,
+  // The connection must be closed.
+  Close = 2,
+}
+
+export abstract class FrameHandler {
+  // head: the frame's bytes after the size prefix that have arrived so far
+  // (all of them when the frame is complete). oversize: frame > maxFrame.
+  abstract decide(head: Uint8Array, frameSize: i32, oversize: bool): FrameFate;
+  // A complete Observe or Hold frame, without its size prefix. For a held
+  // frame, a non-null result replaces the whole frame on the wire (the result
+  // includes its own size prefix, so a frame can also be replaced by several
+  // frames or by nothing, an empty array).
+  abstract onFrame(body: Uint8Array, held: bool): Uint8Array | null;
+  // The size prefix is negative: the stream cannot be followed any further.
+  // Return true to close the connection, false to pass everything from here on.
+  abstract onDesync(size: i32): bool;
+}
+
+// A growable byte buffer local to this file: frames are kept here while they
+// arrive, and the output of a callback is assembled from pieces.
+class Bytes {
+  data: Uint8Array = new Uint8Array(64);
+  length: i32 = 0;
+
+  append(src: Uint8Array, start: i32, end: i32): void {
+    const n = end - start;
+    if (n <= 0) return;
+    if (this.length + n > this.data.length) {
+      let capacity = this.data.length << 1;
+      while (capacity < this.length + n) capacity <<= 1;
+      const grown = new Uint8Array(capacity);
+      grown.set(this.data.subarray(0, this.length));
+      this.data = grown;
+    }
+    this.data.set(src.subarray(start, end), this.length);
+    this.length += n;
+  }
+
+  view(): Uint8Array {
+    return this.data.subarray(0, this.length);
+  }
+
+  clear(): void {
+    this.length = 0;
+    // Don't pin a large buffer forever after one big frame.
+    if (this.data.length > 65536) this.data = new Uint8Array(64);
+  }
+}
+
+const enum Phase {
+  Prefix, // at a frame boundary, or reading a size prefix split across reads
+  Deciding, // size known, the handler wants more bytes before deciding
+  Passing, // forwarding the rest of the frame
+  Holding, // withholding the rest of the frame
+  Desynced, // the stream can no longer be followed: pass everything
+}
+
+export class FrameStream {
+  // With StreamAction.Replace: what Envoy's buffer must hold instead.
+  output: Uint8Array = new Uint8Array(0);
+  framesSeen: u64 = 0;
+  oversizeFrames: u64 = 0;
+
+  private phase: Phase = Phase.Prefix;
+  private frameSize: i32 = 0;
+  private remaining: i32 = 0; // bytes of the current frame not yet seen
+  private fate: FrameFate = FrameFate.Pass;
+  // The current frame, size prefix included, while it is withheld (Prefix,
+  // Deciding, Holding) or observed (Passing with Observe).
+  private kept: Bytes = new Bytes();
+  // The output of this callback, built only once it differs from the input:
+  // until then cleanEnd says how much of the chunk goes out unchanged.
+  private out: Bytes = new Bytes();
+  private changed: bool = false;
+  private cleanEnd: i32 = 0;
+  private chunk: Uint8Array = new Uint8Array(0);
+
+  constructor(private handler: FrameHandler, private maxFrame: i32) {}
+
+  get desynced(): bool {
+    return this.phase == Phase.Desynced;
+  }
+
+  // Bytes this stream has taken out of Envoy's buffer and not yet released.
+  get withheld(): i32 {
+    return this.phase == Phase.Passing ? 0 : this.kept.length;
+  }
+
+  // chunk: everything Envoy holds for this direction now. With endOfStream,
+  // withheld bytes are released as they are: nothing more will complete them.
+  push(chunk: Uint8Array, endOfStream: bool): StreamAction {
+    this.chunk = chunk;
+    this.changed = false;
+    this.cleanEnd = 0;
+    let pos = 0;
+    const n = chunk.length;
+    while (pos < n) {
+      const phase = this.phase;
+      if (phase == Phase.Desynced) {
+        this.emitChunk(pos, n);
+        pos = n;
+      } else if (phase == Phase.Prefix && this.kept.length == 0 && n - pos >= SIZE_PREFIX) {
+        pos = this.frameFromChunk(pos);
+        if (pos < 0) return StreamAction.Close;
+      } else if (phase == Phase.Prefix) {
+        pos = this.prefixPiece(pos);
+        if (pos < 0) return StreamAction.Close;
+      } else if (phase == Phase.Deciding) {
+        pos = this.keep(pos);
+        if (this.decideKept() == FrameFate.Close) return StreamAction.Close;
+      } else if (phase == Phase.Holding) {
+        pos = this.keep(pos);
+        if (this.remaining == 0) this.finishFrame();
+      } else {
+        const take = min(this.remaining, n - pos);
+        if (this.fate == FrameFate.Observe) this.kept.append(chunk, pos, pos + take);
+        this.emitChunk(pos, pos + take);
+        this.remaining -= take;
+        pos += take;
+        if (this.remaining == 0) this.finishFrame();
+      }
+    }
+    if (endOfStream && this.phase != Phase.Passing && this.kept.length > 0) {
+      this.markChanged();
+      this.emitKept();
+      this.kept.clear();
+      this.phase = Phase.Desynced;
+    }
+    return this.result();
+  }
+
+  // The fast path: the size prefix is in this chunk, so the handler can
+  // decide on a view of the chunk and a complete frame is never copied.
+  private frameFromChunk(pos: i32): i32 {
+    const chunk = this.chunk;
+    const size = readSize(chunk, pos);
+    if (size < 0) return this.desync(size, pos);
+    const available = min(size, chunk.length - pos - SIZE_PREFIX);
+    const bodyStart = pos + SIZE_PREFIX;
+    const end = bodyStart + available;
+    const oversize = size > this.maxFrame;
+    const fate = this.resolve(this.handler.decide(chunk.subarray(bodyStart, end), size, oversize), available == size, oversize);
+    if (fate == FrameFate.Close) return -1;
+    this.frameSize = size;
+    this.remaining = size - available;
+    this.fate = fate;
+    if (fate == FrameFate.NeedMore) {
+      this.markChanged();
+      this.kept.append(chunk, pos, end);
+      this.phase = Phase.Deciding;
+      return end;
+    }
+    if (available == size) {
+      this.framesSeen++;
+      if (fate == FrameFate.Hold) {
+        const replacement = this.handler.onFrame(chunk.subarray(bodyStart, end), true);
+        if (replacement != null) {
+          this.markChanged();
+          this.out.append(replacement, 0, replacement.length);
+          return end;
+        }
+      } else if (fate == FrameFate.Observe) {
+        this.handler.onFrame(chunk.subarray(bodyStart, end), false);
+      }
+      this.emitChunk(pos, end);
+      return end;
+    }
+    if (fate == FrameFate.Hold) {
+      this.markChanged();
+      this.kept.append(chunk, pos, end);
+      this.phase = Phase.Holding;
+    } else {
+      if (fate == FrameFate.Observe) this.kept.append(chunk, pos, end);
+      this.emitChunk(pos, end);
+      this.phase = Phase.Passing;
+    }
+    return end;
+  }
+
+  // A size prefix split across reads: withhold its bytes until it is whole.
+  private prefixPiece(pos: i32): i32 {
+    this.markChanged();
+    const take = min(SIZE_PREFIX - this.kept.length, this.chunk.length - pos);
+    this.kept.append(this.chunk, pos, pos + take);
+    pos += take;
+    if (this.kept.length < SIZE_PREFIX) return pos;
+    const size = readSize(this.kept.data, 0);
+    if (size < 0) {
+      this.emitKept();
+      this.kept.clear();
+      return this.desync(size, pos);
+    }
+    this.frameSize = size;
+    this.remaining = size;
+    this.phase = Phase.Deciding;
+    return this.decideKept() == FrameFate.Close ? -1 : pos;
+  }
+
+  private keep(pos: i32): i32 {
+    this.markChanged();
+    const take = min(this.remaining, this.chunk.length - pos);
+    this.kept.append(this.chunk, pos, pos + take);
+    this.remaining -= take;
+    return pos + take;
+  }
+
+  private decideKept(): FrameFate {
+    const oversize = this.frameSize > this.maxFrame;
+    const head = this.kept.view().subarray(SIZE_PREFIX);
+    const fate = this.resolve(this.handler.decide(head, this.frameSize, oversize), this.remaining == 0, oversize);
+    if (fate == FrameFate.Close || fate == FrameFate.NeedMore) return fate;
+    this.fate = fate;
+    if (fate == FrameFate.Hold) {
+      this.phase = Phase.Holding;
+    } else {
+      // What was withheld while deciding goes out now; an observed frame
+      // keeps its copy.
+      this.emitKept();
+      if (fate == FrameFate.Pass) this.kept.clear();
+      this.phase = Phase.Passing;
+    }
+    if (this.remaining == 0) this.finishFrame();
+    return fate;
+  }
+
+  private resolve(fate: FrameFate, complete: bool, oversize: bool): FrameFate {
+    if (fate == FrameFate.Close) return fate;
+    if (oversize) {
+      this.oversizeFrames++;
+      return FrameFate.Pass;
+    }
+    if (fate == FrameFate.NeedMore && complete) return FrameFate.Hold;
+    return fate;
+  }
+
+  private finishFrame(): void {
+    this.framesSeen++;
+    if (this.fate == FrameFate.Hold) {
+      const replacement = this.handler.onFrame(this.kept.view().subarray(SIZE_PREFIX), true);
+      if (replacement != null) this.out.append(replacement, 0, replacement.length);
+      else this.emitKept();
+    } else if (this.fate == FrameFate.Observe) {
+      this.handler.onFrame(this.kept.view().subarray(SIZE_PREFIX), false);
+    }
+    this.kept.clear();
+    this.phase = Phase.Prefix;
+  }
+
+  private desync(size: i32, pos: i32): i32 {
+    this.phase = Phase.Desynced;
+    return this.handler.onDesync(size) ? -1 : pos;
+  }
+
+  private emitChunk(start: i32, end: i32): void {
+    if (this.changed) this.out.append(this.chunk, start, end);
+    else this.cleanEnd = end;
+  }
+
+  private emitKept(): void {
+    this.out.append(this.kept.data, 0, this.kept.length);
+  }
+
+  // Called before anything is withheld or inserted: from here on the output
+  // is built explicitly, starting with the bytes that went out unchanged.
+  private markChanged(): void {
+    if (this.changed) return;
+    this.changed = true;
+    this.out.clear();
+    this.out.append(this.chunk, 0, this.cleanEnd);
+  }
+
+  private result(): StreamAction {
+    if (!this.changed) return StreamAction.Forward;
+    this.output = this.out.view();
+    // Bytes withheld and released within the same callback leave the buffer
+    // as it was: then there is nothing to rewrite.
+    if (bytesEqual(this.output, this.chunk)) return StreamAction.Forward;
+    return StreamAction.Replace;
+  }
+}
+
+function readSize(bytes: Uint8Array, at: i32): i32 {
+  return (i32(bytes[at]) << 24) | (i32(bytes[at + 1]) << 16) | (i32(bytes[at + 2]) << 8) | i32(bytes[at + 3]);
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): bool {
+  if (a.length != b.length) return false;
+  return memory.compare(a.dataStart, b.dataStart, a.length) == 0;
+}
