@@ -362,16 +362,24 @@ export class ProxyHost {
 
   // ---- metrics and logs ------------------------------------------------
 
-  getCounter(name: string): number {
+  /**
+   * A metric's value by the name the module defined it with. An undefined
+   * name throws (a typo must not read as 0) unless `ifUndefined` is given:
+   * SDKs often define metrics lazily, on first use.
+   */
+  getCounter(name: string, ifUndefined?: number): number {
+    if (ifUndefined !== undefined && !this.metrics.has("counter", name)) return ifUndefined;
     return Number(this.metrics.lookup("counter", name).value);
   }
 
-  getGauge(name: string): number {
+  getGauge(name: string, ifUndefined?: number): number {
+    if (ifUndefined !== undefined && !this.metrics.has("gauge", name)) return ifUndefined;
     return Number(this.metrics.lookup("gauge", name).value);
   }
 
   /** Every value recorded on the histogram, in order. */
-  getHistogram(name: string): number[] {
+  getHistogram(name: string, ifUndefined?: number[]): number[] {
+    if (ifUndefined !== undefined && !this.metrics.has("histogram", name)) return ifUndefined;
     return this.metrics.lookup("histogram", name).recorded.map(Number);
   }
 
