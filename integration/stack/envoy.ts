@@ -250,6 +250,8 @@ export interface Sidecar {
   address: string;
   /** true when the Wasm filter is in the chain. */
   wasm: boolean;
+  /** Absolute path of the .wasm in the chain, if any. */
+  wasmPath?: string;
   stop(): Promise<void>;
 }
 
@@ -282,6 +284,7 @@ export async function startKafkaSidecar(opts: SidecarOptions): Promise<Sidecar> 
     port,
     address: `${LOOPBACK}:${port}`,
     wasm: Boolean(opts.wasm),
+    wasmPath: opts.wasm ? resolve(opts.wasm) : undefined,
     async stop() {
       await envoy.stop();
       releasePort(port);

@@ -237,7 +237,8 @@ export async function runCommand(command: string, args: string[], opts: RunOptio
   live.delete(pid);
   if (code !== 0 || timedOut) {
     const tail = tailFile(logFile, 40);
-    throw new Error(`${command} ${args.slice(0, 4).join(" ")}… ${timedOut ? "timed out" : `exited with ${code}`}\nlog: ${logFile}\n${tail}`);
+    const shown = args.map((a) => (a.length > 120 ? `${a.slice(0, 40)}…` : a)).join(" ");
+    throw new Error(`${name}: ${command} ${shown} ${timedOut ? "timed out" : `exited with ${code}`}\nlog: ${logFile}\n${tail}`);
   }
   return { code, stdout, stderr, logFile };
 }
@@ -260,16 +261,21 @@ function installExitHooks(): void {
   reapStrays();
   process.on("exit", killAllNow);
   for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-    process.once(sig, () => {
+    const handler = () => {
       const procs = [...live.values()];
+      const finish = () => {
+        killAllNow();
+        process.removeListener(sig, handler);
+        // Nobody else handles the signal: terminate as its default action would.
+        if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+      };
+      if (procs.length === 0) return finish();
       progress("stack", `${sig}: stopping ${procs.length} process(es)`);
       for (const p of procs) killGroup(p.pid, "SIGTERM");
-      // Give them a moment, then make sure; then exit as the signal would have.
-      setTimeout(() => {
-        killAllNow();
-        process.exit(128 + (sig === "SIGINT" ? 2 : sig === "SIGTERM" ? 15 : 1));
-      }, 1500).unref();
-    });
+      // Give them a moment to exit cleanly, then make sure.
+      setTimeout(finish, 1500);
+    };
+    process.on(sig, handler);
   }
 }
 
