@@ -17,6 +17,7 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["integration/**/*.test.ts", "filters/**/*.integration.test.ts"],
+          globalSetup: ["integration/setup.ts"],
           testTimeout: 120_000,
           hookTimeout: 900_000,
           fileParallelism: false,
