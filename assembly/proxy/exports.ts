@@ -1,0 +1,200 @@
+// The proxy_on_* entry points of ABI v0.2.1. A filter's entry file does
+//   export * from "../../assembly/proxy/exports";
+// and calls registerRootContext(...) at top level.
+//
+// Each callback records the context id the host made current, finds the
+// context object and calls it; an unknown id is ignored (the safe default of
+// each callback is returned), never a trap.
+//
+// Not exported: proxy_on_request_metadata / proxy_on_response_metadata and
+// proxy_validate_configuration are looked up by cpp-host but are not part of
+// ABI 0.2.1 and Envoy does not need them; malloc is the deprecated alias of
+// proxy_on_memory_allocate.
+// The abort handler named in asconfig must be part of every program.
+import "./abort";
+import { BufferType, FilterDataStatus, FilterHeadersStatus, FilterStatus, FilterTrailersStatus, PeerType } from "./types";
+import * as host from "./hostcalls";
+import {
+  enter, createContext, rootContext, streamContext, httpContext, anyContext, forget,
+  httpCalloutOwner, grpcCalloutOwner, makeEffective,
+} from "./registry";
+import { BaseContext } from "./context";
+
+export function proxy_abi_version_0_2_1(): void {}
+
+// Host-written result blocks come from here and are freed by hostcalls.ts.
+export function proxy_on_memory_allocate(size: usize): usize {
+  return heap.alloc(size);
+}
+
+function readConfig(type: BufferType, size: u32): string {
+  if (size == 0) return "";
+  const data = host.getBufferBytes(type, 0, size);
+  return data == null ? "" : String.UTF8.decode(data);
+}
+
+// ---- lifecycle
+
+export function proxy_on_context_create(contextId: u32, parentId: u32): void {
+  enter(contextId);
+  createContext(contextId, parentId);
+}
+
+export function proxy_on_vm_start(rootId: u32, vmConfigSize: u32): u32 {
+  enter(rootId);
+  const root = rootContext(rootId);
+  if (root == null) return 1;
+  return root.onVmStart(readConfig(BufferType.VmConfiguration, vmConfigSize)) ? 1 : 0;
+}
+
+export function proxy_on_configure(rootId: u32, configSize: u32): u32 {
+  enter(rootId);
+  const root = rootContext(rootId);
+  if (root == null) return 1;
+  return root.onConfigure(readConfig(BufferType.PluginConfiguration, configSize)) ? 1 : 0;
+}
+
+export function proxy_on_tick(rootId: u32): void {
+  enter(rootId);
+  const root = rootContext(rootId);
+  if (root != null) root.onTick();
+}
+
+export function proxy_on_queue_ready(rootId: u32, queueId: u32): void {
+  enter(rootId);
+  const root = rootContext(rootId);
+  if (root != null) root.onQueueReady(queueId);
+}
+
+export function proxy_on_foreign_function(rootId: u32, functionId: u32, argumentsSize: u32): void {
+  enter(rootId);
+  const root = rootContext(rootId);
+  if (root != null) root.onForeignFunction(functionId, argumentsSize);
+}
+
+export function proxy_on_done(contextId: u32): u32 {
+  enter(contextId);
+  const ctx = anyContext(contextId);
+  return ctx == null || ctx.onDone() ? 1 : 0;
+}
+
+export function proxy_on_log(contextId: u32): void {
+  enter(contextId);
+  const ctx = anyContext(contextId);
+  if (ctx != null) ctx.onLog();
+}
+
+export function proxy_on_delete(contextId: u32): void {
+  enter(contextId);
+  const ctx = anyContext(contextId);
+  if (ctx != null) ctx.onDelete();
+  forget(contextId);
+}
+
+// ---- network streams
+
+export function proxy_on_new_connection(contextId: u32): u32 {
+  enter(contextId);
+  const ctx = streamContext(contextId);
+  return ctx == null ? FilterStatus.Continue : ctx.onNewConnection();
+}
+
+export function proxy_on_downstream_data(contextId: u32, dataSize: u32, endOfStream: u32): u32 {
+  enter(contextId);
+  const ctx = streamContext(contextId);
+  return ctx == null ? FilterStatus.Continue : ctx.onDownstreamData(dataSize, endOfStream != 0);
+}
+
+export function proxy_on_upstream_data(contextId: u32, dataSize: u32, endOfStream: u32): u32 {
+  enter(contextId);
+  const ctx = streamContext(contextId);
+  return ctx == null ? FilterStatus.Continue : ctx.onUpstreamData(dataSize, endOfStream != 0);
+}
+
+export function proxy_on_downstream_connection_close(contextId: u32, peer: u32): void {
+  enter(contextId);
+  const ctx = streamContext(contextId);
+  if (ctx != null) ctx.onDownstreamClose(<PeerType>peer);
+}
+
+export function proxy_on_upstream_connection_close(contextId: u32, peer: u32): void {
+  enter(contextId);
+  const ctx = streamContext(contextId);
+  if (ctx != null) ctx.onUpstreamClose(<PeerType>peer);
+}
+
+// ---- HTTP streams
+
+export function proxy_on_request_headers(contextId: u32, numHeaders: u32, endOfStream: u32): u32 {
+  enter(contextId);
+  const ctx = httpContext(contextId);
+  return ctx == null ? FilterHeadersStatus.Continue : ctx.onRequestHeaders(numHeaders, endOfStream != 0);
+}
+
+export function proxy_on_request_body(contextId: u32, bodySize: u32, endOfStream: u32): u32 {
+  enter(contextId);
+  const ctx = httpContext(contextId);
+  return ctx == null ? FilterDataStatus.Continue : ctx.onRequestBody(bodySize, endOfStream != 0);
+}
+
+export function proxy_on_request_trailers(contextId: u32, numTrailers: u32): u32 {
+  enter(contextId);
+  const ctx = httpContext(contextId);
+  return ctx == null ? FilterTrailersStatus.Continue : ctx.onRequestTrailers(numTrailers);
+}
+
+export function proxy_on_response_headers(contextId: u32, numHeaders: u32, endOfStream: u32): u32 {
+  enter(contextId);
+  const ctx = httpContext(contextId);
+  return ctx == null ? FilterHeadersStatus.Continue : ctx.onResponseHeaders(numHeaders, endOfStream != 0);
+}
+
+export function proxy_on_response_body(contextId: u32, bodySize: u32, endOfStream: u32): u32 {
+  enter(contextId);
+  const ctx = httpContext(contextId);
+  return ctx == null ? FilterDataStatus.Continue : ctx.onResponseBody(bodySize, endOfStream != 0);
+}
+
+export function proxy_on_response_trailers(contextId: u32, numTrailers: u32): u32 {
+  enter(contextId);
+  const ctx = httpContext(contextId);
+  return ctx == null ? FilterTrailersStatus.Continue : ctx.onResponseTrailers(numTrailers);
+}
+
+// ---- outgoing calls: the host reports them to the root; hand them on
+
+function calloutTarget(owner: u32): BaseContext | null {
+  const ctx = anyContext(owner);
+  if (ctx != null) makeEffective(owner);
+  return ctx;
+}
+
+export function proxy_on_http_call_response(rootId: u32, token: u32, numHeaders: u32, bodySize: u32, numTrailers: u32): void {
+  enter(rootId);
+  const ctx = calloutTarget(httpCalloutOwner(token, rootId, true));
+  if (ctx != null) ctx.onHttpCallResponse(token, numHeaders, bodySize, numTrailers);
+}
+
+export function proxy_on_grpc_receive_initial_metadata(rootId: u32, token: u32, numElements: u32): void {
+  enter(rootId);
+  const ctx = calloutTarget(grpcCalloutOwner(token, rootId, false));
+  if (ctx != null) ctx.onGrpcReceiveInitialMetadata(token, numElements);
+}
+
+export function proxy_on_grpc_receive(rootId: u32, token: u32, messageSize: u32): void {
+  enter(rootId);
+  const ctx = calloutTarget(grpcCalloutOwner(token, rootId, false));
+  if (ctx != null) ctx.onGrpcReceive(token, messageSize);
+}
+
+export function proxy_on_grpc_receive_trailing_metadata(rootId: u32, token: u32, numElements: u32): void {
+  enter(rootId);
+  const ctx = calloutTarget(grpcCalloutOwner(token, rootId, false));
+  if (ctx != null) ctx.onGrpcReceiveTrailingMetadata(token, numElements);
+}
+
+export function proxy_on_grpc_close(rootId: u32, token: u32, statusCode: u32): void {
+  enter(rootId);
+  const ctx = calloutTarget(grpcCalloutOwner(token, rootId, true));
+  if (ctx != null) ctx.onGrpcClose(token, statusCode);
+}

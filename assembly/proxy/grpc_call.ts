@@ -1,0 +1,33 @@
+// Outgoing gRPC calls and streams. Callbacks (onGrpcReceive*, onGrpcClose)
+// arrive on the context that started them; the message is in
+// grpcReceiveBuffer, metadata in grpcInitialMetadata / grpcTrailingMetadata.
+import { WasmResult } from "./types";
+import * as host from "./hostcalls";
+import { HeaderPair } from "./pairs";
+import { noteGrpcCallout } from "./registry";
+
+// An unknown cluster is ParseFailure in cpp-host.
+export function grpcCall(cluster: string, service: string, method: string, metadata: HeaderPair[],
+  message: ArrayBuffer | null, timeoutMs: u32): host.CallResult {
+  const r = host.grpcCall(cluster, service, method, metadata, message, timeoutMs);
+  if (r.status == WasmResult.Ok) noteGrpcCallout(r.token);
+  return r;
+}
+
+export function grpcStream(cluster: string, service: string, method: string, metadata: HeaderPair[]): host.CallResult {
+  const r = host.grpcStream(cluster, service, method, metadata);
+  if (r.status == WasmResult.Ok) noteGrpcCallout(r.token);
+  return r;
+}
+
+export function grpcSend(token: u32, message: ArrayBuffer | null, endStream: bool = false): WasmResult {
+  return host.grpcSend(token, message, endStream);
+}
+
+export function grpcCancel(token: u32): WasmResult {
+  return host.grpcCancel(token);
+}
+
+export function grpcClose(token: u32): WasmResult {
+  return host.grpcClose(token);
+}

@@ -1,0 +1,79 @@
+// Metrics. Each object defines its metric with the host on first use (not at
+// module start, when no context is current) and keeps the id. Envoy files
+// them under "wasmcustom." and strips that prefix in its outputs.
+import { MetricType, WasmResult } from "./types";
+import * as host from "./hostcalls";
+
+class Metric {
+  readonly name: string;
+  readonly type: MetricType;
+  private id: u32 = 0;
+  private defined: bool = false;
+
+  constructor(type: MetricType, name: string) {
+    this.type = type;
+    this.name = name;
+  }
+
+  // The host id, defining the metric if needed; false if the host refused.
+  protected resolve(): bool {
+    if (!this.defined) {
+      const id = host.defineMetric(this.type, this.name);
+      if (host.lastStatus() != WasmResult.Ok) return false;
+      this.id = id;
+      this.defined = true;
+    }
+    return true;
+  }
+
+  protected metricId(): u32 {
+    return this.id;
+  }
+
+  // Current value (0 if undefined or unknown to the host).
+  value(): u64 {
+    return this.resolve() ? host.getMetric(this.id) : 0;
+  }
+}
+
+export class Counter extends Metric {
+  constructor(name: string) {
+    super(MetricType.Counter, name);
+  }
+
+  // Envoy rejects non-positive deltas on counters; 0 is a no-op here.
+  increment(delta: u64 = 1): WasmResult {
+    if (delta == 0) return WasmResult.Ok;
+    if (!this.resolve()) return host.lastStatus();
+    const d = delta > <u64>i64.MAX_VALUE ? i64.MAX_VALUE : <i64>delta;
+    return host.incrementMetric(this.metricId(), d);
+  }
+}
+
+export class Gauge extends Metric {
+  constructor(name: string) {
+    super(MetricType.Gauge, name);
+  }
+
+  add(delta: i64): WasmResult {
+    if (delta == 0) return WasmResult.Ok;
+    if (!this.resolve()) return host.lastStatus();
+    return host.incrementMetric(this.metricId(), delta);
+  }
+
+  set(value: u64): WasmResult {
+    if (!this.resolve()) return host.lastStatus();
+    return host.recordMetric(this.metricId(), value);
+  }
+}
+
+export class Histogram extends Metric {
+  constructor(name: string) {
+    super(MetricType.Histogram, name);
+  }
+
+  record(value: u64): WasmResult {
+    if (!this.resolve()) return host.lastStatus();
+    return host.recordMetric(this.metricId(), value);
+  }
+}
