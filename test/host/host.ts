@@ -85,6 +85,7 @@ export class ProxyHost {
   private depth = 0;
   private readonly deferred: (() => void)[] = [];
   private lastAbort: string | undefined;
+  private readonly hooks: { name: string; fn: () => void; once: boolean }[] = [];
 
   private constructor(options: HostOptions) {
     this.options = {
@@ -360,6 +361,21 @@ export class ProxyHost {
     });
   }
 
+  /**
+   * Runs `fn` right after the module's next (or every) call to host function
+   * `name` returns — to let "another worker" act between two host calls of
+   * one callback, e.g. write shared data between a read and its CAS write.
+   * Returns a function that removes the hook.
+   */
+  afterHostCall(name: string, fn: () => void, opts: { once?: boolean } = {}): () => void {
+    const hook = { name, fn, once: opts.once ?? true };
+    this.hooks.push(hook);
+    return () => {
+      const i = this.hooks.indexOf(hook);
+      if (i >= 0) this.hooks.splice(i, 1);
+    };
+  }
+
   // ---- metrics and logs ------------------------------------------------
 
   /**
@@ -526,6 +542,10 @@ export class ProxyHost {
           throw e;
         } finally {
           this.callingFn = outer;
+          for (const hook of this.hooks.filter((x) => x.name === name)) {
+            if (hook.once) this.hooks.splice(this.hooks.indexOf(hook), 1);
+            hook.fn();
+          }
         }
       };
     };

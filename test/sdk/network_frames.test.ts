@@ -1,9 +1,11 @@
 // The SDK's network-filter wrappers, driven through the network_frames
 // fixture in the host emulator as Envoy would drive them.
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { ProxyHost } from "../host/index.ts";
 import { concat, fixture, frame, startFixture } from "./fixtures.ts";
+
+beforeAll(() => fixture("network_frames"), 120_000);
 
 const config = (maxFrame: number) => JSON.stringify({ maxFrame });
 const start = (maxFrame = 1024, properties: Record<string, string> = { "source.address": "127.0.0.1:5555" }) =>
