@@ -1,0 +1,96 @@
+// The shared RocketMQ stack of an integration run: RocketMQ (name server +
+// local-mode proxy) and its Envoy sidecar, started once in vitest's
+// globalSetup and handed to test files with provide/inject as "rocketmq".
+// integration/setup.ts lists rocketmqComponent; a test file run without that
+// globalSetup starts its own stack (useRocketMQStack).
+import { inject } from "vitest";
+import { startRocketMQ, type RocketMQ } from "./rocketmq.ts";
+import { startRocketMQSidecar, type RocketMQSidecar } from "./rocketmq-sidecar.ts";
+
+/** What test files get: plain data (it crosses the worker boundary). */
+export interface RocketMQEndpoints {
+  version: string;
+  clusterName: string;
+  brokerName: string;
+  namesrv: string;
+  proxyRemoting: string;
+  proxyGrpc: string;
+  brokerAddr: string;
+  logDir: string;
+  startSeconds: number;
+  sidecar: { remoting: string; namesrv: string; grpc: string; adminUrl: string };
+}
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    rocketmq: RocketMQEndpoints;
+  }
+}
+
+export interface RocketMQStack {
+  endpoints: RocketMQEndpoints;
+  rocketmq: RocketMQ;
+  sidecar: RocketMQSidecar;
+  stop(): Promise<void>;
+}
+
+/** Starts RocketMQ and its sidecar. */
+export async function startRocketMQStack(): Promise<RocketMQStack> {
+  const rocketmq = await startRocketMQ();
+  let sidecar: RocketMQSidecar;
+  try {
+    sidecar = await startRocketMQSidecar(rocketmq);
+  } catch (e) {
+    await rocketmq.stop();
+    throw e;
+  }
+  const endpoints: RocketMQEndpoints = {
+    version: rocketmq.version,
+    clusterName: rocketmq.clusterName,
+    brokerName: rocketmq.brokerName,
+    namesrv: rocketmq.namesrv,
+    proxyRemoting: rocketmq.proxyRemoting,
+    proxyGrpc: rocketmq.proxyGrpc,
+    brokerAddr: rocketmq.brokerAddr,
+    logDir: rocketmq.logDir,
+    startSeconds: rocketmq.startSeconds,
+    sidecar: { remoting: sidecar.remoting, namesrv: sidecar.namesrv, grpc: sidecar.grpc, adminUrl: sidecar.envoy.adminUrl },
+  };
+  return {
+    endpoints,
+    rocketmq,
+    sidecar,
+    async stop() {
+      await sidecar.stop();
+      await rocketmq.stop();
+    },
+  };
+}
+
+/**
+ * The RocketMQ entry of integration/setup.ts's `components`: starts the stack
+ * and provides its endpoints as "rocketmq".
+ */
+export const rocketmqComponent = {
+  name: "rocketmq",
+  async start(): Promise<{ provide: { rocketmq: RocketMQEndpoints }; stop(): Promise<void> }> {
+    const stack = await startRocketMQStack();
+    return { provide: { rocketmq: stack.endpoints }, stop: () => stack.stop() };
+  },
+};
+
+/**
+ * In a test file's beforeAll: the stack from globalSetup, or (when this file
+ * runs without it) one started for this file and stopped by the returned stop().
+ */
+export async function useRocketMQStack(): Promise<{ endpoints: RocketMQEndpoints; stop(): Promise<void> }> {
+  let provided: RocketMQEndpoints | undefined;
+  try {
+    provided = inject("rocketmq");
+  } catch {
+    provided = undefined;
+  }
+  if (provided) return { endpoints: provided, stop: async () => {} };
+  const stack = await startRocketMQStack();
+  return { endpoints: stack.endpoints, stop: () => stack.stop() };
+}
