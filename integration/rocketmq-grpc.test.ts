@@ -1,0 +1,107 @@
+// RocketMQ 5 gRPC clients (rocketmq-client-nodejs) through the Envoy sidecar's
+// gRPC listener: a Producer sends N messages, a SimpleConsumer receives exactly
+// those (body, keys, tag), then Envoy's per-method gRPC stats show which calls
+// went through the sidecar.
+import { appendFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Producer, SimpleConsumer, type MessageView } from "rocketmq-client-nodejs";
+import { runPath } from "./stack/cache.ts";
+import { useRocketMQStack, type RocketMQEndpoints } from "./stack/rocketmq-global.ts";
+import { createTopic } from "./stack/rocketmq-remoting.ts";
+
+const N = 100;
+const GRPC = "cluster.rocketmq_proxy_grpc.grpc.apache.rocketmq.v2.MessagingService";
+
+/** rocketmq-client-nodejs logs to ~/logs by default; ours go to the run folder. */
+function fileLogger(name: string) {
+  const file = join(runPath("logs"), `${name}.log`);
+  const write = (level: string) => (...args: unknown[]) =>
+    appendFileSync(file, `${new Date().toISOString()} ${level} ${args.map((a) => (a instanceof Error ? a.stack : typeof a === "string" ? a : JSON.stringify(a))).join(" ")}\n`);
+  return { info: write("INFO"), warn: write("WARN"), error: write("ERROR"), debug: () => {} };
+}
+
+async function grpcStats(adminUrl: string): Promise<Record<string, number>> {
+  const res = await fetch(`${adminUrl}/stats?format=json&filter=${encodeURIComponent("^cluster\\.rocketmq_proxy_grpc\\.grpc\\.")}`);
+  const out: Record<string, number> = {};
+  for (const s of (await res.json()).stats as { name?: string; value?: number }[]) if (s.name && typeof s.value === "number") out[s.name.slice(GRPC.length + 1)] = s.value;
+  return out;
+}
+
+describe("RocketMQ gRPC through the sidecar", () => {
+  let rmq: RocketMQEndpoints;
+  let stopStack = async () => {};
+  beforeAll(async () => {
+    const s = await useRocketMQStack();
+    rmq = s.endpoints;
+    stopStack = s.stop;
+  });
+  afterAll(async () => stopStack());
+
+  it(`a Producer sends ${N} messages and a SimpleConsumer receives exactly those`, async () => {
+    const topic = `mqmesh-grpc-${Date.now()}`;
+    const group = `${topic}-group`;
+    await createTopic(rmq.brokerAddr, topic);
+    const sent = Array.from({ length: N }, (_, i) => ({ key: `k-${i}`, tag: `tag-${i % 3}`, body: `${topic} body ${i} ✓` }));
+
+    const before = await grpcStats(rmq.sidecar.adminUrl);
+    const producer = new Producer({ endpoints: rmq.sidecar.grpc, namespace: "", topics: [topic], logger: fileLogger("rocketmq-grpc-producer") });
+    await producer.startup();
+    const ids = new Map<string, string>();
+    try {
+      for (const m of sent) {
+        const receipt = await producer.send({ topic, tag: m.tag, keys: [m.key], body: Buffer.from(m.body) });
+        ids.set(receipt.messageId, m.key);
+      }
+    } finally {
+      await producer.shutdown();
+    }
+    expect(ids.size).toBe(N);
+
+    const consumer = new SimpleConsumer({
+      endpoints: rmq.sidecar.grpc,
+      namespace: "",
+      consumerGroup: group,
+      subscriptions: new Map([[topic, "*"]]),
+      awaitDuration: 3000,
+      logger: fileLogger("rocketmq-grpc-consumer"),
+    });
+    await consumer.startup();
+    const received: MessageView[] = [];
+    try {
+      const deadline = Date.now() + 60_000;
+      while (received.length < N && Date.now() < deadline) {
+        const batch = await consumer.receive(32, 30_000);
+        for (const m of batch) {
+          received.push(m);
+          await consumer.ack(m);
+        }
+      }
+      // Nothing beyond the N: one more receive comes back empty.
+      expect(await consumer.receive(32, 30_000)).toEqual([]);
+    } finally {
+      await consumer.shutdown();
+    }
+
+    const got = received
+      .map((m) => ({ key: m.keys.join(","), tag: m.tag, body: m.body.toString("utf8"), id: m.messageId, topic: m.topic }))
+      .sort((a, b) => Number(a.key.slice(2)) - Number(b.key.slice(2)));
+    expect(got.map(({ key, tag, body }) => ({ key, tag, body }))).toEqual(sent);
+    expect(new Set(got.map((m) => m.id)).size).toBe(N);
+    for (const m of got) {
+      expect(m.topic).toBe(topic);
+      expect(ids.get(m.id)).toBe(m.key);
+    }
+
+    // Which calls went through Envoy? Route queries use the configured endpoint
+    // (the sidecar); RocketMQ 5.3.3 in local mode answers them with the proxy's
+    // own gRPC address, so SendMessage/ReceiveMessage/AckMessage go there directly
+    // (apache/rocketmq#9630) until the rocketmq-grpc filter rewrites routes.
+    const after = await grpcStats(rmq.sidecar.adminUrl);
+    const delta = (k: string) => (after[k] ?? 0) - (before[k] ?? 0);
+    const via = Object.fromEntries(["QueryRoute.total", "Heartbeat.total", "SendMessage.total", "QueryAssignment.total", "ReceiveMessage.total", "AckMessage.total"].map((k) => [k, delta(k)]));
+    console.log(`gRPC calls through the sidecar: ${JSON.stringify(via)}`);
+    expect(via["QueryRoute.total"]).toBeGreaterThan(0);
+    expect(via["SendMessage.total"] + via["ReceiveMessage.total"] + via["AckMessage.total"], "send/receive bypass the sidecar until routes are rewritten").toBe(0);
+  });
+});
