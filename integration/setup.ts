@@ -10,6 +10,7 @@
 // to `components` whose start() returns the values to provide and a stop().
 import type { TestProject } from "vitest/node";
 import { progress, stackMode, startKafkaStack, stopAll, kcatBin } from "./stack/index.ts";
+import { rocketmqComponent } from "./stack/rocketmq-global.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -60,14 +61,9 @@ const components: Component[] = [
       };
     },
   },
-  // RocketMQ (integration/stack/rocketmq.ts), for example:
-  // {
-  //   name: "rocketmq",
-  //   async start() {
-  //     const rmq = await startRocketMQ();
-  //     return { provide: { rocketmqNamesrv: rmq.namesrv /* … */ }, stop: () => rmq.stop() };
-  //   },
-  // },
+  // RocketMQ (name server + local-mode proxy) and its Envoy sidecar, provided as
+  // inject("rocketmq"); defined in ./stack/rocketmq-global.ts (RocketMQ work).
+  rocketmqComponent,
 ];
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
