@@ -1,5 +1,11 @@
 // The SDK's public surface for filters. Raw host imports stay in imports.ts;
-// the proxy_on_* exports come from exports.ts (re-exported by filter entries).
+// the proxy_on_* exports come from exports.ts. A filter entry file:
+//   import { RootContext, StreamContext, registerRootContext } from "../../assembly/proxy";
+//   export * from "../../assembly/proxy/exports";
+//   class Root extends RootContext {
+//     createStreamContext(id: u32): StreamContext | null { return new MyStream(id, this); }
+//   }
+//   registerRootContext((id: u32): RootContext => new Root(id));
 import "./abort"; // asconfig routes abort() here; it must be in the program
 export * from "./types";
 export { HeaderPair } from "./pairs";

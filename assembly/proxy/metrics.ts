@@ -4,6 +4,19 @@
 import { MetricType, WasmResult } from "./types";
 import * as host from "./hostcalls";
 
+// Envoy hands out a new id on every define, even for a known name, so ids are
+// kept per VM: objects made per stream (e.g. per-topic) reuse them.
+const definedIds = new Map<string, u32>();
+
+function defineOnce(type: MetricType, name: string): i64 {
+  const key = (<i32>type).toString() + ":" + name;
+  if (definedIds.has(key)) return definedIds.get(key);
+  const id = host.defineMetric(type, name);
+  if (host.lastStatus() != WasmResult.Ok) return -1;
+  definedIds.set(key, id);
+  return id;
+}
+
 class Metric {
   readonly name: string;
   readonly type: MetricType;
@@ -18,9 +31,9 @@ class Metric {
   // The host id, defining the metric if needed; false if the host refused.
   protected resolve(): bool {
     if (!this.defined) {
-      const id = host.defineMetric(this.type, this.name);
-      if (host.lastStatus() != WasmResult.Ok) return false;
-      this.id = id;
+      const id = defineOnce(this.type, this.name);
+      if (id < 0) return false;
+      this.id = <u32>id;
       this.defined = true;
     }
     return true;
