@@ -30,6 +30,8 @@ export interface KafkaOptions {
   extraListeners?: ExtraListener[];
   /** JVM heap, default 512m. */
   heap?: string;
+  /** Extra JVM options for the brokers. */
+  jvmArgs?: string[];
   /** Extra or overriding server.properties entries (applied to every broker). */
   props?: Record<string, string | number | boolean>;
   /** Name used for log files and data folders, default "kafka". */
@@ -127,6 +129,7 @@ export async function startKafka(opts: KafkaOptions = {}): Promise<KafkaCluster>
   const rf = Math.min(3, n);
   const brokers: KafkaBroker[] = [];
   const procs: ManagedProcess[] = [];
+  const configs: string[] = [];
   const stop = async () => {
     await Promise.all(procs.map((p) => p.stop(15_000)));
     for (const b of brokers) [b.port, b.controllerPort, ...Object.values(b.listeners)].forEach(releasePort);
@@ -169,12 +172,22 @@ export async function startKafka(opts: KafkaOptions = {}): Promise<KafkaCluster>
       };
       const config = join(runPath(name, `node-${nodeId}`), "server.properties");
       writeFileSync(config, propsText(props));
-      await runCommand(javaBin(), ["-Xmx256m", `-Dlog4j2.configurationFile=${log4j}`, "-cp", classpath.classpath, "kafka.tools.StorageTool", "format", "-t", clusterId, "-c", config, "--ignore-formatted"], {
-        name: `${name}-${nodeId}-format`,
-        timeoutMs: 120_000,
-      });
+      configs.push(config);
+      brokers.push({ nodeId, host: LOOPBACK, port: ports[i], controllerPort: controllerPorts[i], listeners, dataDir, proc: undefined as unknown as ManagedProcess });
+    }
+    // Format every node's storage (in parallel), then start them all.
+    const fastJvm = ["-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", `-Dlog4j2.configurationFile=${log4j}`];
+    await Promise.all(
+      configs.map((config, i) =>
+        runCommand(javaBin(), [...fastJvm, "-cp", classpath.classpath, "kafka.tools.StorageTool", "format", "-t", clusterId, "-c", config, "--ignore-formatted"], {
+          name: `${name}-${i + 1}-format`,
+          timeoutMs: 120_000,
+        }),
+      ),
+    );
+    for (const [i, b] of brokers.entries()) {
       const proc = spawnManaged({
-        name: `${name}-${nodeId}`,
+        name: `${name}-${b.nodeId}`,
         command: javaBin(),
         args: [
           `-Xmx${opts.heap ?? "512m"}`,
@@ -182,14 +195,15 @@ export async function startKafka(opts: KafkaOptions = {}): Promise<KafkaCluster>
           "-XX:+UseSerialGC",
           "-Djava.awt.headless=true",
           `-Dlog4j2.configurationFile=${log4j}`,
+          ...(opts.jvmArgs ?? []),
           "-cp",
           classpath.classpath,
           "kafka.Kafka",
-          config,
+          configs[i],
         ],
       });
       procs.push(proc);
-      brokers.push({ nodeId, host: LOOPBACK, port: ports[i], controllerPort: controllerPorts[i], listeners, dataDir, proc });
+      b.proc = proc;
     }
     const bootstrap = brokers.map((b) => `${b.host}:${b.port}`).join(",");
     const kafka = new Kafka({ clientId: "mqmesh-health", brokers: bootstrap.split(","), logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 2000 });
