@@ -201,9 +201,12 @@ export async function startRocketMQ(opts: RocketMQOptions = {}): Promise<RocketM
   const procs: ManagedProcess[] = [];
   const allPorts = () => [ports.namesrv, ports.proxyRemoting, ports.proxyGrpc, ports.broker, ports.brokerHa];
   const stop = async () => {
-    // The proxy first: its broker unregisters from the name server on the way down.
-    for (const p of [...procs].reverse()) await p.stop(15_000);
+    const t = Date.now();
+    // Both at once: the store is this run's own, so the broker's unregistration
+    // from the name server on the way down need not be waited for.
+    await Promise.all(procs.map((p) => p.stop(10_000)));
     allPorts().forEach(releasePort);
+    if (procs.length) progress(name, `stopped in ${((Date.now() - t) / 1000).toFixed(1)} s`);
   };
   const timeoutMs = opts.startTimeoutMs ?? 180_000;
   try {
