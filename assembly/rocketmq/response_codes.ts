@@ -1,0 +1,219 @@
+// Response codes: RemotingSysResponseCode (0-4) and ResponseCode.java. Both
+// are sent in the same `code` field of a response; a filter that denies a
+// request answers with one a client already handles (NO_PERMISSION,
+// TOPIC_NOT_EXIST, SYSTEM_BUSY for throttling).
+
+export const SUCCESS: i32 = 0;
+export const SYSTEM_ERROR: i32 = 1;
+export const SYSTEM_BUSY: i32 = 2;
+export const REQUEST_CODE_NOT_SUPPORTED: i32 = 3;
+export const TRANSACTION_FAILED: i32 = 4;
+export const FLUSH_DISK_TIMEOUT: i32 = 10;
+export const SLAVE_NOT_AVAILABLE: i32 = 11;
+export const FLUSH_SLAVE_TIMEOUT: i32 = 12;
+export const MESSAGE_ILLEGAL: i32 = 13;
+export const SERVICE_NOT_AVAILABLE: i32 = 14;
+export const VERSION_NOT_SUPPORTED: i32 = 15;
+export const NO_PERMISSION: i32 = 16;
+export const TOPIC_NOT_EXIST: i32 = 17;
+export const TOPIC_EXIST_ALREADY: i32 = 18;
+export const PULL_NOT_FOUND: i32 = 19;
+export const PULL_RETRY_IMMEDIATELY: i32 = 20;
+export const PULL_OFFSET_MOVED: i32 = 21;
+export const QUERY_NOT_FOUND: i32 = 22;
+export const SUBSCRIPTION_PARSE_FAILED: i32 = 23;
+export const SUBSCRIPTION_NOT_EXIST: i32 = 24;
+export const SUBSCRIPTION_NOT_LATEST: i32 = 25;
+export const SUBSCRIPTION_GROUP_NOT_EXIST: i32 = 26;
+export const FILTER_DATA_NOT_EXIST: i32 = 27;
+export const FILTER_DATA_NOT_LATEST: i32 = 28;
+export const INVALID_PARAMETER: i32 = 29;
+export const TRANSACTION_SHOULD_COMMIT: i32 = 200;
+export const TRANSACTION_SHOULD_ROLLBACK: i32 = 201;
+export const TRANSACTION_STATE_UNKNOW: i32 = 202;
+export const TRANSACTION_STATE_GROUP_WRONG: i32 = 203;
+export const NO_BUYER_ID: i32 = 204;
+export const NOT_IN_CURRENT_UNIT: i32 = 205;
+export const CONSUMER_NOT_ONLINE: i32 = 206;
+export const CONSUME_MSG_TIMEOUT: i32 = 207;
+export const NO_MESSAGE: i32 = 208;
+export const POLLING_FULL: i32 = 209;
+export const POLLING_TIMEOUT: i32 = 210;
+export const BROKER_NOT_EXIST: i32 = 211;
+export const BROKER_DISPATCH_NOT_COMPLETE: i32 = 212;
+export const BROADCAST_CONSUMPTION: i32 = 213;
+export const FLOW_CONTROL: i32 = 215;
+export const NOT_LEADER_FOR_QUEUE: i32 = 501;
+export const ILLEGAL_OPERATION: i32 = 604;
+export const RPC_UNKNOWN: i32 = -1000;
+export const RPC_ADDR_IS_NULL: i32 = -1002;
+export const RPC_SEND_TO_CHANNEL_FAILED: i32 = -1004;
+export const RPC_TIME_OUT: i32 = -1006;
+export const GO_AWAY: i32 = 1500;
+export const CONTROLLER_FENCED_MASTER_EPOCH: i32 = 2000;
+export const CONTROLLER_FENCED_SYNC_STATE_SET_EPOCH: i32 = 2001;
+export const CONTROLLER_INVALID_MASTER: i32 = 2002;
+export const CONTROLLER_INVALID_REPLICAS: i32 = 2003;
+export const CONTROLLER_MASTER_NOT_AVAILABLE: i32 = 2004;
+export const CONTROLLER_INVALID_REQUEST: i32 = 2005;
+export const CONTROLLER_BROKER_NOT_ALIVE: i32 = 2006;
+export const CONTROLLER_NOT_LEADER: i32 = 2007;
+export const CONTROLLER_BROKER_METADATA_NOT_EXIST: i32 = 2008;
+export const CONTROLLER_INVALID_CLEAN_BROKER_METADATA: i32 = 2009;
+export const CONTROLLER_BROKER_NEED_TO_BE_REGISTERED: i32 = 2010;
+export const CONTROLLER_MASTER_STILL_EXIST: i32 = 2011;
+export const CONTROLLER_ELECT_MASTER_FAILED: i32 = 2012;
+export const CONTROLLER_ALTER_SYNC_STATE_SET_FAILED: i32 = 2013;
+export const CONTROLLER_BROKER_ID_INVALID: i32 = 2014;
+export const CONTROLLER_JRAFT_INTERNAL_ERROR: i32 = 2015;
+export const CONTROLLER_BROKER_LIVE_INFO_NOT_EXISTS: i32 = 2016;
+export const USER_NOT_EXIST: i32 = 3001;
+export const POLICY_NOT_EXIST: i32 = 3002;
+
+const CODES: StaticArray<i32> = [
+  0,
+  1,
+  2,
+  3,
+  4,
+  10,
+  11,
+  12,
+  13,
+  14,
+  15,
+  16,
+  17,
+  18,
+  19,
+  20,
+  21,
+  22,
+  23,
+  24,
+  25,
+  26,
+  27,
+  28,
+  29,
+  200,
+  201,
+  202,
+  203,
+  204,
+  205,
+  206,
+  207,
+  208,
+  209,
+  210,
+  211,
+  212,
+  213,
+  215,
+  501,
+  604,
+  -1000,
+  -1002,
+  -1004,
+  -1006,
+  1500,
+  2000,
+  2001,
+  2002,
+  2003,
+  2004,
+  2005,
+  2006,
+  2007,
+  2008,
+  2009,
+  2010,
+  2011,
+  2012,
+  2013,
+  2014,
+  2015,
+  2016,
+  3001,
+  3002,
+];
+const LABELS: string[] = [
+  "SUCCESS",
+  "SYSTEM_ERROR",
+  "SYSTEM_BUSY",
+  "REQUEST_CODE_NOT_SUPPORTED",
+  "TRANSACTION_FAILED",
+  "FLUSH_DISK_TIMEOUT",
+  "SLAVE_NOT_AVAILABLE",
+  "FLUSH_SLAVE_TIMEOUT",
+  "MESSAGE_ILLEGAL",
+  "SERVICE_NOT_AVAILABLE",
+  "VERSION_NOT_SUPPORTED",
+  "NO_PERMISSION",
+  "TOPIC_NOT_EXIST",
+  "TOPIC_EXIST_ALREADY",
+  "PULL_NOT_FOUND",
+  "PULL_RETRY_IMMEDIATELY",
+  "PULL_OFFSET_MOVED",
+  "QUERY_NOT_FOUND",
+  "SUBSCRIPTION_PARSE_FAILED",
+  "SUBSCRIPTION_NOT_EXIST",
+  "SUBSCRIPTION_NOT_LATEST",
+  "SUBSCRIPTION_GROUP_NOT_EXIST",
+  "FILTER_DATA_NOT_EXIST",
+  "FILTER_DATA_NOT_LATEST",
+  "INVALID_PARAMETER",
+  "TRANSACTION_SHOULD_COMMIT",
+  "TRANSACTION_SHOULD_ROLLBACK",
+  "TRANSACTION_STATE_UNKNOW",
+  "TRANSACTION_STATE_GROUP_WRONG",
+  "NO_BUYER_ID",
+  "NOT_IN_CURRENT_UNIT",
+  "CONSUMER_NOT_ONLINE",
+  "CONSUME_MSG_TIMEOUT",
+  "NO_MESSAGE",
+  "POLLING_FULL",
+  "POLLING_TIMEOUT",
+  "BROKER_NOT_EXIST",
+  "BROKER_DISPATCH_NOT_COMPLETE",
+  "BROADCAST_CONSUMPTION",
+  "FLOW_CONTROL",
+  "NOT_LEADER_FOR_QUEUE",
+  "ILLEGAL_OPERATION",
+  "RPC_UNKNOWN",
+  "RPC_ADDR_IS_NULL",
+  "RPC_SEND_TO_CHANNEL_FAILED",
+  "RPC_TIME_OUT",
+  "GO_AWAY",
+  "CONTROLLER_FENCED_MASTER_EPOCH",
+  "CONTROLLER_FENCED_SYNC_STATE_SET_EPOCH",
+  "CONTROLLER_INVALID_MASTER",
+  "CONTROLLER_INVALID_REPLICAS",
+  "CONTROLLER_MASTER_NOT_AVAILABLE",
+  "CONTROLLER_INVALID_REQUEST",
+  "CONTROLLER_BROKER_NOT_ALIVE",
+  "CONTROLLER_NOT_LEADER",
+  "CONTROLLER_BROKER_METADATA_NOT_EXIST",
+  "CONTROLLER_INVALID_CLEAN_BROKER_METADATA",
+  "CONTROLLER_BROKER_NEED_TO_BE_REGISTERED",
+  "CONTROLLER_MASTER_STILL_EXIST",
+  "CONTROLLER_ELECT_MASTER_FAILED",
+  "CONTROLLER_ALTER_SYNC_STATE_SET_FAILED",
+  "CONTROLLER_BROKER_ID_INVALID",
+  "CONTROLLER_JRAFT_INTERNAL_ERROR",
+  "CONTROLLER_BROKER_LIVE_INFO_NOT_EXISTS",
+  "USER_NOT_EXIST",
+  "POLICY_NOT_EXIST",
+];
+
+// The Java constant name, or "" for a code neither class defines.
+export function responseCodeName(code: i32): string {
+  for (let i = 0; i < CODES.length; i++) if (unchecked(CODES[i]) == code) return unchecked(LABELS[i]);
+  return "";
+}
+
+export function responseCodeLabel(code: i32): string {
+  const n = responseCodeName(code);
+  return n.length > 0 ? n : "other";
+}
