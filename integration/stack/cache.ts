@@ -116,7 +116,7 @@ export async function withLock<T>(name: string, fn: () => Promise<T>, timeoutMs 
         continue;
       }
       if (Date.now() > deadline) throw new Error(`timed out waiting for lock ${lock} held by pid ${holder}`);
-      if (!announced) progress(name, `waiting for pid ${holder} to finish provisioning`);
+      if (!announced) progress(name, `waiting for the lock "${name}" (held by pid ${holder}${holder === process.pid ? ", this process" : ""})`);
       announced = true;
       await sleep(500);
     }

@@ -5,7 +5,7 @@
 // running Maven.
 import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
-import { cachePath, progress, provisioned, shortHash } from "./cache.ts";
+import { cachePath, progress, provisioned, shortHash, withLock } from "./cache.ts";
 import { runCommand } from "./process.ts";
 
 export interface Artifact {
@@ -86,7 +86,9 @@ export async function resolveClasspath(name: string, artifacts: Artifact[]): Pro
     const started = Date.now();
     let jars = 0;
     let bytes = 0;
-    await runCommand(
+    // One Maven at a time on the shared local repository (Maven 3.8 does not
+    // lock it; two concurrent downloads of one artifact can corrupt it).
+    await withLock("m2", () => runCommand(
       "mvn",
       [
         "-B",
@@ -110,7 +112,7 @@ export async function resolveClasspath(name: string, artifacts: Artifact[]): Pro
           }
         },
       },
-    );
+    ));
     const cp = listJars(tmp);
     progress(name, `${cp.jars.length} jars on the classpath (${jars} downloaded, ${(bytes / 1e6).toFixed(1)} MB) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     if (cp.jars.length === 0) throw new Error(`Maven resolved no jars for ${name}`);
