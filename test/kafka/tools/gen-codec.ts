@@ -5,7 +5,11 @@
 //
 //   npx tsx test/kafka/tools/gen-codec.ts <dir with the *.json files>
 //
-// The output is committed; re-run it when moving to a newer Kafka.
+// The output is committed; re-run it when moving to a newer Kafka. The files
+// used were Kafka 4.3's: the apache/kafka snapshot available to us stops at
+// 4.0.0-SNAPSHOT (Oct 2024), so they came from the unmodified copy kafka-python
+// vendors (kafka/protocol/schemas/resources, "Updates protocol json files to
+// 4.3"); its ProduceRequest.json etc. match upstream field for field.
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
