@@ -83,8 +83,20 @@ export class RouteRewrite {
 
 // The body with the i-th address (readRoute order) replaced by newAddresses[i].
 export function replaceRouteAddresses(body: Uint8Array, newAddresses: string[]): RouteRewrite {
-  const out = new RouteRewrite();
+  return splice(body, readRoute(body), newAddresses);
+}
+
+// The body with every broker address replaced by `address` (the sidecar).
+export function rewriteRouteAddresses(body: Uint8Array, address: string): RouteRewrite {
   const route = readRoute(body);
+  const n = route.ok ? route.addresses.length : 0;
+  const all = new Array<string>(n);
+  for (let i = 0; i < n; i++) unchecked((all[i] = address));
+  return splice(body, route, all);
+}
+
+function splice(body: Uint8Array, route: RouteResult, newAddresses: string[]): RouteRewrite {
+  const out = new RouteRewrite();
   if (!route.ok) {
     out.error = route.error;
     return out;
@@ -92,6 +104,11 @@ export function replaceRouteAddresses(body: Uint8Array, newAddresses: string[]):
   if (newAddresses.length != route.addresses.length) {
     out.error = "route body: " + route.addresses.length.toString() + " addresses, " +
       newAddresses.length.toString() + " replacements";
+    return out;
+  }
+  out.replaced = route.addresses.length;
+  if (out.replaced == 0) {
+    out.body = body;
     return out;
   }
   const text = route.text;
@@ -103,16 +120,6 @@ export function replaceRouteAddresses(body: Uint8Array, newAddresses: string[]):
     copied = a.end;
   }
   b.slice(text, copied, text.length);
-  out.body = route.addresses.length == 0 ? body : Uint8Array.wrap(String.UTF8.encode(b.toString()));
-  out.replaced = route.addresses.length;
+  out.body = Uint8Array.wrap(String.UTF8.encode(b.toString()));
   return out;
-}
-
-// The body with every broker address replaced by `address` (the sidecar).
-export function rewriteRouteAddresses(body: Uint8Array, address: string): RouteRewrite {
-  const route = readRoute(body);
-  const n = route.ok ? route.addresses.length : 0;
-  const all = new Array<string>(n);
-  for (let i = 0; i < n; i++) unchecked((all[i] = address));
-  return replaceRouteAddresses(body, all);
 }
