@@ -18,6 +18,7 @@
 // since Envoy passes an empty configuration when none is given.
 
 import { JsonKind, JsonValue, parseJson } from "./json";
+import { decodeUtf8Buffer } from "./utf8";
 
 const MAX_ERRORS = 20;
 
@@ -65,7 +66,7 @@ export class ConfigReader {
   }
 
   static parseBytes(data: ArrayBuffer): ConfigReader {
-    return ConfigReader.parse(String.UTF8.decode(data));
+    return ConfigReader.parse(decodeUtf8Buffer(data));
   }
 
   static fromValue(v: JsonValue): ConfigReader {

@@ -12,6 +12,7 @@
 
 import { StrBuf } from "./strbuf";
 import { parseJsonNumber } from "./strtod";
+import { decodeUtf8Buffer } from "./utf8";
 
 export const enum JsonKind {
   Null = 0,
@@ -223,9 +224,9 @@ export function parseJson(text: string, maxDepth: i32 = DEFAULT_MAX_DEPTH): Json
   return new JsonResult(v, "", -1);
 }
 
-/** parseJson over UTF-8 bytes (invalid sequences decode to U+FFFD). */
+/** parseJson over UTF-8 bytes (invalid sequences decode to U+FFFD as in TextDecoder). */
 export function parseJsonBytes(data: ArrayBuffer, maxDepth: i32 = DEFAULT_MAX_DEPTH): JsonResult {
-  return parseJson(String.UTF8.decode(data), maxDepth);
+  return parseJson(decodeUtf8Buffer(data), maxDepth);
 }
 
 function describeChar(c: i32): string {

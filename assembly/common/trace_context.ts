@@ -13,6 +13,8 @@
 // would pull in one), so the caller provides a RandomSource, typically a
 // SplitMix64 seeded from time and per-host values.
 
+import { decodeUtf8 } from "./utf8";
+
 const HEX = "0123456789abcdef";
 const MAX_MEMBERS = 32;
 const MAX_TRACESTATE_CHARS = 512; // spec: propagate at least this much
@@ -142,7 +144,7 @@ export function parseTraceparent(value: string): TraceContext | null {
 /** parseTraceparent over UTF-8 bytes (a Kafka header value), data[start, end). */
 export function parseTraceparentBytes(data: Uint8Array, start: i32, end: i32): TraceContext | null {
   if (start < 0 || end > data.length || end - start < 55 || end - start > 512) return null;
-  return parseTraceparent(String.UTF8.decodeUnsafe(data.dataStart + <usize>start, <usize>(end - start)));
+  return parseTraceparent(decodeUtf8(data.dataStart + <usize>start, end - start));
 }
 
 function hexDigit(c: i32): i32 {

@@ -9,6 +9,7 @@ interface JsonFixture {
   quote(s: string): string;
   build(): string;
   numberOf(text: string): number;
+  roundTripBytes(data: Uint8Array): string;
 }
 
 let m: JsonFixture;
@@ -176,6 +177,21 @@ describe("json errors", () => {
         if (jsOk) expect(JSON.parse(out.slice(3))).toStrictEqual(JSON.parse(t));
       }),
       { numRuns: 3000 },
+    );
+  });
+
+  it("reads UTF-8 bytes; invalid sequences never trap", () => {
+    const doc = { "ключ": "値😀", n: [1, 2.5] };
+    expect(JSON.parse(m.roundTripBytes(new TextEncoder().encode(JSON.stringify(doc))).slice(3))).toStrictEqual(doc);
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
+        const wrapped = Uint8Array.from([0x22, ...bytes.filter((b) => b !== 0x22 && b !== 0x5c && b >= 0x20), 0x22]);
+        const out = m.roundTripBytes(wrapped);
+        // same decoding as TextDecoder (U+FFFD for bad sequences)
+        expect(out).toBe("OK:" + JSON.stringify(JSON.parse(new TextDecoder().decode(wrapped))));
+        expect(m.roundTripBytes(bytes)).toMatch(/^(OK|ERR):/);
+      }),
+      { numRuns: 1000 },
     );
   });
 
