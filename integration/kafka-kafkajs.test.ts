@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 const sidecar = inject("kafkaSidecar");
 const direct = inject("kafkaBootstrap");
 const adminUrl = inject("envoyAdminUrl");
+const wasmPath = inject("kafkaSidecarWasm");
 
 async function envoyCounter(name: string): Promise<number> {
   const res = await fetch(`${adminUrl}/stats?format=json&filter=${encodeURIComponent(`^${name.replace(/\./g, "\\.")}$`)}`);
@@ -28,6 +29,13 @@ describe("kafkajs through the Envoy Kafka sidecar", () => {
   });
   afterAll(async () => {
     await admin?.disconnect();
+  });
+
+  it("runs the kafka Wasm filter in V8 exactly when build/kafka.wasm exists", async () => {
+    // The sidecar uses kafka-sidecar.yaml (Wasm) when the filter is built, else tcp-proxy.yaml.
+    const activeVms = await envoyCounter("wasm.envoy.wasm.runtime.v8.active");
+    if (wasmPath) expect(activeVms).toBeGreaterThan(0);
+    else expect(activeVms).toBe(0);
   });
 
   it("advertises the sidecar address to clients that bootstrap through it", async () => {
