@@ -209,11 +209,14 @@ export class JsonResult {
 }
 
 export const DEFAULT_MAX_DEPTH = 64;
+// Each level costs a few Wasm stack frames; 512 stays far inside V8's stack.
+export const MAX_DEPTH_LIMIT = 512;
 
 /** Parses one JSON text. Surrounding whitespace is allowed; anything else
- *  after the value is an error. Never traps. */
+ *  after the value is an error. maxDepth (clamped to 0..512) bounds nesting
+ *  of arrays and objects. Never traps. */
 export function parseJson(text: string, maxDepth: i32 = DEFAULT_MAX_DEPTH): JsonResult {
-  const p = new Parser(text, maxDepth);
+  const p = new Parser(text, max(0, min(maxDepth, MAX_DEPTH_LIMIT)));
   p.skipWs();
   const v = p.value(0);
   if (p.errPos < 0) {

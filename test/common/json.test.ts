@@ -159,6 +159,11 @@ describe("json errors", () => {
     expect(rt('{"a":{"b":{}}}', 2)).toMatch(/^ERR:\d+:nesting deeper than 2/);
     expect(rt("[".repeat(100000))).toMatch(/^ERR:64:nesting deeper than 64/);
     expect(rt('{"a":'.repeat(50000))).toMatch(/^ERR:\d+:nesting/);
+    // the caller's limit is capped where the Wasm stack is still safe
+    expect(rt("[".repeat(512) + "]".repeat(512), 1e9)).toMatch(/^OK:\[{512}\]{512}$/);
+    expect(rt("[".repeat(100000), 1e9)).toMatch(/^ERR:512:nesting deeper than 512/);
+    expect(rt("[]", 0)).toMatch(/^ERR:0:nesting deeper than 0/);
+    expect(rt("1", 0)).toBe("OK:1");
   });
 
   it("never traps and accepts exactly what JSON.parse accepts (fuzz)", () => {
