@@ -1,40 +1,11 @@
 // Paths to compiled SDK fixtures. A fixture older than its source or the SDK
 // is rebuilt here (same flags as scripts/build.ts), so `vitest run` alone
 // never tests a stale .wasm.
-import asc from "assemblyscript/asc";
-import { existsSync, readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { freshModule } from "../../scripts/compile.ts";
 import { ProxyHost, type HostOptions } from "../host/index.ts";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
-
-function newestSource(name: string): number {
-  const sdk = join(root, "assembly", "proxy");
-  const files = [join(root, "test", "fixtures", `${name}.ts`), ...readdirSync(sdk).map((f) => join(sdk, f))];
-  return Math.max(...files.filter(existsSync).map((f) => statSync(f).mtimeMs));
-}
-
-const built = new Map<string, Promise<string>>();
-
 export function fixture(name: string): Promise<string> {
-  let p = built.get(name);
-  if (!p) {
-    p = (async () => {
-      const out = join(root, "build", "fixtures", `${name}.wasm`);
-      if (existsSync(out) && statSync(out).mtimeMs >= newestSource(name)) return out;
-      let diagnostics = "";
-      const sink = { write: (s: string | Uint8Array) => ((diagnostics += String(s)), true) };
-      const { error } = await asc.main(
-        [`test/fixtures/${name}.ts`, "--config", "asconfig.json", "--target", "release", "--outFile", `build/fixtures/${name}.wasm`, "--baseDir", root],
-        { stdout: sink, stderr: sink },
-      );
-      if (error || /ERROR/.test(diagnostics)) throw new Error(`building fixture ${name} failed:\n${diagnostics}${error?.message ?? ""}`);
-      return out;
-    })();
-    built.set(name, p);
-  }
-  return p;
+  return freshModule({ entry: `test/fixtures/${name}.ts`, out: `build/fixtures/${name}.wasm`, bindings: true });
 }
 
 /** Loads a fixture and runs proxy_on_vm_start + proxy_on_configure, which must both succeed. */
