@@ -144,13 +144,24 @@ export class DecodedRequest {
 // Decodes one whole request frame (int32 size prefix included). The frame
 // must be complete (see frameStatus) and its body consumed exactly.
 export function decodeRequest(frame: Uint8Array): DecodedRequest {
-  const out = new DecodedRequest();
   const r = new BytesReader(frame);
   const size = r.i32();
   if (!r.ok || size < 0 || size != r.remaining) {
+    const out = new DecodedRequest();
     out.error = "bad frame size";
     return out;
   }
+  return decodeRequestFrom(r);
+}
+
+// The same for a frame body without its size prefix, as a filter's frame
+// stream hands it over: no copy just to put the prefix back.
+export function decodeRequestBody(body: Uint8Array): DecodedRequest {
+  return decodeRequestFrom(new BytesReader(body));
+}
+
+function decodeRequestFrom(r: BytesReader): DecodedRequest {
+  const out = new DecodedRequest();
   out.header.decode(r);
   if (!r.ok) {
     out.error = r.error;
@@ -189,13 +200,23 @@ export class DecodedResponse {
 // Decodes a whole response frame; the API and version come from the request
 // with the same correlation id (responses do not carry them).
 export function decodeResponse(apiKey: i16, apiVersion: i16, frame: Uint8Array): DecodedResponse {
-  const out = new DecodedResponse();
   const r = new BytesReader(frame);
   const size = r.i32();
   if (!r.ok || size < 0 || size != r.remaining) {
+    const out = new DecodedResponse();
     out.error = "bad frame size";
     return out;
   }
+  return decodeResponseFrom(apiKey, apiVersion, r);
+}
+
+// The same for a frame body without its size prefix.
+export function decodeResponseBody(apiKey: i16, apiVersion: i16, body: Uint8Array): DecodedResponse {
+  return decodeResponseFrom(apiKey, apiVersion, new BytesReader(body));
+}
+
+function decodeResponseFrom(apiKey: i16, apiVersion: i16, r: BytesReader): DecodedResponse {
+  const out = new DecodedResponse();
   const hv = responseHeaderVersion(apiKey, apiVersion);
   out.header.decode(r, hv < 0 ? 0 : hv);
   if (!r.ok) {

@@ -1,0 +1,49 @@
+// Topic ids to names. Fetch v13+ (and Produce v13) name topics only by id,
+// yet metrics and ACLs speak of names. Ids are learned from Metadata
+// responses (v10+) on any connection; a client usually asks for metadata on
+// one connection and fetches on another, so the map is per VM, and shared
+// with the other Envoy workers through shared data.
+import { getSharedData, setSharedString, WasmResult } from "../proxy";
+
+const SHARED_PREFIX = "mqmesh.kafka.topic_id.";
+const MAX_LOCAL = 100000;
+const names = new Map<string, string>();
+
+function idKey(id: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < id.length; i++) s += (<u32>id[i] | 0x100).toString(16).substring(1);
+  return s;
+}
+
+function isZero(id: Uint8Array): bool {
+  for (let i = 0; i < id.length; i++) if (id[i] != 0) return false;
+  return true;
+}
+
+export function rememberTopicId(id: Uint8Array, name: string): void {
+  if (isZero(id) || name.length == 0) return;
+  const key = idKey(id);
+  if (names.has(key) && names.get(key) == name) return;
+  if (names.size >= MAX_LOCAL) names.clear();
+  names.set(key, name);
+  setSharedString(SHARED_PREFIX + key, name);
+}
+
+// The topic's name, or null when no Metadata response named it yet.
+export function topicNameForId(id: Uint8Array): string | null {
+  const key = idKey(id);
+  if (names.has(key)) return names.get(key);
+  const shared = getSharedData(SHARED_PREFIX + key);
+  if (shared.status != WasmResult.Ok || shared.value == null) return null;
+  const name = String.UTF8.decode(shared.value!);
+  names.set(key, name);
+  return name;
+}
+
+// A topic's name from a message that carries a name (older versions) or an
+// id (newer ones); "unknown" when the id was never seen in metadata.
+export function topicName(name: string, id: Uint8Array): string {
+  if (name.length > 0) return name;
+  const known = topicNameForId(id);
+  return known == null ? "unknown" : known!;
+}

@@ -1,0 +1,35 @@
+// The kafka filter's configuration, read from the plugin's JSON. Every field
+// is optional; a wrong one rejects the whole configuration with the field
+// named, so Envoy refuses the filter instead of running with a surprise.
+import { ConfigReader } from "../../assembly/common/config";
+
+export enum OnUnknown {
+  Pass = 0,
+  Close = 1,
+}
+
+export class KafkaFilterConfig {
+  // What to do with bytes that are not a Kafka frame this filter can follow.
+  onUnknown: OnUnknown = OnUnknown.Pass;
+  // Frames above this size go through without being kept or parsed.
+  maxFrameBytes: i32 = 8 << 20;
+  perTopicMetrics: bool = true;
+  maxTopics: i32 = 200;
+  perClientIdMetrics: bool = false;
+  maxClientIds: i32 = 50;
+  error: string = "";
+
+  static parse(text: string): KafkaFilterConfig {
+    const config = new KafkaFilterConfig();
+    const c = ConfigReader.parse(text);
+    config.onUnknown = <OnUnknown>c.choice("onUnknown", ["pass", "close"], OnUnknown.Pass);
+    config.maxFrameBytes = c.int("maxFrameBytes", config.maxFrameBytes, 64, 1 << 30);
+    const metrics = c.obj("metrics");
+    config.perTopicMetrics = metrics.bool("perTopic", config.perTopicMetrics);
+    config.maxTopics = metrics.int("maxTopics", config.maxTopics, 1, 100000);
+    config.perClientIdMetrics = metrics.bool("perClientId", config.perClientIdMetrics);
+    config.maxClientIds = metrics.int("maxClientIds", config.maxClientIds, 1, 100000);
+    if (!c.finish()) config.error = c.summary;
+    return config;
+  }
+}

@@ -1,0 +1,53 @@
+// The kafka filter's metrics. Names follow envoy-configs/README.md: labels
+// ride in the name and stats-tags.yaml turns them into Prometheus labels.
+import { CounterFamily, HistogramFamily, LabelCap, labelValue } from "../../assembly/common/labelled_metrics";
+import { Gauge } from "../../assembly/proxy";
+import { KafkaFilterConfig } from "./config";
+
+export class KafkaMetrics {
+  requests: CounterFamily = new CounterFamily("mqmesh_kafka_requests_total", ["api"]);
+  readonly responses: CounterFamily = new CounterFamily("mqmesh_kafka_responses_total", ["api"]);
+  readonly responseErrors: CounterFamily = new CounterFamily("mqmesh_kafka_response_errors_total", ["api", "code"]);
+  readonly latency: HistogramFamily = new HistogramFamily("mqmesh_kafka_request_duration_milliseconds", ["api"]);
+  readonly producedRecords: CounterFamily = new CounterFamily("mqmesh_kafka_produced_records_total", ["topic"]);
+  readonly producedBytes: CounterFamily = new CounterFamily("mqmesh_kafka_produced_bytes_total", ["topic"]);
+  readonly fetchedRecords: CounterFamily = new CounterFamily("mqmesh_kafka_fetched_records_total", ["topic"]);
+  readonly fetchedBytes: CounterFamily = new CounterFamily("mqmesh_kafka_fetched_bytes_total", ["topic"]);
+  // Frames the filter let through without understanding them, by reason.
+  readonly unparsed: CounterFamily = new CounterFamily("mqmesh_kafka_unparsed_frames_total", ["reason"]);
+  readonly connections: Gauge = new Gauge("mqmesh_kafka_active_connections");
+
+  private readonly topics: LabelCap;
+  private readonly clientIds: LabelCap;
+  private readonly perTopic: bool;
+  private readonly perClientId: bool;
+
+  constructor(config: KafkaFilterConfig) {
+    this.perTopic = config.perTopicMetrics;
+    this.perClientId = config.perClientIdMetrics;
+    this.topics = new LabelCap(config.maxTopics);
+    this.clientIds = new LabelCap(config.maxClientIds);
+    if (this.perClientId) this.requests = new CounterFamily("mqmesh_kafka_requests_total", ["api", "client_id"]);
+  }
+
+  get wantsClientId(): bool {
+    return this.perClientId;
+  }
+
+  get wantsTopics(): bool {
+    return this.perTopic;
+  }
+
+  request(api: string, clientId: string | null): void {
+    if (this.perClientId) {
+      const id = clientId == null ? "" : labelValue(clientId);
+      this.requests.add([api, this.clientIds.resolve(id)]);
+    } else {
+      this.requests.add([api]);
+    }
+  }
+
+  topic(name: string): string {
+    return this.topics.resolve(labelValue(name));
+  }
+}

@@ -1,0 +1,109 @@
+// The request direction: counts every request by API (and client id), notes
+// it as waiting for its response, and reads produce requests for per-topic
+// record and byte counts.
+import { FrameFate, FrameHandler } from "../../assembly/common/frame_stream";
+import { getCurrentTimeNanoseconds } from "../../assembly/proxy";
+import { ApiKey, apiKeyName, firstFlexibleVersion } from "../../assembly/kafka/api_keys";
+import { decodeRequestBody, hasCodec } from "../../assembly/kafka/apis";
+import { ProduceRequest } from "../../assembly/kafka/api/produce";
+import { readBatches } from "../../assembly/kafka/record_batch";
+import { topicName } from "../../assembly/kafka/topic_ids";
+import { KafkaFilterConfig, OnUnknown } from "./config";
+import { InflightRequest, InflightRequests } from "./inflight";
+import { KafkaMetrics } from "./metrics";
+
+// api key, api version, correlation id: the start of every request header.
+const FIXED_HEADER = 8;
+// Highest api version a plausible Kafka request can carry: anything above is
+// taken for bytes of another protocol.
+const MAX_PLAUSIBLE_VERSION: i16 = 100;
+
+function readI16(b: Uint8Array, at: i32): i16 {
+  return <i16>((<i32>b[at] << 8) | b[at + 1]);
+}
+
+function readI32(b: Uint8Array, at: i32): i32 {
+  return (<i32>b[at] << 24) | (<i32>b[at + 1] << 16) | (<i32>b[at + 2] << 8) | b[at + 3];
+}
+
+export class RequestObserver extends FrameHandler {
+  constructor(
+    private metrics: KafkaMetrics,
+    private config: KafkaFilterConfig,
+    private inflight: InflightRequests,
+  ) {
+    super();
+  }
+
+  decide(head: Uint8Array, frameSize: i32, oversize: bool): FrameFate {
+    if (head.length < FIXED_HEADER) {
+      return frameSize < FIXED_HEADER ? this.notKafka("short_frame") : FrameFate.NeedMore;
+    }
+    const apiKey = readI16(head, 0);
+    const apiVersion = readI16(head, 2);
+    if (firstFlexibleVersion(apiKey) < 0 || apiVersion < 0 || apiVersion > MAX_PLAUSIBLE_VERSION) {
+      return this.notKafka("unknown_api");
+    }
+    let clientId: string | null = null;
+    if (this.metrics.wantsClientId) {
+      // The client id follows the fixed part as an int16-length string in
+      // every header version.
+      if (head.length < FIXED_HEADER + 2) return frameSize < FIXED_HEADER + 2 ? this.notKafka("short_frame") : FrameFate.NeedMore;
+      const length = <i32>readI16(head, FIXED_HEADER);
+      if (length > 0) {
+        if (head.length < FIXED_HEADER + 2 + length) {
+          return frameSize < FIXED_HEADER + 2 + length ? this.notKafka("short_frame") : FrameFate.NeedMore;
+        }
+        clientId = String.UTF8.decode(head.slice(FIXED_HEADER + 2, FIXED_HEADER + 2 + length).buffer);
+      }
+    }
+    this.metrics.request(apiKeyName(apiKey), clientId);
+    this.inflight.add(new InflightRequest(readI32(head, 4), apiKey, apiVersion, getCurrentTimeNanoseconds()));
+    if (oversize) {
+      this.metrics.unparsed.add(["oversize"]);
+      return FrameFate.Pass;
+    }
+    // Produce is read for its topics, and for acks=0 (no response will come).
+    if (apiKey == ApiKey.Produce && hasCodec(apiKey, apiVersion)) return FrameFate.Observe;
+    return FrameFate.Pass;
+  }
+
+  onFrame(body: Uint8Array, held: bool): Uint8Array | null {
+    const decoded = decodeRequestBody(body);
+    if (decoded.body == null) {
+      if (decoded.error != null) this.metrics.unparsed.add(["undecodable"]);
+      return null;
+    }
+    if (decoded.header.apiKey == ApiKey.Produce) this.observeProduce(decoded.body as ProduceRequest, decoded.header.correlationId);
+    return null;
+  }
+
+  onDesync(size: i32): bool {
+    this.metrics.unparsed.add(["bad_size"]);
+    return this.config.onUnknown == OnUnknown.Close;
+  }
+
+  private observeProduce(request: ProduceRequest, correlationId: i32): void {
+    if (request.acks == 0) this.inflight.dropNewest(correlationId);
+    if (!this.metrics.wantsTopics) return;
+    for (let t = 0; t < request.topicData.length; t++) {
+      const topic = request.topicData[t];
+      const label = this.metrics.topic(topicName(topic.name, topic.topicId));
+      let records: i64 = 0;
+      let bytes: i64 = 0;
+      for (let p = 0; p < topic.partitionData.length; p++) {
+        const data = topic.partitionData[p].records;
+        if (data == null) continue;
+        bytes += data.length;
+        records += readBatches(data).totalRecords;
+      }
+      this.metrics.producedRecords.add([label], <u64>records);
+      this.metrics.producedBytes.add([label], <u64>bytes);
+    }
+  }
+
+  private notKafka(reason: string): FrameFate {
+    this.metrics.unparsed.add([reason]);
+    return this.config.onUnknown == OnUnknown.Close ? FrameFate.Close : FrameFate.Pass;
+  }
+}

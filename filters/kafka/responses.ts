@@ -1,0 +1,112 @@
+// The response direction: matches each response to its request, counts it
+// with its latency and error codes, reads fetch responses for per-topic
+// record and byte counts, and learns topic ids from metadata responses.
+import { FrameFate, FrameHandler } from "../../assembly/common/frame_stream";
+import { getCurrentTimeNanoseconds } from "../../assembly/proxy";
+import { ApiKey, apiKeyName } from "../../assembly/kafka/api_keys";
+import { decodeResponseBody, hasCodec } from "../../assembly/kafka/apis";
+import { errorName } from "../../assembly/kafka/errors";
+import { FetchResponse } from "../../assembly/kafka/api/fetch";
+import { MetadataResponse } from "../../assembly/kafka/api/metadata";
+import { readBatches } from "../../assembly/kafka/record_batch";
+import { collectResponseErrors } from "../../assembly/kafka/response_errors";
+import { rememberTopicId, topicName } from "../../assembly/kafka/topic_ids";
+import { KafkaFilterConfig, OnUnknown } from "./config";
+import { InflightRequest, InflightRequests } from "./inflight";
+import { KafkaMetrics } from "./metrics";
+
+const CORRELATION_ID = 4;
+
+export class ResponseObserver extends FrameHandler {
+  // The request of the response being read (set in decide, used in onFrame).
+  private current: InflightRequest | null = null;
+  private errors: Array<i16> = new Array<i16>();
+
+  constructor(
+    private metrics: KafkaMetrics,
+    private config: KafkaFilterConfig,
+    private inflight: InflightRequests,
+  ) {
+    super();
+  }
+
+  decide(head: Uint8Array, frameSize: i32, oversize: bool): FrameFate {
+    if (head.length < CORRELATION_ID) return frameSize < CORRELATION_ID ? this.unmatched() : FrameFate.NeedMore;
+    const correlationId = (<i32>head[0] << 24) | (<i32>head[1] << 16) | (<i32>head[2] << 8) | head[3];
+    const request = this.inflight.take(correlationId);
+    if (request == null) return this.unmatched();
+    const api = apiKeyName(request.apiKey);
+    this.metrics.responses.add([api]);
+    const elapsed = getCurrentTimeNanoseconds() - request.startNanos;
+    this.metrics.latency.record([api], elapsed / 1000000);
+    if (oversize) {
+      this.metrics.unparsed.add(["oversize"]);
+      return FrameFate.Pass;
+    }
+    if (!hasCodec(request.apiKey, request.apiVersion)) return FrameFate.Pass;
+    this.current = request;
+    return FrameFate.Observe;
+  }
+
+  onFrame(body: Uint8Array, held: bool): Uint8Array | null {
+    const request = this.current;
+    if (request == null) return null;
+    this.current = null;
+    const decoded = decodeResponseBody(request.apiKey, request.apiVersion, body);
+    if (decoded.body == null) {
+      this.metrics.unparsed.add(["undecodable"]);
+      return null;
+    }
+    const response = decoded.body!;
+    const api = apiKeyName(request.apiKey);
+    this.errors.length = 0;
+    collectResponseErrors(request.apiKey, response, this.errors);
+    for (let i = 0; i < this.errors.length; i++) this.metrics.responseErrors.add([api, errorName(this.errors[i])]);
+    if (request.apiKey == ApiKey.Metadata) this.learnTopicIds(response as MetadataResponse);
+    else if (request.apiKey == ApiKey.Fetch && this.metrics.wantsTopics) this.observeFetch(response as FetchResponse);
+    return null;
+  }
+
+  onDesync(size: i32): bool {
+    this.metrics.unparsed.add(["bad_size"]);
+    return this.config.onUnknown == OnUnknown.Close;
+  }
+
+  private learnTopicIds(response: MetadataResponse): void {
+    for (let t = 0; t < response.topics.length; t++) {
+      const topic = response.topics[t];
+      const name = topic.name;
+      if (name != null) rememberTopicId(topic.topicId, name);
+    }
+  }
+
+  private observeFetch(response: FetchResponse): void {
+    for (let t = 0; t < response.responses.length; t++) {
+      const topic = response.responses[t];
+      const label = this.metrics.topic(topicName(topic.topic, topic.topicId));
+      let records: i64 = 0;
+      let bytes: i64 = 0;
+      for (let p = 0; p < topic.partitions.length; p++) {
+        const data = topic.partitions[p].records;
+        if (data == null) continue;
+        // A fetch may end in a partial batch (the broker cuts at the size
+        // limit); only whole batches reach the client's application.
+        const batches = readBatches(data);
+        for (let b = 0; b < batches.batches.length; b++) {
+          const batch = batches.batches[b];
+          if (batch.isControl) continue;
+          records += batch.recordCount;
+          bytes += batch.sizeInBytes;
+        }
+      }
+      this.metrics.fetchedRecords.add([label], <u64>records);
+      this.metrics.fetchedBytes.add([label], <u64>bytes);
+    }
+  }
+
+  // A response to no request we saw: count it and let it through.
+  private unmatched(): FrameFate {
+    this.metrics.unparsed.add(["unmatched_response"]);
+    return FrameFate.Pass;
+  }
+}

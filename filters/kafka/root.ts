@@ -1,0 +1,26 @@
+// One per plugin configuration per Envoy worker: reads the configuration and
+// owns what all connections of this worker share (metrics, topic ids).
+import { RootContext, StreamContext, log } from "../../assembly/proxy";
+import { KafkaFilterConfig } from "./config";
+import { KafkaMetrics } from "./metrics";
+import { KafkaConnection } from "./connection";
+
+export class KafkaRoot extends RootContext {
+  config: KafkaFilterConfig = new KafkaFilterConfig();
+  metrics: KafkaMetrics = new KafkaMetrics(this.config);
+
+  onConfigure(configuration: string): bool {
+    const config = KafkaFilterConfig.parse(configuration);
+    if (config.error.length > 0) {
+      log.error("kafka filter: invalid configuration: " + config.error);
+      return false;
+    }
+    this.config = config;
+    this.metrics = new KafkaMetrics(config);
+    return true;
+  }
+
+  createStreamContext(id: u32): StreamContext | null {
+    return new KafkaConnection(id, this);
+  }
+}
