@@ -1,0 +1,154 @@
+// Records the bytes real Kafka clients and a real broker exchange, for the
+// kafka filter's unit tests (test/recordings/kafka/*.json).
+//
+//   npx tsx scripts/record-kafka.ts            # kafkajs and kcat
+//
+// A recording proxy sits between the clients and the broker; the broker
+// advertises the proxy's address, so every connection a client opens (the
+// bootstrap one and the per-broker ones) is recorded. Each file holds the
+// connections in order with their reads per direction as they arrived, and
+// the ground truth the tests check the filter's metrics against.
+import { once } from "node:events";
+import { mkdirSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import { fileURLToPath } from "node:url";
+import { Kafka, logLevel } from "kafkajs";
+import { freePort, kcat, startKafka, stopAll } from "../integration/stack/index.ts";
+
+export interface RecordedChunk {
+  // "request": client to broker; "response": broker to client
+  direction: "request" | "response";
+  base64: string;
+}
+
+export interface Recording {
+  client: string;
+  recordedWith: { kafka: string };
+  truth: { topic: string; producedRecords: number; consumedRecords: number };
+  connections: RecordedChunk[][];
+}
+
+const outDir = fileURLToPath(new URL("../test/recordings/kafka/", import.meta.url));
+
+class RecordingProxy {
+  connections: RecordedChunk[][] = [];
+  private server: net.Server;
+  private sockets = new Set<net.Socket>();
+
+  constructor(private upstreamPort: () => number) {
+    this.server = net.createServer((client) => this.relay(client));
+  }
+
+  async listen(port: number): Promise<void> {
+    this.server.listen(port, "127.0.0.1");
+    await once(this.server, "listening");
+  }
+
+  take(): RecordedChunk[][] {
+    const taken = this.connections.filter((c) => c.length > 0);
+    this.connections = [];
+    return taken;
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private relay(client: net.Socket): void {
+    const chunks: RecordedChunk[] = [];
+    this.connections.push(chunks);
+    const broker = net.connect(this.upstreamPort(), "127.0.0.1");
+    for (const s of [client, broker]) this.sockets.add(s);
+    client.on("data", (d) => {
+      chunks.push({ direction: "request", base64: d.toString("base64") });
+      broker.write(d);
+    });
+    broker.on("data", (d) => {
+      chunks.push({ direction: "response", base64: d.toString("base64") });
+      client.write(d);
+    });
+    client.on("close", () => broker.destroy());
+    broker.on("close", () => client.destroy());
+    client.on("error", () => broker.destroy());
+    broker.on("error", () => client.destroy());
+  }
+}
+
+async function recordKafkajs(address: string, topic: string, count: number): Promise<Recording["truth"]> {
+  const kafka = new Kafka({ clientId: "mqmesh-recorder", brokers: [address], logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: 2, replicationFactor: 1 }], waitForLeaders: true });
+  await admin.disconnect();
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  for (let i = 0; i < count; i += 50) {
+    const messages = Array.from({ length: Math.min(50, count - i) }, (_, j) => ({
+      key: `key-${i + j}`,
+      value: `value-${i + j}`,
+      headers: { seq: String(i + j) },
+    }));
+    await producer.send({ topic, acks: -1, messages });
+  }
+  await producer.disconnect();
+  const consumer = kafka.consumer({ groupId: `recorder-${topic}` });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let consumed = 0;
+  await new Promise<void>((resolve) => {
+    void consumer.run({
+      eachMessage: async () => {
+        if (++consumed >= count) resolve();
+      },
+    });
+  });
+  await consumer.disconnect();
+  return { topic, producedRecords: count, consumedRecords: consumed };
+}
+
+async function recordKcat(address: string, topic: string, count: number): Promise<Recording["truth"]> {
+  const lines = Array.from({ length: count }, (_, i) => `k${i}:v${i}`).join("\n") + "\n";
+  await kcat(["-b", address, "-t", topic, "-P", "-K", ":"], { input: lines });
+  const out = await kcat(["-b", address, "-t", topic, "-C", "-o", "beginning", "-e", "-q", "-c", String(count)]);
+  const consumed = out.stdout.split("\n").filter((l) => l.length > 0).length;
+  return { topic, producedRecords: count, consumedRecords: consumed };
+}
+
+async function main(): Promise<void> {
+  mkdirSync(outDir, { recursive: true });
+  const proxyPort = await freePort();
+  let brokerPort = 0;
+  const proxy = new RecordingProxy(() => brokerPort);
+  await proxy.listen(proxyPort);
+  const kafka = await startKafka({
+    extraListeners: [{ name: "RECORDED", advertised: [{ host: "127.0.0.1", port: proxyPort }] }],
+  });
+  brokerPort = kafka.brokers[0].listeners["RECORDED"];
+  const address = `127.0.0.1:${proxyPort}`;
+  try {
+    const runs: [string, (a: string, t: string, n: number) => Promise<Recording["truth"]>][] = [
+      ["kafkajs", recordKafkajs],
+      ["kcat", recordKcat],
+    ];
+    for (const [client, run] of runs) {
+      const truth = await run(address, `recorded-${client}`, 200);
+      await new Promise((r) => setTimeout(r, 500));
+      const recording: Recording = { client, recordedWith: { kafka: kafka.version }, truth, connections: proxy.take() };
+      const file = `${outDir}${client}.json`;
+      writeFileSync(file, JSON.stringify(recording, null, 1) + "\n");
+      console.log(`recorded ${client}: ${recording.connections.length} connections -> ${file}`);
+    }
+  } finally {
+    await proxy.close();
+    await kafka.stop();
+    await stopAll();
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
