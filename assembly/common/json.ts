@@ -595,7 +595,11 @@ export class JsonWriter {
     switch (v.kind) {
       case JsonKind.Null: return this.null();
       case JsonKind.Bool: return this.bool(v.asBool());
-      case JsonKind.Number: return v.isInteger ? this.int(v.asInt()) : this.number(v.asNumber());
+      case JsonKind.Number: {
+        const f = v.asNumber();
+        // exact ints beyond 2^53 print from the i64; "-0" needs the double
+        return v.isInteger && f != 0 ? this.int(v.asInt()) : this.number(f);
+      }
       case JsonKind.String: return this.string(v.asString());
       case JsonKind.Array: {
         this.beginArray();
@@ -625,8 +629,11 @@ export function quoteJson(s: string): string {
   return b.toString();
 }
 
+/** Shortest-ish round-tripping form. Unlike JSON.stringify, -0 stays "-0",
+ *  so parsing then serializing never changes a value. */
 export function formatNumber(n: f64): string {
   if (!isFinite(n)) return "null";
+  if (n == 0 && 1 / n < 0) return "-0";
   // Integral values print without AssemblyScript's trailing ".0".
   if (Math.abs(n) <= MAX_SAFE && Math.floor(n) == n) return (<i64>n).toString();
   return n.toString();

@@ -106,6 +106,7 @@ describe("json parse/serialize", () => {
       expect(m.numberOf(t)).toBe(Number(t));
     }
     expect(rt("[1e400,-1e400]")).toBe("OK:[null,null]"); // no JSON form, like JSON.stringify
+    expect(rt("[-0,-0.0,0,-0e5]")).toBe("OK:[-0,-0,0,-0]"); // sign of zero survives a round trip
   });
 
   it("builds bodies with the DOM and the writer", () => {
