@@ -1,15 +1,17 @@
-// The shared RocketMQ stack of an integration run: RocketMQ (name server +
-// local-mode proxy) and its Envoy sidecar, started once in vitest's
+// The shared RocketMQ stack of an integration run: RocketMQ (name server,
+// broker, cluster-mode proxy; or local mode, see stack/rocketmq.ts) and its Envoy sidecar, started once in vitest's
 // globalSetup and handed to test files with provide/inject as "rocketmq".
 // integration/setup.ts lists rocketmqComponent; a test file run without that
 // globalSetup starts its own stack (useRocketMQStack).
 import { inject } from "vitest";
-import { startRocketMQ, type RocketMQ } from "./rocketmq.ts";
+import { startRocketMQ, type RocketMQ, type RocketMQMode } from "./rocketmq.ts";
 import { startRocketMQSidecar, type RocketMQSidecar } from "./rocketmq-sidecar.ts";
 
 /** What test files get: plain data (it crosses the worker boundary). */
 export interface RocketMQEndpoints {
   version: string;
+  /** The proxy's mode: decides what route answers name (see stack/rocketmq.ts). */
+  mode: RocketMQMode;
   clusterName: string;
   brokerName: string;
   namesrv: string;
@@ -46,6 +48,7 @@ export async function startRocketMQStack(): Promise<RocketMQStack> {
   }
   const endpoints: RocketMQEndpoints = {
     version: rocketmq.version,
+    mode: rocketmq.mode,
     clusterName: rocketmq.clusterName,
     brokerName: rocketmq.brokerName,
     namesrv: rocketmq.namesrv,

@@ -1,28 +1,39 @@
-// Real Apache RocketMQ 5.x from Maven Central jars: a name server and a proxy
-// in local mode (the proxy runs the broker in its own JVM). Everything lives in
-// this run's folder: configs, store, and RocketMQ's own logs (logback writes to
-// ${user.home}/logs/rocketmqlogs, so user.home is pointed at the run folder).
+// Real Apache RocketMQ 5.x from Maven Central jars. Two layouts:
+//   cluster (default)  name server + broker JVM + proxy JVM (`ProxyStartup -pm cluster`)
+//   local              name server + proxy JVM with the broker in-process (`-pm local`)
+// Choose with opts.mode or MQMESH_ROCKETMQ_PROXY_MODE=local|cluster. Everything
+// lives in this run's folder: configs, store, and RocketMQ's own logs (logback
+// writes to ${user.home}/logs/rocketmqlogs, so user.home is the run folder).
 //
 // Listening sockets of one stack:
 //   namesrv        127.0.0.1:<namesrv>        remoting, routes for 4.x-protocol clients
 //   proxy remoting *:<proxyRemoting>          remoting (and gRPC, negotiated) to the proxy
 //   proxy gRPC     *:<proxyGrpc>              apache.rocketmq.v2.MessagingService
-//   broker         127.0.0.1:<broker>         the in-process broker's remoting port
+//   broker         127.0.0.1:<broker>         the broker's remoting port
 //   broker fast    127.0.0.1:<broker - 2>     the broker's "VIP channel" (always listenPort - 2)
 //   broker HA      *:<brokerHa>               master/slave replication
 // RocketMQ 5.3.3 has no bind-address setting for the proxy's two servers nor
 // for the HA server: those bind the wildcard address. Clients here only ever
 // use 127.0.0.1.
 //
-// Known RocketMQ 5.3.3 behaviour (apache/rocketmq#9630): in local mode the
-// proxy answers every route query, remoting or gRPC, with <brokerIP1>:<gRPC
-// port>. gRPC clients therefore send and receive on the proxy's gRPC port
-// directly, whatever endpoint they were configured with; remoting clients that
-// use the proxy's remoting port as name server fail (they speak remoting to the
-// gRPC port). Remoting clients must use the name server, which advertises the
-// broker's own port.
+// What route answers name (RocketMQ 5.3.3 proxy source):
+// - gRPC QueryRoute / QueryAssignment, cluster mode (ClusterTopicRouteService,
+//   RouteActivity.convertToAddressList): the host the client put in the
+//   request's endpoints, and with useEndpointPortFromRequest=true (set below)
+//   its port too. A client configured with a sidecar's address is sent back to
+//   that sidecar, so SendMessage/ReceiveMessage/AckMessage stay in it.
+// - gRPC, local mode (LocalTopicRouteService, apache/rocketmq#9630):
+//   <brokerIP1>:<proxy gRPC port> whatever endpoint was used, so clients
+//   leave the sidecar after the first route query.
+// - Remoting GET_ROUTEINFO_BY_TOPIC on the proxy's remoting port
+//   (GetTopicRouteActivity): cluster mode <remotingAccessAddr>:<remotingListenPort>,
+//   i.e. the proxy's own remoting port (the setting is a host; the port is the
+//   one the proxy listens on), so remoting clients that found the proxy through
+//   a sidecar send and pull on the proxy directly; local mode <brokerIP1>:<gRPC
+//   port>, which remoting clients cannot use at all.
+// - The name server names the broker's own port (both modes).
 //
-// By hand:  npx tsx integration/stack/rocketmq.ts     # starts a stack, prints its addresses, Ctrl-C stops it
+// By hand:  npx tsx integration/stack/rocketmq.ts [--local] [--stop]   # prints addresses; Ctrl-C stops
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createServer } from "node:net";
@@ -36,13 +47,26 @@ import { clusterInfo, createTopic, topicRoute } from "./rocketmq-remoting.ts";
 /** Newest 5.3.x on Maven Central; runs on Java 17 without --add-opens. */
 export const ROCKETMQ_VERSION = process.env.MQMESH_ROCKETMQ_VERSION || "5.3.3";
 
+export type RocketMQMode = "cluster" | "local";
+
+/** The default layout: MQMESH_ROCKETMQ_PROXY_MODE, else cluster. */
+export function defaultRocketMQMode(): RocketMQMode {
+  const m = process.env.MQMESH_ROCKETMQ_PROXY_MODE;
+  if (m === undefined || m === "") return "cluster";
+  if (m !== "cluster" && m !== "local") throw new Error(`MQMESH_ROCKETMQ_PROXY_MODE must be "cluster" or "local", not "${m}"`);
+  return m;
+}
+
 export interface RocketMQOptions {
   /** Name of the run sub-folder and log files, default "rocketmq". */
   name?: string;
+  /** Proxy mode, default defaultRocketMQMode(): "cluster" (separate broker JVM) or "local" (broker inside the proxy). */
+  mode?: RocketMQMode;
   clusterName?: string;
   brokerName?: string;
-  /** JVM heaps, defaults namesrv 256m, proxy (with the broker inside) 512m. */
+  /** JVM heaps, defaults namesrv 256m, broker 512m (cluster mode), proxy 512m (with the broker inside in local mode). */
   namesrvHeap?: string;
+  brokerHeap?: string;
   proxyHeap?: string;
   /** Extra or overriding broker.conf entries. */
   brokerProps?: Record<string, string | number | boolean>;
@@ -55,6 +79,7 @@ export interface RocketMQOptions {
 
 export interface RocketMQ {
   version: string;
+  mode: RocketMQMode;
   clusterName: string;
   brokerName: string;
   /** "127.0.0.1:<port>" of the name server. */
@@ -70,7 +95,8 @@ export interface RocketMQ {
   home: string;
   logDir: string;
   classpath: Classpath;
-  procs: { namesrv: ManagedProcess; proxy: ManagedProcess };
+  /** broker is present in cluster mode only (in local mode it runs inside the proxy). */
+  procs: { namesrv: ManagedProcess; proxy: ManagedProcess; broker?: ManagedProcess };
   /** Seconds from call to ready (including a first download). */
   startSeconds: number;
   /** Creates (or updates) a topic on the broker. */
@@ -130,9 +156,10 @@ function jvmArgs(heap: string, home: string): string[] {
   ];
 }
 
-/** Starts a name server and a local-mode proxy (with its broker) and waits until both serve. */
+/** Starts a name server, a broker and a proxy (cluster mode; or the proxy with the broker inside, local mode) and waits until all serve. */
 export async function startRocketMQ(opts: RocketMQOptions = {}): Promise<RocketMQ> {
   const started = Date.now();
+  const mode = opts.mode ?? defaultRocketMQMode();
   const name = opts.name ?? "rocketmq";
   const clusterName = opts.clusterName ?? "DefaultCluster";
   const brokerName = opts.brokerName ?? "broker-a";
@@ -186,10 +213,15 @@ export async function startRocketMQ(opts: RocketMQOptions = {}): Promise<RocketM
     JSON.stringify(
       {
         rocketMQClusterName: clusterName,
-        proxyMode: "local",
+        proxyMode: mode,
         namesrvAddr: namesrv,
         remotingListenPort: ports.proxyRemoting,
         grpcServerPort: ports.proxyGrpc,
+        // Defaults to the first non-loopback address of the machine; our clients use loopback only.
+        localServeAddr: LOOPBACK,
+        remotingAccessAddr: LOOPBACK,
+        // gRPC routes name the host:port the client connected to (cluster mode), not <host>:<grpcServerPort>.
+        useEndpointPortFromRequest: true,
         ...opts.proxyConfig,
       },
       null,
@@ -220,7 +252,39 @@ export async function startRocketMQ(opts: RocketMQOptions = {}): Promise<RocketM
     procs.push(namesrvProc);
     // The broker registers with the name server when it starts (then every 30 s): name server first.
     await waitUntil(async () => (await clusterInfo(namesrv), true), { what: `RocketMQ name server on ${namesrv}`, timeoutMs, intervalMs: 250, proc: namesrvProc });
+    const phases: string[] = [];
+    let phaseStart = started;
+    const phase = (what: string) => {
+      phases.push(`${what} ${((Date.now() - phaseStart) / 1000).toFixed(1)} s`);
+      phaseStart = Date.now();
+    };
+    phase("jars+namesrv");
 
+    // Cluster mode: the broker, then the proxy once the broker has registered
+    // (at start the proxy creates its system topic DefaultHeartBeatSyncerTopic on
+    // the cluster's brokers and exits if there are none). Local mode: the proxy
+    // starts the broker itself.
+    const brokerRegistered = (watched: ManagedProcess[]) =>
+      waitUntil(
+        async () => {
+          const info = await clusterInfo(namesrv);
+          return info.brokers[brokerName]?.["0"] === brokerAddr;
+        },
+        { what: `broker ${brokerName} registered at ${namesrv} as ${brokerAddr}`, timeoutMs, intervalMs: 250, proc: watched },
+      );
+    let brokerProc: ManagedProcess | undefined;
+    if (mode === "cluster") {
+      brokerProc = spawnManaged({
+        name: `${name}-broker`,
+        command: javaBin(),
+        args: [...jvmArgs(opts.brokerHeap ?? "512m", home), "-cp", classpath.classpath, "org.apache.rocketmq.broker.BrokerStartup", "-c", brokerConf],
+        env,
+        cwd: home,
+      });
+      procs.push(brokerProc);
+      await brokerRegistered([brokerProc, namesrvProc]);
+      phase("broker");
+    }
     const proxyProc = spawnManaged({
       name: `${name}-proxy`,
       command: javaBin(),
@@ -230,9 +294,8 @@ export async function startRocketMQ(opts: RocketMQOptions = {}): Promise<RocketM
         classpath.classpath,
         "org.apache.rocketmq.proxy.ProxyStartup",
         "-pm",
-        "local",
-        "-bc",
-        brokerConf,
+        mode,
+        ...(mode === "local" ? ["-bc", brokerConf] : []),
         "-pc",
         proxyConf,
       ],
@@ -240,14 +303,8 @@ export async function startRocketMQ(opts: RocketMQOptions = {}): Promise<RocketM
       cwd: home,
     });
     procs.push(proxyProc);
-    const watched = [proxyProc, namesrvProc];
-    await waitUntil(
-      async () => {
-        const info = await clusterInfo(namesrv);
-        return info.brokers[brokerName]?.["0"] === brokerAddr;
-      },
-      { what: `broker ${brokerName} registered at ${namesrv} as ${brokerAddr}`, timeoutMs, intervalMs: 500, proc: watched },
-    );
+    const watched = [proxyProc, ...(brokerProc ? [brokerProc] : []), namesrvProc];
+    if (mode === "local") await brokerRegistered(watched);
     // The proxy's servers start after the broker: route queries answered on remoting, gRPC port open.
     await waitUntil(async () => (await topicRoute(`${LOOPBACK}:${ports.proxyRemoting}`, "TBW102")).brokerDatas.length > 0, {
       what: `RocketMQ proxy remoting on ${ports.proxyRemoting}`,
@@ -256,14 +313,16 @@ export async function startRocketMQ(opts: RocketMQOptions = {}): Promise<RocketM
       proc: watched,
     });
     await waitUntil(() => isListening(ports.proxyGrpc), { what: `RocketMQ proxy gRPC on ${ports.proxyGrpc}`, timeoutMs, intervalMs: 250, proc: watched });
+    phase(mode === "local" ? "proxy+broker" : "proxy");
     for (const t of opts.topics ?? []) await createTopic(brokerAddr, t);
     const startSeconds = (Date.now() - started) / 1000;
     progress(
       name,
-      `RocketMQ ${ROCKETMQ_VERSION} up in ${startSeconds.toFixed(1)} s: namesrv ${namesrv}, proxy remoting ${ports.proxyRemoting}, gRPC ${ports.proxyGrpc}, broker ${brokerAddr}; logs ${logDir}`,
+      `RocketMQ ${ROCKETMQ_VERSION} (${mode} mode) up in ${startSeconds.toFixed(1)} s (${phases.join(", ")}): namesrv ${namesrv}, proxy remoting ${ports.proxyRemoting}, gRPC ${ports.proxyGrpc}, broker ${brokerAddr}; logs ${logDir}`,
     );
     return {
       version: ROCKETMQ_VERSION,
+      mode,
       clusterName,
       brokerName,
       namesrv,
@@ -274,7 +333,7 @@ export async function startRocketMQ(opts: RocketMQOptions = {}): Promise<RocketM
       home,
       logDir,
       classpath,
-      procs: { namesrv: namesrvProc, proxy: proxyProc },
+      procs: { namesrv: namesrvProc, proxy: proxyProc, broker: brokerProc },
       startSeconds,
       createTopic: (topic, queues = 4) => createTopic(brokerAddr, topic, queues),
       stop,
@@ -301,9 +360,9 @@ export async function rocketmqAdmin(args: string[], opts: RunOptions = {}): Prom
 
 // By hand: start a stack, print where it listens, stop on Ctrl-C.
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const rmq = await startRocketMQ();
+  const rmq = await startRocketMQ({ mode: process.argv.includes("--local") ? "local" : undefined });
   console.log(
-    JSON.stringify({ namesrv: rmq.namesrv, proxyRemoting: rmq.proxyRemoting, proxyGrpc: rmq.proxyGrpc, brokerAddr: rmq.brokerAddr, home: rmq.home, startSeconds: rmq.startSeconds }, null, 2),
+    JSON.stringify({ mode: rmq.mode, namesrv: rmq.namesrv, proxyRemoting: rmq.proxyRemoting, proxyGrpc: rmq.proxyGrpc, brokerAddr: rmq.brokerAddr, home: rmq.home, startSeconds: rmq.startSeconds }, null, 2),
   );
   if (process.argv.includes("--stop")) await rmq.stop();
   else process.stdin.resume();
