@@ -1,7 +1,9 @@
 // RocketMQ 5 gRPC clients (rocketmq-client-nodejs) through the Envoy sidecar's
 // gRPC listener: a Producer sends N messages, a SimpleConsumer receives exactly
 // those (body, keys, tag), then Envoy's per-method gRPC stats show which calls
-// went through the sidecar.
+// went through the sidecar: with the proxy in cluster mode (the stack's
+// default) all of them, since route answers name the endpoint the client used;
+// in local mode only the route queries (apache/rocketmq#9630).
 import { appendFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -68,9 +70,11 @@ describe("RocketMQ gRPC through the sidecar", () => {
     });
     await consumer.startup();
     const received: MessageView[] = [];
+    let receiveCalls = 0;
     try {
       const deadline = Date.now() + 60_000;
       while (received.length < N && Date.now() < deadline) {
+        receiveCalls++;
         const batch = await consumer.receive(32, 30_000);
         for (const m of batch) {
           received.push(m);
@@ -78,6 +82,7 @@ describe("RocketMQ gRPC through the sidecar", () => {
         }
       }
       // Nothing beyond the N: one more receive comes back empty.
+      receiveCalls++;
       expect(await consumer.receive(32, 30_000)).toEqual([]);
     } finally {
       await consumer.shutdown();
@@ -94,14 +99,22 @@ describe("RocketMQ gRPC through the sidecar", () => {
     }
 
     // Which calls went through Envoy? Route queries use the configured endpoint
-    // (the sidecar); RocketMQ 5.3.3 in local mode answers them with the proxy's
-    // own gRPC address, so SendMessage/ReceiveMessage/AckMessage go there directly
-    // (apache/rocketmq#9630) until the rocketmq-grpc filter rewrites routes.
+    // (the sidecar) in both modes. What the route answer names decides where
+    // the rest goes (stack/rocketmq.ts): in cluster mode the sidecar's own
+    // address, so every send, receive and ack is one call through the sidecar;
+    // in local mode the proxy's gRPC port, so none are.
     const after = await grpcStats(rmq.sidecar.adminUrl);
     const delta = (k: string) => (after[k] ?? 0) - (before[k] ?? 0);
-    const via = Object.fromEntries(["QueryRoute.total", "Heartbeat.total", "SendMessage.total", "QueryAssignment.total", "ReceiveMessage.total", "AckMessage.total"].map((k) => [k, delta(k)]));
-    console.log(`gRPC calls through the sidecar: ${JSON.stringify(via)}`);
+    const methods = ["QueryRoute", "Heartbeat", "QueryAssignment", "SendMessage", "ReceiveMessage", "AckMessage"];
+    const via = Object.fromEntries(methods.flatMap((m) => ["total", "success"].map((c) => [`${m}.${c}`, delta(`${m}.${c}`)])));
+    console.log(`gRPC calls through the sidecar (${rmq.mode} mode, ${receiveCalls} receive calls): ${JSON.stringify(via)}`);
     expect(via["QueryRoute.total"]).toBeGreaterThan(0);
-    expect(via["SendMessage.total"] + via["ReceiveMessage.total"] + via["AckMessage.total"], "send/receive bypass the sidecar until routes are rewritten").toBe(0);
+    if (rmq.mode === "cluster") {
+      expect({ send: via["SendMessage.total"], sendOk: via["SendMessage.success"] }).toEqual({ send: N, sendOk: N });
+      expect({ receive: via["ReceiveMessage.total"], receiveOk: via["ReceiveMessage.success"] }).toEqual({ receive: receiveCalls, receiveOk: receiveCalls });
+      expect({ ack: via["AckMessage.total"], ackOk: via["AckMessage.success"] }).toEqual({ ack: N, ackOk: N });
+    } else {
+      expect(via["SendMessage.total"] + via["ReceiveMessage.total"] + via["AckMessage.total"], "local mode: send/receive/ack bypass the sidecar").toBe(0);
+    }
   });
 });

@@ -7,7 +7,7 @@
 // Usage: RemotingRoundTrip <namesrv host:port> <topic> <count> <group> [timeoutMs]
 // Output, one JSON object per line on stdout:
 //   {"event":"sent","key":..,"tag":..,"body":..,"msgId":..,"queueId":..,"brokerAddr":..}
-//   {"event":"received","key":..,"tag":..,"body":..,"msgId":..,"queueId":..}
+//   {"event":"received","key":..,"tag":..,"body":..,"msgId":..,"queueId":..,"brokerAddr":..}
 //   {"event":"done","sent":N,"received":M}
 // The body is the UTF-8 text "<topic>-body-<i>", key "k-<i>", tag "tag-<i%3>".
 import java.nio.charset.StandardCharsets;
@@ -16,11 +16,15 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.apache.rocketmq.client.consumer.DefaultLitePullConsumer;
+import org.apache.rocketmq.client.impl.MQClientManager;
+import org.apache.rocketmq.client.impl.factory.MQClientInstance;
+import org.apache.rocketmq.client.impl.FindBrokerResult;
 import org.apache.rocketmq.client.producer.DefaultMQProducer;
 import org.apache.rocketmq.client.producer.SendResult;
 import org.apache.rocketmq.client.producer.SendStatus;
 import org.apache.rocketmq.common.consumer.ConsumeFromWhere;
 import org.apache.rocketmq.common.message.Message;
+import org.apache.rocketmq.common.MixAll;
 import org.apache.rocketmq.common.message.MessageExt;
 
 public final class RemotingRoundTrip {
@@ -97,6 +101,8 @@ public final class RemotingRoundTrip {
         consumer.setPollTimeoutMillis(1000);
         consumer.subscribe(topic, "*");
         consumer.start();
+        // The consumer's client instance (shared per client id): where its pulls for a broker go.
+        MQClientInstance consumerClient = MQClientManager.getInstance().getOrCreateMQClientInstance(consumer);
         Set<String> seen = new HashSet<>();
         int received = 0;
         try {
@@ -104,8 +110,11 @@ public final class RemotingRoundTrip {
                 List<MessageExt> batch = consumer.poll(1000);
                 for (MessageExt m : batch) {
                     String body = new String(m.getBody(), StandardCharsets.UTF_8);
+                    FindBrokerResult pullFrom = m.getBrokerName() == null ? null
+                        : consumerClient.findBrokerAddressInSubscribe(m.getBrokerName(), MixAll.MASTER_ID, true);
                     System.out.println("{\"event\":\"received\",\"key\":" + q(m.getKeys()) + ",\"tag\":" + q(m.getTags())
-                        + ",\"body\":" + q(body) + ",\"msgId\":" + q(m.getMsgId()) + ",\"queueId\":" + m.getQueueId() + "}");
+                        + ",\"body\":" + q(body) + ",\"msgId\":" + q(m.getMsgId()) + ",\"queueId\":" + m.getQueueId()
+                        + ",\"brokerAddr\":" + q(pullFrom == null ? null : pullFrom.getBrokerAddr()) + "}");
                     seen.add(m.getMsgId());
                     received++;
                 }

@@ -35,7 +35,7 @@ export interface RoundTripEvent {
   body?: string;
   msgId?: string;
   queueId?: number;
-  /** For "sent": the broker address the client resolved from its route info. */
+  /** The address the client resolved from its route info: for "sent" where it sent, for "received" where it pulls that broker's queues from. */
   brokerAddr?: string;
   sent?: number;
   received?: number;
