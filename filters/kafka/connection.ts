@@ -17,8 +17,8 @@ export class KafkaConnection extends StreamContext {
     super(id, root);
     const inflight = new InflightRequests();
     const config = root.config;
-    this.requests = new FrameStream(new RequestObserver(root.metrics, config, inflight), config.maxFrameBytes);
-    this.responses = new FrameStream(new ResponseObserver(root.metrics, config, inflight), config.maxFrameBytes);
+    this.requests = new FrameStream(new RequestObserver(root.metrics, config, inflight, root.requestInterceptors), config.maxFrameBytes);
+    this.responses = new FrameStream(new ResponseObserver(root.metrics, config, inflight, root.responseInterceptors), config.maxFrameBytes);
   }
 
   onNewConnection(): FilterStatus {

@@ -3,6 +3,11 @@
 // requests that get no response (acks=0 produce, or a frame too large to be
 // read) are skipped over when a later correlation id answers.
 export class InflightRequest {
+  // Set by an interceptor that answered the request itself: sent to the
+  // client in place of the broker's response (empty = send nothing, for a
+  // request the client expects no answer to).
+  syntheticResponse: Uint8Array | null = null;
+
   constructor(
     readonly correlationId: i32,
     readonly apiKey: i16,

@@ -11,6 +11,7 @@ import { topicName } from "../../assembly/kafka/topic_ids";
 import { KafkaFilterConfig, OnUnknown } from "./config";
 import { InflightRequest, InflightRequests } from "./inflight";
 import { KafkaMetrics } from "./metrics";
+import { RequestInterceptor } from "./interceptors";
 
 // api key, api version, correlation id: the start of every request header.
 const FIXED_HEADER = 8;
@@ -27,10 +28,14 @@ function readI32(b: Uint8Array, at: i32): i32 {
 }
 
 export class RequestObserver extends FrameHandler {
+  // The request being read (set in decide, used in onFrame).
+  private current: InflightRequest | null = null;
+
   constructor(
     private metrics: KafkaMetrics,
     private config: KafkaFilterConfig,
     private inflight: InflightRequests,
+    private interceptors: RequestInterceptor[],
   ) {
     super();
   }
@@ -58,10 +63,15 @@ export class RequestObserver extends FrameHandler {
       }
     }
     this.metrics.request(apiKeyName(apiKey), clientId);
-    this.inflight.add(new InflightRequest(readI32(head, 4), apiKey, apiVersion, getCurrentTimeNanoseconds()));
+    const request = new InflightRequest(readI32(head, 4), apiKey, apiVersion, getCurrentTimeNanoseconds());
+    this.inflight.add(request);
+    this.current = request;
     if (oversize) {
       this.metrics.unparsed.add(["oversize"]);
       return FrameFate.Pass;
+    }
+    for (let i = 0; i < this.interceptors.length; i++) {
+      if (this.interceptors[i].wantsRequest(apiKey, apiVersion)) return FrameFate.Hold;
     }
     // Produce is read for its topics, and for acks=0 (no response will come).
     if (apiKey == ApiKey.Produce && hasCodec(apiKey, apiVersion)) return FrameFate.Observe;
@@ -69,13 +79,21 @@ export class RequestObserver extends FrameHandler {
   }
 
   onFrame(body: Uint8Array, held: bool): Uint8Array | null {
+    const request = this.current!;
+    this.current = null;
     const decoded = decodeRequestBody(body);
-    if (decoded.body == null) {
-      if (decoded.error != null) this.metrics.unparsed.add(["undecodable"]);
-      return null;
+    if (decoded.body == null && decoded.error != null) this.metrics.unparsed.add(["undecodable"]);
+    if (decoded.body != null && decoded.header.apiKey == ApiKey.Produce) {
+      this.observeProduce(decoded.body as ProduceRequest, decoded.header.correlationId);
     }
-    if (decoded.header.apiKey == ApiKey.Produce) this.observeProduce(decoded.body as ProduceRequest, decoded.header.correlationId);
-    return null;
+    if (!held) return null;
+    let replacement: Uint8Array | null = null;
+    for (let i = 0; i < this.interceptors.length && replacement == null; i++) {
+      if (this.interceptors[i].wantsRequest(request.apiKey, request.apiVersion)) {
+        replacement = this.interceptors[i].onRequest(decoded, request);
+      }
+    }
+    return replacement;
   }
 
   onDesync(size: i32): bool {

@@ -14,6 +14,7 @@ import { rememberTopicId, topicName } from "../../assembly/kafka/topic_ids";
 import { KafkaFilterConfig, OnUnknown } from "./config";
 import { InflightRequest, InflightRequests } from "./inflight";
 import { KafkaMetrics } from "./metrics";
+import { ResponseInterceptor } from "./interceptors";
 
 const CORRELATION_ID = 4;
 
@@ -26,6 +27,7 @@ export class ResponseObserver extends FrameHandler {
     private metrics: KafkaMetrics,
     private config: KafkaFilterConfig,
     private inflight: InflightRequests,
+    private interceptors: ResponseInterceptor[],
   ) {
     super();
   }
@@ -39,12 +41,18 @@ export class ResponseObserver extends FrameHandler {
     this.metrics.responses.add([api]);
     const elapsed = getCurrentTimeNanoseconds() - request.startNanos;
     this.metrics.latency.record([api], elapsed / 1000000);
+    this.current = request;
+    // The filter answered this request itself: the broker's answer (to the
+    // stand-in request) is replaced, however large.
+    if (request.syntheticResponse != null) return FrameFate.Hold;
     if (oversize) {
       this.metrics.unparsed.add(["oversize"]);
       return FrameFate.Pass;
     }
+    for (let i = 0; i < this.interceptors.length; i++) {
+      if (this.interceptors[i].wantsResponse(request)) return FrameFate.Hold;
+    }
     if (!hasCodec(request.apiKey, request.apiVersion)) return FrameFate.Pass;
-    this.current = request;
     return FrameFate.Observe;
   }
 
@@ -52,10 +60,21 @@ export class ResponseObserver extends FrameHandler {
     const request = this.current;
     if (request == null) return null;
     this.current = null;
+    if (request.syntheticResponse != null) return request.syntheticResponse;
+    this.observe(request, body);
+    if (!held) return null;
+    let replacement: Uint8Array | null = null;
+    for (let i = 0; i < this.interceptors.length && replacement == null; i++) {
+      if (this.interceptors[i].wantsResponse(request)) replacement = this.interceptors[i].onResponse(body, request);
+    }
+    return replacement;
+  }
+
+  private observe(request: InflightRequest, body: Uint8Array): void {
     const decoded = decodeResponseBody(request.apiKey, request.apiVersion, body);
     if (decoded.body == null) {
-      this.metrics.unparsed.add(["undecodable"]);
-      return null;
+      if (decoded.error != null) this.metrics.unparsed.add(["undecodable"]);
+      return;
     }
     const response = decoded.body!;
     const api = apiKeyName(request.apiKey);
@@ -64,7 +83,6 @@ export class ResponseObserver extends FrameHandler {
     for (let i = 0; i < this.errors.length; i++) this.metrics.responseErrors.add([api, errorName(this.errors[i])]);
     if (request.apiKey == ApiKey.Metadata) this.learnTopicIds(response as MetadataResponse);
     else if (request.apiKey == ApiKey.Fetch && this.metrics.wantsTopics) this.observeFetch(response as FetchResponse);
-    return null;
   }
 
   onDesync(size: i32): bool {

@@ -4,10 +4,14 @@ import { RootContext, StreamContext, log } from "../../assembly/proxy";
 import { KafkaFilterConfig } from "./config";
 import { KafkaMetrics } from "./metrics";
 import { KafkaConnection } from "./connection";
+import { RequestInterceptor, ResponseInterceptor } from "./interceptors";
 
 export class KafkaRoot extends RootContext {
   config: KafkaFilterConfig = new KafkaFilterConfig();
   metrics: KafkaMetrics = new KafkaMetrics(this.config);
+  // Built from the configuration: the features that change traffic.
+  requestInterceptors: RequestInterceptor[] = [];
+  responseInterceptors: ResponseInterceptor[] = [];
 
   onConfigure(configuration: string): bool {
     const config = KafkaFilterConfig.parse(configuration);

@@ -1,0 +1,29 @@
+// Seams for features that change traffic (topic ACLs, broker address
+// rewrite, quotas): each is an interceptor the observers consult, so a
+// feature lives in its own file and the observers stay about observing.
+//
+// A request an interceptor wants is held whole (see frame_stream.ts) and
+// may be replaced; a response to a request can be replaced the same way, or
+// answered by the filter itself: an interceptor that refuses a request
+// replaces it with a cheap one the broker answers (DESIGN.md: no
+// write-to-client call exists for network filters) and sets
+// `syntheticResponse` on its InflightRequest, which then goes to the client
+// instead of the broker's answer, with order and correlation ids intact.
+import { DecodedRequest } from "../../assembly/kafka/apis";
+import { InflightRequest } from "./inflight";
+
+export abstract class RequestInterceptor {
+  // Decided from the request header alone: hold this request whole?
+  abstract wantsRequest(apiKey: i16, apiVersion: i16): bool;
+  // The held request, decoded (body null if the API/version has no codec).
+  // Returns the frame to send instead (size prefix included), or null to
+  // send it unchanged.
+  abstract onRequest(request: DecodedRequest, inflight: InflightRequest): Uint8Array | null;
+}
+
+export abstract class ResponseInterceptor {
+  abstract wantsResponse(inflight: InflightRequest): bool;
+  // The held response body (no size prefix). Returns the frame to send
+  // instead (size prefix included), or null to send it unchanged.
+  abstract onResponse(body: Uint8Array, inflight: InflightRequest): Uint8Array | null;
+}

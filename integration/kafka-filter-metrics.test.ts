@@ -1,0 +1,76 @@
+// The kafka filter in real Envoy: the metrics Prometheus scrapes from the
+// sidecar equal what real clients did through it, with topic and api labels.
+import { randomBytes } from "node:crypto";
+import { Kafka, logLevel } from "kafkajs";
+import { describe, expect, inject, it } from "vitest";
+import { kcat } from "./stack/index.ts";
+
+const sidecar = inject("kafkaSidecar");
+const wasmPath = inject("kafkaSidecarWasm");
+const adminUrl = inject("envoyAdminUrl");
+
+// Prometheus text -> value of the series with exactly these labels (summed
+// over series that carry more labels when `partial`).
+async function prometheus(metric: string, labels: Record<string, string>): Promise<number> {
+  const text = await (await fetch(`${adminUrl}/stats/prometheus`)).text();
+  let sum = 0;
+  for (const line of text.split("\n")) {
+    const m = /^([a-zA-Z_:][\w:]*)\{([^}]*)\} (\S+)$/.exec(line);
+    if (!m || m[1] !== metric) continue;
+    const seriesLabels = Object.fromEntries([...m[2].matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
+    if (Object.entries(labels).every(([k, v]) => seriesLabels[k] === v)) sum += Number(m[3]);
+  }
+  return sum;
+}
+
+// Envoy flushes Wasm stats to the admin endpoint asynchronously; poll briefly.
+async function eventually(read: () => Promise<number>, expected: number): Promise<number> {
+  let value = await read();
+  for (let i = 0; i < 40 && value !== expected; i++) {
+    await new Promise((r) => setTimeout(r, 250));
+    value = await read();
+  }
+  return value;
+}
+
+describe("kafka filter metrics in Envoy", () => {
+  it("runs the project's kafka.wasm in the sidecar", () => {
+    expect(wasmPath).toMatch(/build\/kafka\.wasm$/);
+  });
+
+  it("counts records produced and fetched per topic as kafkajs sent and read them", async () => {
+    const topic = `metrics-${randomBytes(4).toString("hex")}`;
+    const kafka = new Kafka({ clientId: "mqmesh-metrics-test", brokers: [sidecar], logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 3, replicationFactor: 1 }], waitForLeaders: true });
+    await admin.disconnect();
+
+    const count = 300;
+    const producer = kafka.producer({ allowAutoTopicCreation: false });
+    await producer.connect();
+    for (let i = 0; i < count; i += 30) {
+      await producer.send({ topic, acks: -1, messages: Array.from({ length: 30 }, (_, j) => ({ key: `k${i + j}`, value: `v${i + j}` })) });
+    }
+    await producer.disconnect();
+
+    const consumer = kafka.consumer({ groupId: `g-${topic}` });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    let consumed = 0;
+    await new Promise<void>((resolve) => void consumer.run({ eachMessage: async () => void (++consumed >= count && resolve()) }));
+    await consumer.disconnect();
+
+    expect(await eventually(() => prometheus("mqmesh_kafka_produced_records_total", { topic }), count)).toBe(count);
+    expect(await eventually(() => prometheus("mqmesh_kafka_fetched_records_total", { topic }), count)).toBe(count);
+    expect(await prometheus("mqmesh_kafka_requests_total", { api: "Produce" })).toBeGreaterThanOrEqual(count / 30);
+    expect(await prometheus("mqmesh_kafka_responses_total", { api: "Metadata" })).toBeGreaterThan(0);
+  });
+
+  it("counts what kcat (librdkafka) produces through the sidecar", async () => {
+    const topic = `kcat-metrics-${randomBytes(4).toString("hex")}`;
+    const lines = Array.from({ length: 120 }, (_, i) => `key${i}:value${i}`).join("\n") + "\n";
+    await kcat(["-b", sidecar, "-t", topic, "-P", "-K", ":", "-X", "allow.auto.create.topics=true"], { input: lines });
+    expect(await eventually(() => prometheus("mqmesh_kafka_produced_records_total", { topic }), 120)).toBe(120);
+  });
+});
