@@ -61,18 +61,31 @@ const components: Component[] = [
       };
     },
   },
-  // RocketMQ (name server + local-mode proxy) and its Envoy sidecar, provided as
-  // inject("rocketmq"); defined in ./stack/rocketmq-global.ts (RocketMQ work).
+  // RocketMQ (name server, broker, proxy) and its Envoy sidecar, provided as
+  // inject("rocketmq"); defined in ./stack/rocketmq-global.ts.
   rocketmqComponent,
 ];
+
+// While working on one part, MQMESH_COMPONENTS=kafka (comma-separated names)
+// starts only what its tests need. CI always starts everything, so no test
+// can pass by finding its component missing.
+function selectedComponents(): Component[] {
+  const wanted = process.env.MQMESH_COMPONENTS;
+  if (process.env.CI === "true" || !wanted) return components;
+  const names = new Set(wanted.split(",").map((n) => n.trim()));
+  const unknown = [...names].filter((n) => !components.some((c) => c.name === n));
+  if (unknown.length) throw new Error(`MQMESH_COMPONENTS names unknown components: ${unknown.join(", ")}`);
+  return components.filter((c) => names.has(c.name));
+}
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const mode = stackMode();
   project.provide("stackMode", mode);
   const started = Date.now();
   const running: { name: string; stop(): Promise<void> }[] = [];
+  const chosen = selectedComponents();
   const results = await Promise.allSettled(
-    components.map(async (c) => {
+    chosen.map(async (c) => {
       const t = Date.now();
       const r = await c.start();
       running.push({ name: c.name, stop: r.stop });
@@ -84,7 +97,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await Promise.allSettled(running.map((r) => r.stop()));
     await stopAll();
   };
-  const failures = results.flatMap((r, i) => (r.status === "rejected" ? [`${components[i].name}: ${(r.reason as Error)?.message ?? r.reason}`] : []));
+  const failures = results.flatMap((r, i) => (r.status === "rejected" ? [`${chosen[i].name}: ${(r.reason as Error)?.message ?? r.reason}`] : []));
   if (failures.length) {
     await teardown();
     throw new Error(`integration stack failed to start${process.env.CI === "true" ? " (CI)" : ""}:\n${failures.join("\n")}`);
