@@ -6,6 +6,8 @@
 // zero values. Decoders therefore run straight through and check `ok` once at
 // the end instead of testing every read. Protocol-neutral: Kafka and RocketMQ
 // codecs both stand on it.
+import { decodeUtf8 } from "./utf8";
+
 export class BytesReader {
   buf: Uint8Array;
   pos: i32;
@@ -176,11 +178,13 @@ export class BytesReader {
     return new BytesReader(this.buf, p, p + n);
   }
 
-  // n bytes decoded as UTF-8 (invalid sequences become U+FFFD, never a trap).
+  // n bytes decoded as UTF-8 (invalid sequences become U+FFFD, never a
+  // trap). Not String.UTF8.decode: a bad lead byte there swallows the bytes
+  // after it, so a topic name could read differently here than at the broker.
   utf8(n: i32): string {
     if (!this.has(n)) return "";
     const p = this.pos;
     this.pos = p + n;
-    return String.UTF8.decodeUnsafe(this.buf.dataStart + <usize>p, <usize>n);
+    return decodeUtf8(this.buf.dataStart + <usize>p, n);
   }
 }

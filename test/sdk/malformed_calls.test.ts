@@ -1,6 +1,9 @@
 // Malformed host calls give a clear error, never a silent success: the
 // module gets Envoy's status, the host records a HostCallError naming the
 // function and the problem, and strict mode throws it from the call* method.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { HostCallError, ModuleTrap, ProxyHost, Status } from "../host/index.ts";
 import { fixture } from "./fixtures.ts";
@@ -101,6 +104,14 @@ describe("traps", () => {
 
 describe("loading", () => {
   it("refuses a module without the ABI marker, as Envoy does", async () => {
-    await expect(ProxyHost.load(await fixture("common_json"))).rejects.toThrow(/proxy_abi_version_0_2_1/);
+    // The smallest valid module: one memory, exported, and nothing else.
+    const bare = Uint8Array.from([
+      0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
+      0x05, 0x03, 0x01, 0x00, 0x01, // memory section: one memory, min 1 page
+      0x07, 0x0a, 0x01, 0x06, 0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79, 0x02, 0x00, // export "memory"
+    ]);
+    const path = join(mkdtempSync(join(tmpdir(), "mqmesh-")), "bare.wasm");
+    writeFileSync(path, bare);
+    await expect(ProxyHost.load(path)).rejects.toThrow(/proxy_abi_version_0_2_1/);
   });
 });
