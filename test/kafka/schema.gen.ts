@@ -1,5 +1,5 @@
 // Field lists of Kafka 4.x message JSON (names, types, versions, nullable/tagged versions,
-// defaults), projected by test/kafka/tools/gen-codec.ts. The test encoder in wire.ts
+// defaults), projected by scripts/kafka-codegen.ts. The test encoder in wire.ts
 // interprets them independently of the generated AssemblyScript. Ranges are inclusive
 // [lo, hi]; [1, 0] means none.
 export type Range = [number, number];

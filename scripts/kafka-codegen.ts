@@ -3,7 +3,7 @@
 // Kafka 4.x files). The JSON is read as data: field names, types, versions,
 // nullable/tagged versions and defaults. Nothing of Kafka's generator is used.
 //
-//   npx tsx test/kafka/tools/gen-codec.ts <dir with the *.json files>
+//   npx tsx scripts/kafka-codegen.ts <dir with the *.json files>
 //
 // The output is committed; re-run it when moving to a newer Kafka. The files
 // used were Kafka 4.3's: the apache/kafka snapshot available to us stops at
@@ -14,9 +14,9 @@ import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const root = fileURLToPath(new URL("../../../", import.meta.url));
+const root = fileURLToPath(new URL("../", import.meta.url));
 const src = process.argv[2];
-if (!src) throw new Error("usage: gen-codec.ts <message json dir>");
+if (!src) throw new Error("usage: kafka-codegen.ts <message json dir>");
 
 // File name -> JSON message names. One file per API, like Kafka's one JSON per message.
 export const APIS: [string, string][] = [
