@@ -1,0 +1,42 @@
+// The rocketmq filter's configuration, read from the plugin's JSON. Every
+// field is optional; a wrong one rejects the whole configuration with the
+// field named, so Envoy refuses the filter instead of running with a surprise.
+import { ConfigReader } from "../../assembly/common/config";
+
+export enum OnUnknown {
+  Pass = 0,
+  Close = 1,
+}
+
+export class RocketMQFilterConfig {
+  // What to do with bytes that are not remoting frames this filter can follow.
+  onUnknown: OnUnknown = OnUnknown.Pass;
+  // Frames above this size go through without being kept or parsed.
+  maxFrameBytes: i32 = 8 << 20;
+  perTopicMetrics: bool = true;
+  maxTopics: i32 = 200;
+  perGroupMetrics: bool = true;
+  maxGroups: i32 = 200;
+  perClientMetrics: bool = true;
+  maxClients: i32 = 100;
+  // Requests remembered per connection while they wait for their response.
+  maxInflight: i32 = 4096;
+  error: string = "";
+
+  static parse(text: string): RocketMQFilterConfig {
+    const config = new RocketMQFilterConfig();
+    const c = ConfigReader.parse(text);
+    config.onUnknown = <OnUnknown>c.choice("onUnknown", ["pass", "close"], OnUnknown.Pass);
+    config.maxFrameBytes = c.int("maxFrameBytes", config.maxFrameBytes, 64, 1 << 30);
+    config.maxInflight = c.int("maxInflight", config.maxInflight, 1, 1 << 20);
+    const metrics = c.obj("metrics");
+    config.perTopicMetrics = metrics.bool("perTopic", config.perTopicMetrics);
+    config.maxTopics = metrics.int("maxTopics", config.maxTopics, 1, 100000);
+    config.perGroupMetrics = metrics.bool("perGroup", config.perGroupMetrics);
+    config.maxGroups = metrics.int("maxGroups", config.maxGroups, 1, 100000);
+    config.perClientMetrics = metrics.bool("perClient", config.perClientMetrics);
+    config.maxClients = metrics.int("maxClients", config.maxClients, 1, 100000);
+    if (!c.finish()) config.error = c.summary;
+    return config;
+  }
+}
