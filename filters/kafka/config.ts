@@ -2,6 +2,7 @@
 // is optional; a wrong one rejects the whole configuration with the field
 // named, so Envoy refuses the filter instead of running with a surprise.
 import { ConfigReader } from "../../assembly/common/config";
+import { BrokerRewriteConfig } from "./broker_rewrite";
 
 export enum OnUnknown {
   Pass = 0,
@@ -17,6 +18,7 @@ export class KafkaFilterConfig {
   maxTopics: i32 = 200;
   perClientIdMetrics: bool = false;
   maxClientIds: i32 = 50;
+  brokerRewrite: BrokerRewriteConfig = new BrokerRewriteConfig();
   error: string = "";
 
   static parse(text: string): KafkaFilterConfig {
@@ -29,6 +31,7 @@ export class KafkaFilterConfig {
     config.maxTopics = metrics.int("maxTopics", config.maxTopics, 1, 100000);
     config.perClientIdMetrics = metrics.bool("perClientId", config.perClientIdMetrics);
     config.maxClientIds = metrics.int("maxClientIds", config.maxClientIds, 1, 100000);
+    config.brokerRewrite = BrokerRewriteConfig.parse(c);
     if (!c.finish()) config.error = c.summary;
     return config;
   }

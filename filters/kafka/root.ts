@@ -5,6 +5,7 @@ import { KafkaFilterConfig } from "./config";
 import { KafkaMetrics } from "./metrics";
 import { KafkaConnection } from "./connection";
 import { RequestInterceptor, ResponseInterceptor } from "./interceptors";
+import { BrokerRewriter } from "./broker_rewrite";
 
 export class KafkaRoot extends RootContext {
   config: KafkaFilterConfig = new KafkaFilterConfig();
@@ -21,6 +22,7 @@ export class KafkaRoot extends RootContext {
     }
     this.config = config;
     this.metrics = new KafkaMetrics(config);
+    if (config.brokerRewrite.enabled) this.responseInterceptors.push(new BrokerRewriter(config.brokerRewrite));
     return true;
   }
 
