@@ -1,0 +1,456 @@
+// npm run bench:kafka — producer throughput and Envoy CPU per GiB, in one run,
+// for four paths to one real Kafka broker:
+//   direct    the producer talks to the broker's PLAINTEXT listener
+//   tcp       Envoy with tcp_proxy only (envoy-configs/tcp-proxy.yaml)
+//   observe   Envoy + kafka filter, configuration {} (observe only)
+//   full      Envoy + kafka filter with ACL and broker rewrite (config file, see --filter-config)
+// Each Envoy case has its own broker listener advertised as that Envoy, so
+// Metadata keeps the producer on the Envoy under test (checked: the bytes must
+// show up in that Envoy's counters and nowhere else).
+//
+// The load generator is Kafka's own ProducerPerformance (Java, full JIT).
+// Cases run interleaved (direct tcp observe full, direct tcp observe full, …)
+// and the table shows medians with min–max; ratios are against tcp_proxy
+// measured in the same run.
+//
+//   npm run bench:kafka -- --rounds 3 --records 200000 --record-size 1024
+//   npm run bench:kafka -- --help
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { freshModule } from "../scripts/compile.ts";
+import {
+  envoyBinary,
+  freePort,
+  javaBin,
+  kafkaClasspath,
+  LOOPBACK,
+  progress,
+  REPO_ROOT,
+  runCommand,
+  runPath,
+  startKafka,
+  startKafkaSidecar,
+  type KafkaCluster,
+  type Sidecar,
+} from "../integration/stack/index.ts";
+
+const HELP = `usage: npm run bench:kafka -- [options]
+  --rounds N           interleaved rounds of all cases (default 3)
+  --records N          records per producer run (default 200000)
+  --record-size B      record value size in bytes (default 1024)
+  --batch-size B       producer batch.size (default 65536)
+  --linger-ms MS       producer linger.ms (default 5)
+  --acks A             producer acks (default 1)
+  --warmup N           records per case before the rounds (default 20000; 0 = none)
+  --concurrency N      Envoy worker threads (default 2)
+  --filter-config F    JSON for case 4 (default bench/kafka-acl-rewrite.json); placeholders
+                       \${LISTEN_HOST} \${LISTEN_PORT} \${BROKER_ID} \${TOPIC_PREFIX} are filled in
+  --wasm F             filter module (default build/kafka.wasm, rebuilt when stale)
+  --cases LIST         subset, e.g. tcp,observe (default direct,tcp,observe,full)
+  --json F             also write every measurement as JSON to F
+`;
+
+const { values: opt } = parseArgs({
+  options: {
+    rounds: { type: "string", default: "3" },
+    records: { type: "string", default: "200000" },
+    "record-size": { type: "string", default: "1024" },
+    "batch-size": { type: "string", default: "65536" },
+    "linger-ms": { type: "string", default: "5" },
+    acks: { type: "string", default: "1" },
+    warmup: { type: "string", default: "20000" },
+    concurrency: { type: "string", default: "2" },
+    "filter-config": { type: "string", default: join(REPO_ROOT, "bench", "kafka-acl-rewrite.json") },
+    wasm: { type: "string" },
+    cases: { type: "string", default: "direct,tcp,observe,full" },
+    json: { type: "string" },
+    help: { type: "boolean", default: false },
+  },
+});
+if (opt.help) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
+
+function positive(name: string, text: string, min = 1): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min) {
+    console.error(`--${name} ${text}: expected an integer >= ${min}`);
+    process.exit(2);
+  }
+  return n;
+}
+const ROUNDS = positive("rounds", opt.rounds!);
+const RECORDS = positive("records", opt.records!);
+const RECORD_SIZE = positive("record-size", opt["record-size"]!);
+const BATCH_SIZE = positive("batch-size", opt["batch-size"]!);
+const LINGER_MS = positive("linger-ms", opt["linger-ms"]!, 0);
+const WARMUP = positive("warmup", opt.warmup!, 0);
+const CONCURRENCY = positive("concurrency", opt.concurrency!);
+const TOPIC_PREFIX = "mqmesh-bench-";
+
+type CaseId = "direct" | "tcp" | "observe" | "full";
+const ALL_CASES: CaseId[] = ["direct", "tcp", "observe", "full"];
+const LABEL: Record<CaseId, string> = {
+  direct: "1 direct to broker",
+  tcp: "2 Envoy tcp_proxy",
+  observe: "3 + kafka filter {}",
+  full: "4 + filter ACL+rewrite",
+};
+const wanted = opt.cases!.split(",").map((s) => s.trim()).filter(Boolean) as CaseId[];
+for (const c of wanted) {
+  if (!ALL_CASES.includes(c)) {
+    console.error(`--cases: unknown case ${c} (known: ${ALL_CASES.join(",")})`);
+    process.exit(2);
+  }
+}
+
+interface Run {
+  round: number;
+  caseId: CaseId;
+  records: number;
+  recordsPerSec: number;
+  /** MiB/s of record values as ProducerPerformance reports it ("MB/sec" = 2^20 bytes/s). */
+  mibPerSec: number;
+  p99Ms: number;
+  /** Bytes Envoy received from the producer during the run (wire bytes, framing included). */
+  envoyRxBytes?: number;
+  /** Envoy process CPU time (user + system) during the run, seconds. */
+  envoyCpuSec?: number;
+  /** envoyCpuSec per GiB of envoyRxBytes. */
+  cpuSecPerGiB?: number;
+}
+
+// ---------- Envoy CPU and bytes ----------
+
+const CLK_TCK = (() => {
+  const r = spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" });
+  const n = Number(r.stdout.trim());
+  return Number.isFinite(n) && n > 0 ? n : 100;
+})();
+
+/** utime + stime of a process, seconds (/proc/<pid>/stat fields 14 and 15). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // fields[0] is field 3 (state), so field N is fields[N - 3].
+  return (Number(fields[14 - 3]) + Number(fields[15 - 3])) / CLK_TCK;
+}
+
+async function rxBytes(s: Sidecar): Promise<number> {
+  const stats = await s.envoy.stats("downstream_cx_rx_bytes_total");
+  return stats.get("tcp.kafka_sidecar.downstream_cx_rx_bytes_total") ?? 0;
+}
+
+// ---------- the load generator ----------
+
+async function producerPerformance(topic: string, bootstrap: string, records: number, name: string) {
+  const cp = await kafkaClasspath();
+  const { stdout } = await runCommand(
+    javaBin(),
+    [
+      "-Xmx512m",
+      "-XX:+UseParallelGC",
+      "-cp",
+      cp.classpath,
+      "org.apache.kafka.tools.ProducerPerformance",
+      "--topic", topic,
+      "--num-records", String(records),
+      "--record-size", String(RECORD_SIZE),
+      "--throughput", "-1",
+      "--producer-props",
+      `bootstrap.servers=${bootstrap}`,
+      `acks=${opt.acks}`,
+      `linger.ms=${LINGER_MS}`,
+      `batch.size=${BATCH_SIZE}`,
+      "compression.type=none",
+      "client.id=mqmesh-bench",
+    ],
+    { name, timeoutMs: 10 * 60_000 },
+  );
+  // "200000 records sent, 98231.8 records/sec (95.93 MB/sec), 120.3 ms avg latency, 400.0 ms max latency, 110 ms 50th, 300 ms 95th, 380 ms 99th, 399 ms 99.9th."
+  const m = /^(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\), [\d.]+ ms avg latency, [\d.]+ ms max latency, \d+ ms 50th, \d+ ms 95th, (\d+) ms 99th/m.exec(stdout);
+  if (!m) throw new Error(`ProducerPerformance: no summary line in its output:\n${stdout.slice(-2000)}`);
+  if (Number(m[1]) !== records) throw new Error(`ProducerPerformance sent ${m[1]} of ${records} records`);
+  return { recordsPerSec: Number(m[2]), mibPerSec: Number(m[3]), p99Ms: Number(m[4]) };
+}
+
+// ---------- setup ----------
+
+function wasmModule(): string {
+  if (opt.wasm) {
+    const p = resolve(opt.wasm);
+    if (!existsSync(p)) throw new Error(`--wasm ${opt.wasm}: no such file`);
+    return p;
+  }
+  return join(REPO_ROOT, "build", "kafka.wasm");
+}
+
+/** Rebuilds build/kafka.wasm when its sources are newer; keeps the old one if that build fails. */
+async function ensureWasm(path: string): Promise<void> {
+  if (opt.wasm) return;
+  try {
+    await freshModule({ entry: "filters/kafka/index.ts", out: "build/kafka.wasm", target: "release" });
+  } catch (e) {
+    if (!existsSync(path)) throw e;
+    progress("bench", `rebuilding build/kafka.wasm failed (${(e as Error).message.split("\n")[0]}); using the existing one`);
+  }
+}
+
+function filterConfigFor(listenPort: number, brokerId: number): { text: string; json: unknown } {
+  const file = resolve(opt["filter-config"]!);
+  const vars: Record<string, string | number> = { LISTEN_HOST: LOOPBACK, LISTEN_PORT: listenPort, BROKER_ID: brokerId, TOPIC_PREFIX };
+  const text = readFileSync(file, "utf8").replace(/\$\{([A-Z_]+)\}/g, (all, name: string) => (name in vars ? String(vars[name]) : all));
+  try {
+    return { text, json: JSON.parse(text) };
+  } catch (e) {
+    throw new Error(`--filter-config ${file}: not JSON after filling placeholders: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * Runs fn with stderr held back: a refused configuration makes the kit print
+ * Envoy's log tail, which is noise when the refusal is expected. Printed
+ * after all when the failure is something else.
+ */
+async function quietly<T>(fn: () => Promise<T>): Promise<T> {
+  const held: string[] = [];
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string | Uint8Array) => (held.push(String(chunk)), true)) as typeof process.stderr.write;
+  try {
+    return await fn();
+  } catch (e) {
+    process.stderr.write = write;
+    if (!/invalid configuration/.test((e as Error).message)) for (const h of held) write(h);
+    throw e;
+  } finally {
+    process.stderr.write = write;
+  }
+}
+
+interface Target {
+  caseId: CaseId;
+  bootstrap: string;
+  sidecar?: Sidecar;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  return n === 0 ? NaN : n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+};
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const wasm = wasmModule();
+  await ensureWasm(wasm);
+  const [binary] = await Promise.all([envoyBinary(), kafkaClasspath()]);
+
+  const envoyCases = wanted.filter((c) => c !== "direct");
+  const listenPorts: Partial<Record<CaseId, number>> = {};
+  for (const c of envoyCases) listenPorts[c] = await freePort();
+
+  let kafka: KafkaCluster | undefined;
+  const sidecars: Sidecar[] = [];
+  try {
+    kafka = await startKafka({
+      name: "kafka-bench",
+      heap: "1g",
+      extraListeners: envoyCases.map((c) => ({ name: c.toUpperCase(), advertised: [{ host: LOOPBACK, port: listenPorts[c]! }] })),
+      props: {
+        // Keep the disk bounded: a run writes several GiB.
+        "log.segment.bytes": 64 << 20,
+        "log.retention.bytes": 128 << 20,
+        "log.retention.check.interval.ms": 5000,
+        "log.segment.delete.delay.ms": 1000,
+      },
+    });
+    const broker = kafka.brokers[0];
+
+    const targets: Target[] = [];
+    let fullSkipped: string | undefined;
+    for (const c of wanted) {
+      if (c === "direct") {
+        targets.push({ caseId: c, bootstrap: `${broker.host}:${broker.port}` });
+        continue;
+      }
+      const upstream = { host: broker.host, port: broker.listeners[c.toUpperCase()] };
+      const base = { name: `envoy-bench-${c}`, listenPort: listenPorts[c], upstream, concurrency: CONCURRENCY };
+      let sidecar: Sidecar;
+      if (c === "tcp") sidecar = await startKafkaSidecar(base);
+      else if (c === "observe") sidecar = await startKafkaSidecar({ ...base, wasm, filterConfig: {} });
+      else {
+        const cfg = filterConfigFor(listenPorts[c]!, broker.nodeId);
+        const hasAcl = typeof cfg.json === "object" && cfg.json !== null && "acl" in cfg.json;
+        try {
+          sidecar = await quietly(() => startKafkaSidecar({ ...base, wasm, filterConfig: cfg.json }));
+        } catch (e) {
+          const why = /invalid configuration: ([^\n]*)/.exec((e as Error).message)?.[1] ?? (e as Error).message.split("\n")[0];
+          fullSkipped = `case 4: filter has no ACL/rewrite yet (${why.trim()})`;
+          console.log(fullSkipped);
+          continue;
+        }
+        sidecars.push(sidecar);
+        // Envoy may start while the plugin refused its configuration (fail_open: false then closes connections).
+        const refused = /invalid configuration: ([^\n]*)/.exec(sidecar.envoy.proc.tail(400));
+        if (refused || !hasAcl) {
+          fullSkipped = `case 4: filter has no ACL/rewrite yet (${refused ? refused[1].trim() : "the config has no acl section"})`;
+          console.log(fullSkipped);
+          continue;
+        }
+        // A short produce must work through it: a denied bench topic or broken rewrite is a finding, not a benchmark.
+        try {
+          await producerPerformance(`${TOPIC_PREFIX}${c}`, `${LOOPBACK}:${listenPorts[c]}`, 100, `perf-probe-${c}`);
+        } catch (e) {
+          const reason = /invalid configuration: ([^\n]*)/.exec(sidecar.envoy.proc.tail(400));
+          fullSkipped = reason
+            ? `case 4: filter has no ACL/rewrite yet (${reason[1].trim()})`
+            : `case 4: the filter accepted the config but a 100-record produce through it failed; skipped (${(e as Error).message.split("\n")[0]})`;
+          console.log(fullSkipped);
+          continue;
+        }
+        progress("bench", `case 4 config accepted: ${cfg.text.replace(/\s+/g, " ").slice(0, 200)}`);
+      }
+      if (!sidecars.includes(sidecar)) sidecars.push(sidecar);
+      targets.push({ caseId: c, bootstrap: `${LOOPBACK}:${listenPorts[c]}`, sidecar });
+    }
+
+    if (WARMUP > 0) {
+      for (const t of targets) {
+        progress("bench", `warm-up ${t.caseId}: ${WARMUP} records (creates the topic, warms Envoy and the broker)`);
+        await producerPerformance(`${TOPIC_PREFIX}${t.caseId}`, t.bootstrap, WARMUP, `perf-warmup-${t.caseId}`);
+      }
+    }
+
+    // What each Envoy burns doing nothing (timers, stats), for reading small CPU figures.
+    const idleMsPerSec: Partial<Record<CaseId, number>> = {};
+    {
+      const envoys = targets.filter((t) => t.sidecar);
+      const c0 = envoys.map((t) => cpuSeconds(t.sidecar!.envoy.proc.pid));
+      const t0 = Date.now();
+      await new Promise((r) => setTimeout(r, 5000));
+      const secs = (Date.now() - t0) / 1000;
+      envoys.forEach((t, i) => (idleMsPerSec[t.caseId] = ((cpuSeconds(t.sidecar!.envoy.proc.pid) - c0[i]) * 1000) / secs));
+    }
+
+    const runs: Run[] = [];
+    const payloadBytes = RECORDS * RECORD_SIZE;
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const t of targets) {
+        const before = await Promise.all(sidecars.map(rxBytes));
+        const pid = t.sidecar?.envoy.proc.pid;
+        const cpu0 = pid ? cpuSeconds(pid) : 0;
+        const perf = await producerPerformance(`${TOPIC_PREFIX}${t.caseId}`, t.bootstrap, RECORDS, `perf-${t.caseId}-${round}`);
+        const cpu1 = pid ? cpuSeconds(pid) : 0;
+        const after = await Promise.all(sidecars.map(rxBytes));
+        // Where did the bytes go? Only the Envoy under test may carry them.
+        let rx: number | undefined;
+        sidecars.forEach((s, i) => {
+          const delta = after[i] - before[i];
+          if (s === t.sidecar) rx = delta;
+          else if (delta > payloadBytes / 100) throw new Error(`${t.caseId}: ${delta} bytes went through ${s.envoy.name}, not the Envoy under test`);
+        });
+        if (t.sidecar && (rx ?? 0) < payloadBytes) throw new Error(`${t.caseId}: Envoy saw ${rx} bytes, fewer than the ${payloadBytes} produced: traffic bypassed it`);
+        const run: Run = { round, caseId: t.caseId, records: RECORDS, ...perf };
+        if (t.sidecar) {
+          run.envoyRxBytes = rx;
+          run.envoyCpuSec = cpu1 - cpu0;
+          run.cpuSecPerGiB = run.envoyCpuSec / (rx! / 2 ** 30);
+        }
+        runs.push(run);
+        progress(
+          "bench",
+          `round ${round}/${ROUNDS} ${t.caseId.padEnd(7)} ${perf.mibPerSec.toFixed(1)} MiB/s, p99 ${perf.p99Ms} ms` +
+            (run.cpuSecPerGiB !== undefined ? `, Envoy ${run.envoyCpuSec!.toFixed(2)} s CPU = ${run.cpuSecPerGiB.toFixed(2)} s/GiB` : ""),
+        );
+      }
+    }
+
+    report(runs, targets.map((t) => t.caseId), fullSkipped, idleMsPerSec, binary.version, kafka.version, started);
+    if (opt.json) writeFileSync(resolve(opt.json), JSON.stringify({ date: new Date().toISOString(), machine: machine(), settings: settings(), envoy: binary.version, kafka: kafka.version, idleMsPerSec, runs }, null, 2) + "\n");
+  } finally {
+    await Promise.all(sidecars.map((s) => s.stop()));
+    if (kafka) {
+      await kafka.stop();
+      for (const b of kafka.brokers) rmSync(b.dataDir, { recursive: true, force: true });
+    }
+  }
+}
+
+function settings() {
+  return { rounds: ROUNDS, records: RECORDS, recordSize: RECORD_SIZE, batchSize: BATCH_SIZE, lingerMs: LINGER_MS, acks: opt.acks, warmup: WARMUP, envoyConcurrency: CONCURRENCY };
+}
+
+function machine(): string {
+  const cpu = /model name\s*:\s*(.*)/.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1]?.trim() ?? "?";
+  const cores = readFileSync("/proc/cpuinfo", "utf8").match(/^processor\s*:/gm)?.length ?? 0;
+  const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+  return `${cores} cores ${cpu}, load avg ${load}`;
+}
+
+function report(runs: Run[], cases: CaseId[], fullSkipped: string | undefined, idleMsPerSec: Partial<Record<CaseId, number>>, envoyVersion: string, kafkaVersion: string, started: number): void {
+  const of = (c: CaseId) => runs.filter((r) => r.caseId === c);
+  const tput = (c: CaseId) => of(c).map((r) => r.mibPerSec);
+  const cpu = (c: CaseId) => of(c).flatMap((r) => (r.cpuSecPerGiB === undefined ? [] : [r.cpuSecPerGiB]));
+  const p99 = (c: CaseId) => of(c).map((r) => r.p99Ms);
+  const range = (xs: number[], d: number) => (xs.length ? `${Math.min(...xs).toFixed(d)}–${Math.max(...xs).toFixed(d)}` : "");
+  // Paired ratios: each round's case against the same round's tcp_proxy, then the median.
+  const paired = (c: CaseId, pick: (r: Run) => number | undefined) => {
+    const xs: number[] = [];
+    for (const r of of(c)) {
+      const base = runs.find((b) => b.caseId === "tcp" && b.round === r.round);
+      const a = pick(r), b = base && pick(base);
+      if (a !== undefined && b !== undefined && b > 0) xs.push(a / b);
+    }
+    return median(xs);
+  };
+  const fmtRatio = (x: number) => (Number.isFinite(x) ? `${x.toFixed(2)}x` : "");
+  const hasTcp = cases.includes("tcp");
+
+  const rows: string[][] = [["case", "MiB/s med", "(min–max)", "vs tcp", "Envoy CPU s/GiB med", "(min–max)", "vs tcp", "p99 ms"]];
+  for (const c of cases) {
+    const t = tput(c), u = cpu(c);
+    rows.push([
+      LABEL[c],
+      median(t).toFixed(1),
+      range(t, 1),
+      hasTcp ? fmtRatio(paired(c, (r) => r.mibPerSec)) : "",
+      u.length ? median(u).toFixed(2) : "–",
+      range(u, 2),
+      hasTcp && u.length ? fmtRatio(paired(c, (r) => r.cpuSecPerGiB)) : "",
+      String(median(p99(c))),
+    ]);
+  }
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join("  ");
+
+  const s = settings();
+  console.log("");
+  console.log(`mqmesh bench:kafka — ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, ${machine()}`);
+  console.log(`Envoy ${envoyVersion} (concurrency ${s.envoyConcurrency}), Kafka ${kafkaVersion} (1 broker), ProducerPerformance ${s.records} × ${s.recordSize} B, acks=${s.acks} linger.ms=${s.lingerMs} batch.size=${s.batchSize}, ${s.rounds} interleaved rounds`);
+  console.log("");
+  console.log(line(rows[0]));
+  console.log(widths.map((w) => "-".repeat(w)).join("  "));
+  for (const r of rows.slice(1)) console.log(line(r));
+  if (fullSkipped && wanted.includes("full")) console.log(fullSkipped);
+  console.log("");
+  console.log("vs tcp = median over rounds of (case ÷ tcp_proxy of the same round). CPU s/GiB = Envoy user+sys CPU during the");
+  console.log("producer run ÷ bytes Envoy received from the producer (idle Envoy CPU included; measured idle: " +
+    Object.entries(idleMsPerSec).map(([c, v]) => `${c} ${v!.toFixed(1)} ms/s`).join(", ") + ").");
+  if (hasTcp) {
+    for (const c of ["observe", "full"] as CaseId[]) {
+      if (!cases.includes(c)) continue;
+      const tr = paired(c, (r) => r.mibPerSec);
+      const cr = paired(c, (r) => r.cpuSecPerGiB);
+      const ok = (b: boolean) => (b ? "met" : "MISSED");
+      console.log(
+        `target (issue 4) for ${LABEL[c].slice(2)}: throughput ${(tr * 100).toFixed(0)}% of tcp_proxy (≥ 95%: ${ok(tr >= 0.95)}), CPU/GiB ${cr.toFixed(2)}x tcp_proxy (≤ 1.25x: ${ok(cr <= 1.25)})`,
+      );
+    }
+  }
+  console.log(`took ${((Date.now() - started) / 1000).toFixed(0)} s; logs in ${runPath("logs")}`);
+}
+
+await main();
