@@ -21,6 +21,10 @@ export class RocketMQFilterConfig {
   maxClients: i32 = 100;
   // Requests remembered per connection while they wait for their response.
   maxInflight: i32 = 4096;
+  // "host:port" written over every broker address in GET_ROUTEINFO_BY_TOPIC
+  // answers (the sidecar's own listener), so clients send and consume
+  // through it; "" leaves routes alone.
+  routeRewriteAddress: string = "";
   error: string = "";
 
   static parse(text: string): RocketMQFilterConfig {
@@ -36,7 +40,26 @@ export class RocketMQFilterConfig {
     config.maxGroups = metrics.int("maxGroups", config.maxGroups, 1, 100000);
     config.perClientMetrics = metrics.bool("perClient", config.perClientMetrics);
     config.maxClients = metrics.int("maxClients", config.maxClients, 1, 100000);
+    const rewrite = c.obj("routeRewrite");
+    if (c.has("routeRewrite")) {
+      const address = rewrite.requireStr("address");
+      if (address.length > 0 && !isHostPort(address)) rewrite.fail("address", "expected host:port");
+      config.routeRewriteAddress = address;
+    }
     if (!c.finish()) config.error = c.summary;
     return config;
   }
+}
+
+// host:port with a non-empty host and a port in 1..65535.
+function isHostPort(s: string): bool {
+  const colon = s.lastIndexOf(":");
+  if (colon <= 0 || colon == s.length - 1 || s.length - colon > 6) return false;
+  let port = 0;
+  for (let i = colon + 1; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+    port = port * 10 + (c - 0x30);
+  }
+  return port >= 1 && port <= 65535;
 }

@@ -36,7 +36,7 @@ export class DirectionObserver extends FrameHandler {
   ) {
     super();
     this.requests = new RequestObserver(metrics, sent, fromClient);
-    this.responses = new ResponseObserver(metrics, received, !fromClient);
+    this.responses = new ResponseObserver(metrics, received, !fromClient, config.routeRewriteAddress);
   }
 
   decide(head: Uint8Array, frameSize: i32, oversize: bool): FrameFate {
@@ -55,7 +55,7 @@ export class DirectionObserver extends FrameHandler {
       return FrameFate.NeedMore;
     }
     const fate = peek.isResponse ? this.responses.decide(peek, oversize) : this.requests.decide(peek, oversize);
-    if (fate == FrameFate.Observe) this.observing = peek.isResponse ? Observing.Response : Observing.Request;
+    if (fate == FrameFate.Observe || fate == FrameFate.Hold) this.observing = peek.isResponse ? Observing.Response : Observing.Request;
     return fate;
   }
 
@@ -63,7 +63,7 @@ export class DirectionObserver extends FrameHandler {
     const observing = this.observing;
     this.observing = Observing.Nothing;
     if (observing == Observing.Request) this.requests.onFrame(body);
-    else if (observing == Observing.Response) this.responses.onFrame(body);
+    else if (observing == Observing.Response) return this.responses.onFrame(body);
     return null;
   }
 

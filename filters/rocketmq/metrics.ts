@@ -27,6 +27,8 @@ export class RocketMQMetrics {
   readonly acks: CounterFamily = new CounterFamily(P + "acks_total", ["topic", "group"]);
   readonly heartbeats: CounterFamily = new CounterFamily(P + "heartbeats_total", ["client_id"]);
   readonly routeLookups: CounterFamily = new CounterFamily(P + "route_lookups_total", ["topic"]);
+  // GET_ROUTEINFO_BY_TOPIC answers rewritten to the sidecar (result=rewritten|failed).
+  readonly routeRewrites: CounterFamily = new CounterFamily(P + "route_rewrites_total", ["result"]);
   // Frames the filter let through without understanding them, by reason.
   readonly unparsed: CounterFamily = new CounterFamily(P + "unparsed_frames_total", ["reason"]);
   readonly connections: Gauge = new Gauge(P + "active_connections");

@@ -3,8 +3,9 @@
 // successful pull and pop responses are read for the messages they carry.
 import { FrameFate } from "../../assembly/common/frame_stream";
 import { getCurrentTimeNanoseconds } from "../../assembly/proxy";
-import { splitFrame, FramePeek } from "../../assembly/rocketmq/frame";
-import { LITE_PULL_MESSAGE, PEEK_MESSAGE, POP_MESSAGE, PULL_MESSAGE } from "../../assembly/rocketmq/request_codes";
+import { encodeFrame, splitFrame, FramePeek } from "../../assembly/rocketmq/frame";
+import { rewriteRouteAddresses } from "../../assembly/rocketmq/route";
+import { GET_ROUTEINFO_BY_TOPIC, LITE_PULL_MESSAGE, PEEK_MESSAGE, POP_MESSAGE, PULL_MESSAGE } from "../../assembly/rocketmq/request_codes";
 import { SUCCESS, responseCodeLabel } from "../../assembly/rocketmq/response_codes";
 import { InflightRequest, InflightRequests } from "./inflight";
 import { RocketMQMetrics } from "./metrics";
@@ -20,6 +21,7 @@ function readI32(b: Uint8Array, at: i32): i32 {
 export class ResponseObserver {
   // The request of the response being read (set in decide, used in onFrame).
   private current: InflightRequest | null = null;
+  private rewriting: bool = false;
 
   constructor(
     private metrics: RocketMQMetrics,
@@ -27,10 +29,13 @@ export class ResponseObserver {
     private inflight: InflightRequests,
     // True for responses from the server (to the client's requests).
     private fromServer: bool,
+    // The sidecar's address for route answers; "" = leave them alone.
+    private routeRewriteAddress: string,
   ) {}
 
   decide(peek: FramePeek, oversize: bool): FrameFate {
     this.current = null;
+    this.rewriting = false;
     const request = this.inflight.take(peek.opaque);
     if (request == null) {
       this.metrics.unparsed.add(["unmatched_response"]);
@@ -41,6 +46,15 @@ export class ResponseObserver {
     this.metrics.responses.add([request.codeLabel, responseCodeLabel(peek.code)]);
     const elapsed = getCurrentTimeNanoseconds() - request.startNanos;
     this.metrics.latency.record([request.codeLabel], elapsed / 1000000);
+    if (request.code == GET_ROUTEINFO_BY_TOPIC && peek.code == SUCCESS && this.routeRewriteAddress.length > 0) {
+      if (oversize) {
+        this.metrics.routeRewrites.add(["failed"]);
+        this.metrics.unparsed.add(["oversize"]);
+        return FrameFate.Pass;
+      }
+      this.rewriting = true;
+      return FrameFate.Hold;
+    }
     if (peek.code != SUCCESS || request.topic == null || !carriesMessages(request.code)) return FrameFate.Pass;
     if (oversize) {
       this.metrics.unparsed.add(["oversize"]);
@@ -53,7 +67,32 @@ export class ResponseObserver {
   // A complete observed response (no size prefix): the body of a pull or pop
   // response is the stored messages back to back, each starting with its
   // int32 total size (which counts itself).
-  onFrame(frame: Uint8Array): void {
+  onFrame(frame: Uint8Array): Uint8Array | null {
+    if (this.rewriting) {
+      this.rewriting = false;
+      return this.rewriteRoute(frame);
+    }
+    this.countMessages(frame);
+    return null;
+  }
+
+  // The route answer with every broker address replaced by the sidecar's,
+  // header and every other body byte as the server wrote them; null (sent
+  // unchanged) when the body cannot be read.
+  private rewriteRoute(frame: Uint8Array): Uint8Array | null {
+    const parts = splitFrame(frame);
+    if (parts.ok) {
+      const rewrite = rewriteRouteAddresses(parts.body, this.routeRewriteAddress);
+      if (rewrite.ok) {
+        this.metrics.routeRewrites.add(["rewritten"]);
+        return encodeFrame(parts.serializeType, parts.header, rewrite.body);
+      }
+    }
+    this.metrics.routeRewrites.add(["failed"]);
+    return null;
+  }
+
+  private countMessages(frame: Uint8Array): void {
     const request = this.current;
     this.current = null;
     if (request == null) return;

@@ -219,7 +219,7 @@ describe.each(["broker", "proxy"])("Java client traffic recorded through the %s"
       }),
       { numRuns: 20 },
     );
-  });
+  }, 120_000);
 });
 
 describe("configuration", () => {
@@ -231,6 +231,9 @@ describe("configuration", () => {
     [{ metrics: { maxTopics: "many" } }, "metrics.maxTopics"],
     [{ metrics: { perGroup: 1 } }, "metrics.perGroup"],
     [{ metrics: { perClientId: true } }, "perClientId"],
+    [{ routeRewrite: {} }, "routeRewrite.address"],
+    [{ routeRewrite: { address: "sidecar" } }, "routeRewrite.address"],
+    [{ routeRewrite: { address: "127.0.0.1:99999" } }, "routeRewrite.address"],
   ])("rejects %j naming %s", async (config, field) => {
     const host = await ProxyHost.load(wasm, { pluginConfig: JSON.stringify(config) });
     expect(host.startVm()).toBe(true);
@@ -254,6 +257,42 @@ describe("configuration", () => {
     expect(host.getCounter(`${P}sent_messages_total;topic=_;group=_`)).toBe(recording("broker").truth.sentMessages);
     expect(host.getCounter(`${P}consumed_messages_total;topic=_;group=_`)).toBe(recording("broker").truth.receivedMessages);
     expect(host.getCounter(`${P}heartbeats_total;client_id=_`)).toBeGreaterThan(0);
+  });
+});
+
+describe("route rewrite", () => {
+  it.each(["broker", "proxy"])("names only the sidecar in route answers recorded through the %s, every other frame unchanged", async (server) => {
+    const rec = recording(server);
+    const sidecar = "127.0.0.1:15999";
+    const host = await startFilter({ routeRewrite: { address: sidecar } });
+    let rewritten = 0;
+    for (const connection of rec.connections) {
+      const chunks = chunksOf(connection);
+      const conn = replay(host, chunks, (n) => [1, 7, n]);
+      expect(Buffer.from(conn.forwardedUpstream).equals(joined(chunks, "request"))).toBe(true);
+      const routeOpaques = new Set([...frames(joined(chunks, "request"))].filter((f) => f.code === 105).map((f) => f.opaque));
+      const original = [...frames(joined(chunks, "response"))];
+      const forwarded = [...frames(Buffer.from(conn.forwardedDownstream))];
+      expect(forwarded.length).toBe(original.length);
+      for (const [i, f] of forwarded.entries()) {
+        const o = original[i];
+        expect([f.code, f.opaque, f.flag, f.extFields]).toEqual([o.code, o.opaque, o.flag, o.extFields]);
+        if (f.flag & 1 && routeOpaques.has(f.opaque)) {
+          rewritten++;
+          const addresses = [...f.body.toString("utf8").matchAll(/"brokerAddrs":\{([^}]*)\}/g)].flatMap((m) => [...m[1].matchAll(/"([^"]+:\d+)"/g)].map((a) => a[1]));
+          expect(addresses.length).toBeGreaterThan(0);
+          expect(new Set(addresses)).toEqual(new Set([sidecar]));
+          // Everything but the addresses is as the server wrote it.
+          expect(f.body.toString("utf8").replace(/"[^"]+:\d+"/g, "A")).toBe(o.body.toString("utf8").replace(/"[^"]+:\d+"/g, "A"));
+        } else {
+          expect(f.body.equals(o.body)).toBe(true);
+        }
+      }
+    }
+    expect(rewritten).toBeGreaterThan(0);
+    expect(host.getCounter(`${P}route_rewrites_total;result=rewritten`)).toBe(rewritten);
+    expect(host.getCounter(`${P}route_rewrites_total;result=failed`, 0)).toBe(0);
+    expect(host.getCounter(`${P}sent_messages_total;topic=${rec.truth.topic};group=${rec.truth.producerGroup}`)).toBe(rec.truth.sentMessages);
   });
 });
 
@@ -332,7 +371,7 @@ describe("bytes that are not remoting frames", () => {
       }),
       { numRuns: 200 },
     );
-  });
+  }, 120_000);
 
   it("never traps on recorded frames with bytes flipped", async () => {
     const rec = recording("broker");
@@ -352,5 +391,5 @@ describe("bytes that are not remoting frames", () => {
       }),
       { numRuns: 60 },
     );
-  });
+  }, 120_000);
 });
