@@ -2,6 +2,7 @@
 // is optional; a wrong one rejects the whole configuration with the field
 // named, so Envoy refuses the filter instead of running with a surprise.
 import { ConfigReader } from "../../assembly/common/config";
+import { AclConfig } from "./acl_config";
 import { BrokerRewriteConfig } from "./broker_rewrite";
 
 export enum OnUnknown {
@@ -18,6 +19,7 @@ export class KafkaFilterConfig {
   maxTopics: i32 = 200;
   perClientIdMetrics: bool = false;
   maxClientIds: i32 = 50;
+  acl: AclConfig = new AclConfig();
   brokerRewrite: BrokerRewriteConfig = new BrokerRewriteConfig();
   error: string = "";
 
@@ -32,6 +34,7 @@ export class KafkaFilterConfig {
     config.perClientIdMetrics = metrics.bool("perClientId", config.perClientIdMetrics);
     config.maxClientIds = metrics.int("maxClientIds", config.maxClientIds, 1, 100000);
     config.brokerRewrite = BrokerRewriteConfig.parse(c);
+    config.acl = AclConfig.parse(c);
     if (!c.finish()) config.error = c.summary;
     return config;
   }

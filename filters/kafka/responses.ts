@@ -63,9 +63,14 @@ export class ResponseObserver extends FrameHandler {
     if (request.syntheticResponse != null) return request.syntheticResponse;
     this.observe(request, body);
     if (!held) return null;
+    // Every interceptor that wants the response sees it, each one the
+    // previous one's result (ACLs filter Metadata topics, rewrite its brokers).
     let replacement: Uint8Array | null = null;
-    for (let i = 0; i < this.interceptors.length && replacement == null; i++) {
-      if (this.interceptors[i].wantsResponse(request)) replacement = this.interceptors[i].onResponse(body, request);
+    for (let i = 0; i < this.interceptors.length; i++) {
+      if (!this.interceptors[i].wantsResponse(request)) continue;
+      const current = replacement == null ? body : replacement.subarray(4);
+      const next = this.interceptors[i].onResponse(current, request);
+      if (next != null) replacement = next;
     }
     return replacement;
   }

@@ -5,6 +5,7 @@ import { KafkaFilterConfig } from "./config";
 import { KafkaMetrics } from "./metrics";
 import { KafkaConnection } from "./connection";
 import { RequestInterceptor, ResponseInterceptor } from "./interceptors";
+import { installAcl } from "./acl";
 import { BrokerRewriter } from "./broker_rewrite";
 
 export class KafkaRoot extends RootContext {
@@ -22,6 +23,7 @@ export class KafkaRoot extends RootContext {
     }
     this.config = config;
     this.metrics = new KafkaMetrics(config);
+    installAcl(config, this.metrics, this.requestInterceptors, this.responseInterceptors);
     if (config.brokerRewrite.enabled) this.responseInterceptors.push(new BrokerRewriter(config.brokerRewrite));
     return true;
   }
