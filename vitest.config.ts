@@ -10,6 +10,9 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/**/*.test.ts", "filters/**/*.test.ts"],
+          // Exhaustive truncation and fuzz properties run through the .wasm;
+          // on 2 shared cores some take several seconds.
+          testTimeout: 60_000,
           exclude: ["filters/**/*.integration.test.ts"],
         },
       },

@@ -108,6 +108,22 @@ export class BytesWriter {
     this.pos += n;
   }
 
+  // Appends src[start, end) without making a view of it first.
+  range(src: Uint8Array, start: i32, end: i32): void {
+    const n = end - start;
+    if (n <= 0) return;
+    this.ensure(n);
+    memory.copy(this.buf.dataStart + <usize>this.pos, src.dataStart + <usize>start, <usize>n);
+    this.pos += n;
+  }
+
+  // Empties the writer for reuse. A buffer grown past `keep` bytes for one
+  // large message is let go, so a long-lived writer does not pin it.
+  reset(keep: i32 = 65536): void {
+    this.pos = 0;
+    if (this.buf.length > keep) this.buf = new Uint8Array(64);
+  }
+
   // Writes s as UTF-8 and returns the number of bytes written.
   utf8(s: string): i32 {
     const n = String.UTF8.byteLength(s);

@@ -18,6 +18,7 @@
 //   NeedMore withhold the bytes so far and ask again when more arrive
 //   Close    the stream cannot continue (the caller closes the connection)
 // Frames larger than maxFrame are never kept: Hold and Observe become Pass.
+import { BytesWriter } from "./bytes_writer";
 
 export const SIZE_PREFIX: i32 = 4;
 
@@ -52,37 +53,6 @@ export abstract class FrameHandler {
   abstract onDesync(size: i32): bool;
 }
 
-// A growable byte buffer local to this file: frames are kept here while they
-// arrive, and the output of a callback is assembled from pieces.
-class Bytes {
-  data: Uint8Array = new Uint8Array(64);
-  length: i32 = 0;
-
-  append(src: Uint8Array, start: i32, end: i32): void {
-    const n = end - start;
-    if (n <= 0) return;
-    if (this.length + n > this.data.length) {
-      let capacity = this.data.length << 1;
-      while (capacity < this.length + n) capacity <<= 1;
-      const grown = new Uint8Array(capacity);
-      grown.set(this.data.subarray(0, this.length));
-      this.data = grown;
-    }
-    this.data.set(src.subarray(start, end), this.length);
-    this.length += n;
-  }
-
-  view(): Uint8Array {
-    return this.data.subarray(0, this.length);
-  }
-
-  clear(): void {
-    this.length = 0;
-    // Don't pin a large buffer forever after one big frame.
-    if (this.data.length > 65536) this.data = new Uint8Array(64);
-  }
-}
-
 const enum Phase {
   Prefix, // at a frame boundary, or reading a size prefix split across reads
   Deciding, // size known, the handler wants more bytes before deciding
@@ -103,10 +73,10 @@ export class FrameStream {
   private fate: FrameFate = FrameFate.Pass;
   // The current frame, size prefix included, while it is withheld (Prefix,
   // Deciding, Holding) or observed (Passing with Observe).
-  private kept: Bytes = new Bytes();
+  private kept: BytesWriter = new BytesWriter();
   // The output of this callback, built only once it differs from the input:
   // until then cleanEnd says how much of the chunk goes out unchanged.
-  private out: Bytes = new Bytes();
+  private out: BytesWriter = new BytesWriter();
   private changed: bool = false;
   private cleanEnd: i32 = 0;
   private chunk: Uint8Array = new Uint8Array(0);
@@ -149,7 +119,7 @@ export class FrameStream {
         if (this.remaining == 0) this.finishFrame();
       } else {
         const take = min(this.remaining, n - pos);
-        if (this.fate == FrameFate.Observe) this.kept.append(chunk, pos, pos + take);
+        if (this.fate == FrameFate.Observe) this.kept.range(chunk, pos, pos + take);
         this.emitChunk(pos, pos + take);
         this.remaining -= take;
         pos += take;
@@ -159,7 +129,7 @@ export class FrameStream {
     if (endOfStream && this.phase != Phase.Passing && this.kept.length > 0) {
       this.markChanged();
       this.emitKept();
-      this.kept.clear();
+      this.kept.reset();
       this.phase = Phase.Desynced;
     }
     return this.result();
@@ -182,7 +152,7 @@ export class FrameStream {
     this.fate = fate;
     if (fate == FrameFate.NeedMore) {
       this.markChanged();
-      this.kept.append(chunk, pos, end);
+      this.kept.range(chunk, pos, end);
       this.phase = Phase.Deciding;
       return end;
     }
@@ -192,7 +162,7 @@ export class FrameStream {
         const replacement = this.handler.onFrame(chunk.subarray(bodyStart, end), true);
         if (replacement != null) {
           this.markChanged();
-          this.out.append(replacement, 0, replacement.length);
+          this.out.range(replacement, 0, replacement.length);
           return end;
         }
       } else if (fate == FrameFate.Observe) {
@@ -203,10 +173,10 @@ export class FrameStream {
     }
     if (fate == FrameFate.Hold) {
       this.markChanged();
-      this.kept.append(chunk, pos, end);
+      this.kept.range(chunk, pos, end);
       this.phase = Phase.Holding;
     } else {
-      if (fate == FrameFate.Observe) this.kept.append(chunk, pos, end);
+      if (fate == FrameFate.Observe) this.kept.range(chunk, pos, end);
       this.emitChunk(pos, end);
       this.phase = Phase.Passing;
     }
@@ -217,13 +187,13 @@ export class FrameStream {
   private prefixPiece(pos: i32): i32 {
     this.markChanged();
     const take = min(SIZE_PREFIX - this.kept.length, this.chunk.length - pos);
-    this.kept.append(this.chunk, pos, pos + take);
+    this.kept.range(this.chunk, pos, pos + take);
     pos += take;
     if (this.kept.length < SIZE_PREFIX) return pos;
-    const size = readSize(this.kept.data, 0);
+    const size = readSize(this.kept.buf, 0);
     if (size < 0) {
       this.emitKept();
-      this.kept.clear();
+      this.kept.reset();
       return this.desync(size, pos);
     }
     this.frameSize = size;
@@ -235,7 +205,7 @@ export class FrameStream {
   private keep(pos: i32): i32 {
     this.markChanged();
     const take = min(this.remaining, this.chunk.length - pos);
-    this.kept.append(this.chunk, pos, pos + take);
+    this.kept.range(this.chunk, pos, pos + take);
     this.remaining -= take;
     return pos + take;
   }
@@ -252,7 +222,7 @@ export class FrameStream {
       // What was withheld while deciding goes out now; an observed frame
       // keeps its copy.
       this.emitKept();
-      if (fate == FrameFate.Pass) this.kept.clear();
+      if (fate == FrameFate.Pass) this.kept.reset();
       this.phase = Phase.Passing;
     }
     if (this.remaining == 0) this.finishFrame();
@@ -273,12 +243,12 @@ export class FrameStream {
     this.framesSeen++;
     if (this.fate == FrameFate.Hold) {
       const replacement = this.handler.onFrame(this.kept.view().subarray(SIZE_PREFIX), true);
-      if (replacement != null) this.out.append(replacement, 0, replacement.length);
+      if (replacement != null) this.out.range(replacement, 0, replacement.length);
       else this.emitKept();
     } else if (this.fate == FrameFate.Observe) {
       this.handler.onFrame(this.kept.view().subarray(SIZE_PREFIX), false);
     }
-    this.kept.clear();
+    this.kept.reset();
     this.phase = Phase.Prefix;
   }
 
@@ -288,12 +258,12 @@ export class FrameStream {
   }
 
   private emitChunk(start: i32, end: i32): void {
-    if (this.changed) this.out.append(this.chunk, start, end);
+    if (this.changed) this.out.range(this.chunk, start, end);
     else this.cleanEnd = end;
   }
 
   private emitKept(): void {
-    this.out.append(this.kept.data, 0, this.kept.length);
+    this.out.range(this.kept.buf, 0, this.kept.length);
   }
 
   // Called before anything is withheld or inserted: from here on the output
@@ -301,8 +271,8 @@ export class FrameStream {
   private markChanged(): void {
     if (this.changed) return;
     this.changed = true;
-    this.out.clear();
-    this.out.append(this.chunk, 0, this.cleanEnd);
+    this.out.reset();
+    this.out.range(this.chunk, 0, this.cleanEnd);
   }
 
   private result(): StreamAction {
