@@ -1,0 +1,360 @@
+// One gRPC call (an HTTP/2 stream). Requests to apache.rocketmq.v2.MessagingService
+// are followed message by message in both directions (grpc_frames.ts): the
+// request messages name the topic and group, the response messages carry the
+// Status and, for ReceiveMessage, the delivered messages. Anything else
+// (another service, a compressed message, bytes that do not parse) passes
+// through untouched.
+//
+// What is held back: only a request the ACL must check before it goes on,
+// and a response the filter may change (a denied call's answer, route
+// endpoints to rewrite); each only until that one message is complete.
+import {
+  FilterDataStatus, FilterHeadersStatus, FilterTrailersStatus, HttpContext, getMonotonicTimeNanoseconds,
+  requestBody, requestHeaders, responseBody, responseHeaders, responseTrailers,
+} from "../../assembly/proxy";
+import { GrpcFrames, GrpcMessageHandler, MessageFate, grpcFrame } from "../../assembly/common/grpc_frames";
+import { Method, methodName, methodOfPath } from "../../assembly/rocketmq/grpc/methods";
+import { CODE_FORBIDDEN, CODE_OK, codeName, responseStatus, statusResponse } from "../../assembly/rocketmq/grpc/status";
+import { readSendMessageRequest } from "../../assembly/rocketmq/grpc/send";
+import { readReceiveMessageRequest, readReceiveMessageResponse } from "../../assembly/rocketmq/grpc/receive";
+import { readAckMessageRequest } from "../../assembly/rocketmq/grpc/ack";
+import { readHeartbeatGroup } from "../../assembly/rocketmq/grpc/heartbeat";
+import { readQueryAssignmentRequest, readQueryRouteTopic, rewriteAssignmentEndpoints, rewriteRouteEndpoints } from "../../assembly/rocketmq/grpc/route";
+import { resourceField } from "../../assembly/rocketmq/grpc/resource";
+import { methodOperation } from "./acl";
+import { RocketMQGrpcRoot } from "./root";
+import { RocketMQGrpcMetrics } from "./metrics";
+
+const EMPTY = new Uint8Array(0);
+
+// Topics of a request, each with its message count and body bytes.
+class TopicCounts {
+  topics: string[] = [];
+  messages: u64[] = [];
+  bytes: u64[] = [];
+
+  add(topic: string, bytes: i32): void {
+    let i = this.topics.indexOf(topic);
+    if (i < 0) {
+      i = this.topics.length;
+      this.topics.push(topic);
+      this.messages.push(0);
+      this.bytes.push(0);
+    }
+    this.messages[i] += 1;
+    this.bytes[i] += <u64>bytes;
+  }
+}
+
+class RequestSide extends GrpcMessageHandler {
+  constructor(private s: RocketMQGrpcStream) {
+    super();
+  }
+
+  fate(compressed: bool, size: i32): MessageFate {
+    return this.s.requestFate(compressed);
+  }
+
+  onMessage(message: Uint8Array, compressed: bool, held: bool): Uint8Array | null {
+    return this.s.onRequestMessage(message, held);
+  }
+
+  onOversize(size: i32): void {
+    this.s.metrics.unparsed.add(["oversize"]);
+  }
+}
+
+class ResponseSide extends GrpcMessageHandler {
+  constructor(private s: RocketMQGrpcStream) {
+    super();
+  }
+
+  fate(compressed: bool, size: i32): MessageFate {
+    return this.s.responseFate(compressed);
+  }
+
+  onMessage(message: Uint8Array, compressed: bool, held: bool): Uint8Array | null {
+    return this.s.onResponseMessage(message, held);
+  }
+
+  onOversize(size: i32): void {
+    this.s.metrics.unparsed.add(["oversize"]);
+  }
+}
+
+export class RocketMQGrpcStream extends HttpContext {
+  readonly metrics: RocketMQGrpcMetrics;
+  private readonly rocketRoot: RocketMQGrpcRoot;
+  private method: Method = Method.Unknown;
+  private api: string = "";
+  private started: u64 = 0;
+  private request: GrpcFrames | null = null;
+  private response: GrpcFrames | null = null;
+  private checkAcl: bool = false;
+  private rewrite: bool = false;
+  // What the request named, for the response's metrics.
+  private group: string = "";
+  private topic: string = "";
+  private sent: TopicCounts | null = null;
+  private ackEntries: i32 = 0;
+  private requestParsed: bool = false;
+  private denied: bool = false;
+  private deniedAnswered: bool = false;
+  private statusSeen: bool = false;
+  private finished: bool = false;
+
+  constructor(id: u32, root: RocketMQGrpcRoot) {
+    super(id, root);
+    this.rocketRoot = root;
+    this.metrics = root.metrics;
+  }
+
+  onRequestHeaders(numHeaders: u32, endOfStream: bool): FilterHeadersStatus {
+    const path = requestHeaders.get(":path");
+    const contentType = requestHeaders.get("content-type");
+    if (path == null || contentType == null || !contentType.startsWith("application/grpc")) return FilterHeadersStatus.Continue;
+    const method = methodOfPath(path);
+    if (method == Method.Unknown) return FilterHeadersStatus.Continue;
+    const config = this.rocketRoot.config;
+    this.method = method;
+    this.api = methodName(method);
+    this.started = getMonotonicTimeNanoseconds();
+    this.metrics.requests.add([this.api]);
+    this.checkAcl = config.acl.checks(method);
+    this.rewrite = this.rocketRoot.endpoints != null && (method == Method.QueryRoute || method == Method.QueryAssignment);
+    this.request = new GrpcFrames(new RequestSide(this), config.maxMessageBytes, this.checkAcl);
+    // A checked call's answer may have to be replaced, so it may be held.
+    this.response = new GrpcFrames(new ResponseSide(this), config.maxMessageBytes, this.checkAcl || this.rewrite);
+    return FilterHeadersStatus.Continue;
+  }
+
+  onRequestBody(bodySize: u32, endOfStream: bool): FilterDataStatus {
+    const frames = this.request;
+    if (frames == null) return FilterDataStatus.Continue;
+    const chunk = requestBody.get(0, bodySize);
+    if (chunk == null) return FilterDataStatus.Continue;
+    if (frames.push(Uint8Array.wrap(chunk), endOfStream)) requestBody.replacePrefix(bodySize, frames.output.slice(0).buffer);
+    return FilterDataStatus.Continue;
+  }
+
+  onResponseHeaders(numHeaders: u32, endOfStream: bool): FilterHeadersStatus {
+    if (this.response != null && endOfStream) {
+      // Trailers-only: a gRPC error without any response message.
+      this.grpcStatus(responseHeaders.get("grpc-status"));
+      this.finish();
+    }
+    return FilterHeadersStatus.Continue;
+  }
+
+  onResponseBody(bodySize: u32, endOfStream: bool): FilterDataStatus {
+    const frames = this.response;
+    if (frames == null) return FilterDataStatus.Continue;
+    const chunk = responseBody.get(0, bodySize);
+    if (chunk != null && frames.push(Uint8Array.wrap(chunk), endOfStream)) {
+      responseBody.replacePrefix(bodySize, frames.output.slice(0).buffer);
+    }
+    if (endOfStream) this.finish();
+    return FilterDataStatus.Continue;
+  }
+
+  onResponseTrailers(numTrailers: u32): FilterTrailersStatus {
+    if (this.response != null) {
+      this.grpcStatus(responseTrailers.get("grpc-status"));
+      this.finish();
+    }
+    return FilterTrailersStatus.Continue;
+  }
+
+  onDone(): bool {
+    if (this.response != null) this.finish();
+    return true;
+  }
+
+  // ---- request messages
+
+  requestFate(compressed: bool): MessageFate {
+    if (this.method == Method.Telemetry) return MessageFate.Pass;
+    if (compressed) {
+      this.metrics.unparsed.add(["compressed"]);
+      return MessageFate.Pass;
+    }
+    if (this.requestParsed) return MessageFate.Pass; // unary or server streaming: one request message
+    return this.checkAcl ? MessageFate.Hold : MessageFate.Observe;
+  }
+
+  onRequestMessage(message: Uint8Array, held: bool): Uint8Array | null {
+    this.requestParsed = true;
+    const op = methodOperation(this.method);
+    const acl = this.rocketRoot.config.acl;
+    const wantTopics = this.metrics.wantsTopics;
+    let deniedTopic: string | null = null;
+    switch (this.method) {
+      case Method.SendMessage: {
+        const messages = readSendMessageRequest(message);
+        if (messages == null) return this.unparsed();
+        const counts = new TopicCounts();
+        for (let i = 0; i < messages.length; i++) {
+          const m = unchecked(messages[i]);
+          counts.add(m.topic, m.bodyBytes);
+          if (held && deniedTopic == null && !acl.allowed(op, m.topic)) deniedTopic = m.topic;
+        }
+        this.sent = counts;
+        if (counts.topics.length > 0) this.topic = counts.topics[0];
+        break;
+      }
+      case Method.ReceiveMessage:
+      case Method.PullMessage: {
+        const gt = readReceiveMessageRequest(message);
+        if (gt == null) return this.unparsed();
+        this.group = gt.group;
+        this.topic = gt.topic;
+        break;
+      }
+      case Method.AckMessage: {
+        const ack = readAckMessageRequest(message);
+        if (ack == null) return this.unparsed();
+        this.group = ack.group;
+        this.topic = ack.topic;
+        this.ackEntries = ack.entries;
+        break;
+      }
+      case Method.QueryRoute: {
+        const topic = readQueryRouteTopic(message);
+        if (topic == null) return this.unparsed();
+        this.topic = topic;
+        break;
+      }
+      case Method.QueryAssignment: {
+        const gt = readQueryAssignmentRequest(message);
+        if (gt == null) return this.unparsed();
+        this.group = gt.group;
+        this.topic = gt.topic;
+        break;
+      }
+      case Method.Heartbeat: {
+        const group = readHeartbeatGroup(message);
+        if (group == null) return this.unparsed();
+        this.group = group;
+        break;
+      }
+      case Method.ChangeInvisibleDuration:
+      case Method.ForwardMessageToDeadLetterQueue: {
+        const topic = resourceField(message, 2);
+        if (topic == null) return this.unparsed();
+        this.topic = topic.name;
+        break;
+      }
+      default:
+        break;
+    }
+    if (held && deniedTopic == null && this.method != Method.SendMessage && !acl.allowed(op, this.topic)) deniedTopic = this.topic;
+    if (deniedTopic == null) return null;
+    // Denied: the broker gets an empty request of the same method (which it
+    // rejects without touching any topic) and its answer is replaced.
+    this.denied = true;
+    this.metrics.denied.add([this.api, wantTopics ? this.metrics.topic(deniedTopic) : ""]);
+    this.topic = deniedTopic;
+    return grpcFrame(EMPTY);
+  }
+
+  private unparsed(): Uint8Array | null {
+    this.metrics.unparsed.add(["request"]);
+    return null;
+  }
+
+  // ---- response messages
+
+  responseFate(compressed: bool): MessageFate {
+    if (this.denied) return MessageFate.Hold; // replaced even when compressed
+    if (compressed) {
+      this.metrics.unparsed.add(["compressed"]);
+      return MessageFate.Pass;
+    }
+    if (this.method == Method.Telemetry) return MessageFate.Pass;
+    return this.rewrite ? MessageFate.Hold : MessageFate.Observe;
+  }
+
+  onResponseMessage(message: Uint8Array, held: bool): Uint8Array | null {
+    if (this.denied) {
+      if (this.deniedAnswered) return EMPTY; // a stream's further messages are dropped
+      this.deniedAnswered = true;
+      this.status(CODE_FORBIDDEN);
+      const text = "mqmesh: " + this.api + " on topic " + this.topic + " is not allowed by the sidecar's ACL";
+      return grpcFrame(statusResponse(CODE_FORBIDDEN, text));
+    }
+    if (this.method == Method.ReceiveMessage || this.method == Method.PullMessage) {
+      const r = readReceiveMessageResponse(message);
+      if (r == null) {
+        this.metrics.unparsed.add(["response"]);
+        return null;
+      }
+      if (r.status != null) this.status(r.status!.code);
+      const m = r.message;
+      if (m != null) {
+        const topic = m.topic.length > 0 ? m.topic : this.topic;
+        this.metrics.receivedMessages.add(this.topicGroup(topic));
+      }
+      return null;
+    }
+    const status = responseStatus(message);
+    if (status == null) {
+      this.metrics.unparsed.add(["response"]);
+      return null;
+    }
+    const code = status.code;
+    this.status(code);
+    if (code == CODE_OK) {
+      if (this.method == Method.SendMessage) this.countSent();
+      else if (this.method == Method.AckMessage) this.metrics.acks.add(this.topicGroup(this.topic), <u64>this.ackEntries);
+    }
+    if (!held || !this.rewrite) return null;
+    const count = new StaticArray<i32>(1);
+    const endpoints = this.rocketRoot.endpoints!;
+    const rewritten = this.method == Method.QueryRoute
+      ? rewriteRouteEndpoints(message, endpoints, count)
+      : rewriteAssignmentEndpoints(message, endpoints, count);
+    if (rewritten == null) return null;
+    this.metrics.endpointRewrites.add([this.api], <u64>count[0]);
+    return grpcFrame(rewritten);
+  }
+
+  private countSent(): void {
+    const sent = this.sent;
+    if (sent == null) return;
+    for (let i = 0; i < sent.topics.length; i++) {
+      const label = this.metrics.wantsTopics ? this.metrics.topic(sent.topics[i]) : "";
+      this.metrics.sentMessages.add([label], sent.messages[i]);
+      this.metrics.sentBytes.add([label], sent.bytes[i]);
+    }
+  }
+
+  private topicGroup(topic: string): string[] {
+    if (!this.metrics.wantsTopics) return ["", this.metrics.group(this.group)];
+    return [this.metrics.topic(topic), this.metrics.group(this.group)];
+  }
+
+  private status(code: i32): void {
+    this.statusSeen = true;
+    this.metrics.responses.add([this.api, codeName(code)]);
+  }
+
+  // A call that ended without any Status message: its grpc-status counts.
+  private grpcStatus(value: string | null): void {
+    if (this.statusSeen || value == null || value == "0") return;
+    let n = 0;
+    for (let i = 0; i < value.length && i < 4; i++) {
+      const c = value.charCodeAt(i);
+      if (c < 0x30 || c > 0x39) return;
+      n = n * 10 + (c - 0x30);
+    }
+    this.statusSeen = true;
+    this.metrics.responses.add([this.api, "GRPC_" + n.toString()]);
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    const elapsed = (getMonotonicTimeNanoseconds() - this.started) / 1000000;
+    this.metrics.latency.record([this.api], elapsed);
+  }
+}
