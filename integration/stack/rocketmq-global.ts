@@ -4,6 +4,8 @@
 // integration/setup.ts lists rocketmqComponent; a test file run without that
 // globalSetup starts its own stack (useRocketMQStack).
 import { inject } from "vitest";
+import { existsSync } from "node:fs";
+import { freshModule } from "../../scripts/compile.ts";
 import { startRocketMQ, type RocketMQ, type RocketMQMode } from "./rocketmq.ts";
 import { startRocketMQSidecar, type RocketMQSidecar } from "./rocketmq-sidecar.ts";
 
@@ -20,7 +22,8 @@ export interface RocketMQEndpoints {
   brokerAddr: string;
   logDir: string;
   startSeconds: number;
-  sidecar: { remoting: string; namesrv: string; grpc: string; adminUrl: string };
+  /** remotingWasm: the rocketmq filter on the remoting and name server listeners (observe mode), "" when off. */
+  sidecar: { remoting: string; namesrv: string; grpc: string; adminUrl: string; remotingWasm: string };
 }
 
 declare module "vitest" {
@@ -36,12 +39,26 @@ export interface RocketMQStack {
   stop(): Promise<void>;
 }
 
-/** Starts RocketMQ and its sidecar. */
+/**
+ * The rocketmq filter for the shared sidecar: MQMESH_ROCKETMQ_WASM=<path>, or
+ * "off" for plain tcp_proxy; by default build/rocketmq.wasm, rebuilt when stale.
+ */
+export async function rocketmqWasmPath(): Promise<string | undefined> {
+  const env = process.env.MQMESH_ROCKETMQ_WASM;
+  if (env === "off" || env === "none") return undefined;
+  if (env) {
+    if (!existsSync(env)) throw new Error(`MQMESH_ROCKETMQ_WASM=${env}: no such file`);
+    return env;
+  }
+  return freshModule({ entry: "filters/rocketmq/index.ts", out: "build/rocketmq.wasm" });
+}
+
+/** Starts RocketMQ and its sidecar (the rocketmq filter in observe mode on its remoting listeners). */
 export async function startRocketMQStack(): Promise<RocketMQStack> {
-  const rocketmq = await startRocketMQ();
+  const [rocketmq, remotingWasm] = await Promise.all([startRocketMQ(), rocketmqWasmPath()]);
   let sidecar: RocketMQSidecar;
   try {
-    sidecar = await startRocketMQSidecar(rocketmq);
+    sidecar = await startRocketMQSidecar(rocketmq, { remotingWasm });
   } catch (e) {
     await rocketmq.stop();
     throw e;
@@ -57,7 +74,7 @@ export async function startRocketMQStack(): Promise<RocketMQStack> {
     brokerAddr: rocketmq.brokerAddr,
     logDir: rocketmq.logDir,
     startSeconds: rocketmq.startSeconds,
-    sidecar: { remoting: sidecar.remoting, namesrv: sidecar.namesrv, grpc: sidecar.grpc, adminUrl: sidecar.envoy.adminUrl },
+    sidecar: { remoting: sidecar.remoting, namesrv: sidecar.namesrv, grpc: sidecar.grpc, adminUrl: sidecar.envoy.adminUrl, remotingWasm: sidecar.remotingWasm ?? "" },
   };
   return {
     endpoints,

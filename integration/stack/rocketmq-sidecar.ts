@@ -1,7 +1,8 @@
 // Envoy in front of a RocketMQ stack: envoy-configs/rocketmq-sidecar.yaml with
 // a remoting listener (-> proxy remoting), a name server listener (-> name
 // server) and a gRPC listener (-> proxy gRPC, HTTP/2).
-import { startEnvoy, type EnvoyInstance } from "./envoy.ts";
+import { resolve } from "node:path";
+import { renderTemplate, startEnvoy, type EnvoyInstance, type TemplateVars } from "./envoy.ts";
 import { freePort, LOOPBACK, releasePort } from "./ports.ts";
 import type { RocketMQ } from "./rocketmq.ts";
 
@@ -9,6 +10,12 @@ export interface RocketMQSidecarOptions {
   name?: string;
   concurrency?: number;
   componentLogLevel?: string;
+  /** The rocketmq network filter (e.g. build/rocketmq.wasm), before tcp_proxy on the remoting and name server listeners. */
+  remotingWasm?: string;
+  /** Its JSON configuration on the remoting listener; a function gets the sidecar's listener addresses (for routeRewrite). */
+  remotingFilterConfig?: Record<string, unknown> | ((listeners: { remoting: string; namesrv: string }) => unknown);
+  /** Its JSON configuration on the name server listener (default {}: observe only). */
+  namesrvFilterConfig?: unknown;
 }
 
 export interface RocketMQSidecar {
@@ -19,6 +26,8 @@ export interface RocketMQSidecar {
   namesrv: string;
   /** "127.0.0.1:<port>" forwarding (HTTP/2) to the proxy's gRPC port. */
   grpc: string;
+  /** Absolute path of the rocketmq filter on the remoting listeners, if any. */
+  remotingWasm?: string;
   stop(): Promise<void>;
 }
 
@@ -27,25 +36,58 @@ function split(addr: string): [string, number] {
   return [addr.slice(0, i), Number(addr.slice(i + 1))];
 }
 
+/** The bootstrap with the rocketmq network filter at the remoting and name server listeners' ">>> WASM" markers (fail_open false). */
+function withRemotingWasm(yaml: string, wasm: string, remotingConfig: unknown, namesrvConfig: unknown): string {
+  const insert = (text: string, marker: RegExp, rootId: string, config: unknown) => {
+    const m = marker.exec(text);
+    if (!m) throw new Error(`rocketmq-sidecar.yaml: no >>> WASM marker ${marker}`);
+    const i = m[1];
+    const block = [
+      `${i}- name: envoy.filters.network.wasm`,
+      `${i}  typed_config:`,
+      `${i}    "@type": type.googleapis.com/envoy.extensions.filters.network.wasm.v3.Wasm`,
+      `${i}    config:`,
+      `${i}      name: ${rootId}`,
+      `${i}      root_id: ${rootId}`,
+      `${i}      fail_open: false`,
+      `${i}      vm_config: { vm_id: mqmesh_rocketmq, runtime: envoy.wasm.runtime.v8, code: { local: { filename: ${JSON.stringify(resolve(wasm))} } } }`,
+      `${i}      configuration: { "@type": type.googleapis.com/google.protobuf.StringValue, value: ${JSON.stringify(JSON.stringify(config ?? {}))} }`,
+    ];
+    return text.replace(marker, block.join("\n"));
+  };
+  const remoting = insert(yaml, /^( *)# >>> WASM: envoy\.filters\.network\.wasm \(rocketmq filter\).*$/m, "mqmesh_rocketmq_remoting", remotingConfig);
+  return insert(remoting, /^( *)# >>> WASM: envoy\.filters\.network\.wasm \(rocketmq filter, route-info rewrite\).*$/m, "mqmesh_rocketmq_namesrv", namesrvConfig);
+}
+
 export async function startRocketMQSidecar(rmq: Pick<RocketMQ, "namesrv" | "proxyRemoting" | "proxyGrpc">, opts: RocketMQSidecarOptions = {}): Promise<RocketMQSidecar> {
   const [remotingPort, namesrvPort, grpcPort] = [await freePort(), await freePort(), await freePort()];
   const [prh, prp] = split(rmq.proxyRemoting);
   const [nh, np] = split(rmq.namesrv);
   const [pgh, pgp] = split(rmq.proxyGrpc);
+  const vars: TemplateVars = {
+    REMOTING_LISTEN_PORT: remotingPort,
+    PROXY_REMOTING_HOST: prh,
+    PROXY_REMOTING_PORT: prp,
+    NAMESRV_LISTEN_PORT: namesrvPort,
+    NAMESRV_HOST: nh,
+    NAMESRV_PORT: np,
+    GRPC_LISTEN_PORT: grpcPort,
+    PROXY_GRPC_HOST: pgh,
+    PROXY_GRPC_PORT: pgp,
+  };
+  const listeners = { remoting: `${LOOPBACK}:${remotingPort}`, namesrv: `${LOOPBACK}:${namesrvPort}` };
+  // Filters go into the rendered text, so the admin port must be known first.
+  let config: string | undefined;
+  if (opts.remotingWasm) {
+    vars.ADMIN_PORT = await freePort();
+    const rc = opts.remotingFilterConfig;
+    config = withRemotingWasm(renderTemplate("rocketmq-sidecar.yaml", vars), opts.remotingWasm, typeof rc === "function" ? rc(listeners) : rc, opts.namesrvFilterConfig);
+  }
   const envoy = await startEnvoy({
     name: opts.name ?? "envoy-rocketmq",
     template: "rocketmq-sidecar.yaml",
-    vars: {
-      REMOTING_LISTEN_PORT: remotingPort,
-      PROXY_REMOTING_HOST: prh,
-      PROXY_REMOTING_PORT: prp,
-      NAMESRV_LISTEN_PORT: namesrvPort,
-      NAMESRV_HOST: nh,
-      NAMESRV_PORT: np,
-      GRPC_LISTEN_PORT: grpcPort,
-      PROXY_GRPC_HOST: pgh,
-      PROXY_GRPC_PORT: pgp,
-    },
+    vars,
+    config,
     concurrency: opts.concurrency,
     componentLogLevel: opts.componentLogLevel,
   });
@@ -54,6 +96,7 @@ export async function startRocketMQSidecar(rmq: Pick<RocketMQ, "namesrv" | "prox
     remoting: `${LOOPBACK}:${remotingPort}`,
     namesrv: `${LOOPBACK}:${namesrvPort}`,
     grpc: `${LOOPBACK}:${grpcPort}`,
+    remotingWasm: opts.remotingWasm ? resolve(opts.remotingWasm) : undefined,
     async stop() {
       await envoy.stop();
       [remotingPort, namesrvPort, grpcPort].forEach(releasePort);
