@@ -116,7 +116,7 @@ class RecordingH2Proxy {
     });
     up.on("trailers", (t) => {
       call.trailers = pairs(t);
-      for (const [k, v] of Object.entries(t)) if (!HOP.has(k) && v !== undefined) trailers[k] = v;
+      for (const [k, v] of Object.entries(t)) if (!HOP.has(k) && v !== undefined && v !== null) trailers[k] = v as http2.OutgoingHttpHeaders[string];
     });
     up.on("end", () => {
       if (process.env.RECORD_DEBUG) console.error(`recorder: ${call.path} upstream end; response headers ${call.responseHeaders.length}, trailers ${call.trailers.length}`);
