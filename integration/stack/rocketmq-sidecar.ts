@@ -16,6 +16,10 @@ export interface RocketMQSidecarOptions {
   remotingFilterConfig?: Record<string, unknown> | ((listeners: { remoting: string; namesrv: string }) => unknown);
   /** Its JSON configuration on the name server listener (default {}: observe only). */
   namesrvFilterConfig?: unknown;
+  /** The rocketmq-grpc HTTP filter (e.g. build/rocketmq-grpc.wasm), first in the gRPC listener's chain. */
+  grpcWasm?: string;
+  /** Its JSON configuration. */
+  grpcFilterConfig?: unknown;
 }
 
 export interface RocketMQSidecar {
@@ -34,6 +38,26 @@ export interface RocketMQSidecar {
 function split(addr: string): [string, number] {
   const i = addr.lastIndexOf(":");
   return [addr.slice(0, i), Number(addr.slice(i + 1))];
+}
+
+/** The bootstrap with the rocketmq-grpc filter at the gRPC listener's ">>> WASM" marker (fail_open false). */
+function withGrpcWasm(yaml: string, wasm: string, config: unknown): string {
+  const marker = /^( *)# >>> WASM: envoy\.filters\.http\.wasm.*$/m;
+  const m = marker.exec(yaml);
+  if (!m) throw new Error("rocketmq-sidecar.yaml: no >>> WASM marker for envoy.filters.http.wasm");
+  const i = m[1];
+  const block = [
+    `${i}- name: envoy.filters.http.wasm`,
+    `${i}  typed_config:`,
+    `${i}    "@type": type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm`,
+    `${i}    config:`,
+    `${i}      name: mqmesh_rocketmq_grpc`,
+    `${i}      root_id: mqmesh_rocketmq_grpc`,
+    `${i}      fail_open: false`,
+    `${i}      vm_config: { vm_id: mqmesh_rocketmq_grpc, runtime: envoy.wasm.runtime.v8, code: { local: { filename: ${JSON.stringify(resolve(wasm))} } } }`,
+    `${i}      configuration: { "@type": type.googleapis.com/google.protobuf.StringValue, value: ${JSON.stringify(JSON.stringify(config ?? {}))} }`,
+  ];
+  return yaml.replace(marker, block.join("\n"));
 }
 
 /** The bootstrap with the rocketmq network filter at the remoting and name server listeners' ">>> WASM" markers (fail_open false). */
@@ -78,10 +102,14 @@ export async function startRocketMQSidecar(rmq: Pick<RocketMQ, "namesrv" | "prox
   const listeners = { remoting: `${LOOPBACK}:${remotingPort}`, namesrv: `${LOOPBACK}:${namesrvPort}` };
   // Filters go into the rendered text, so the admin port must be known first.
   let config: string | undefined;
-  if (opts.remotingWasm) {
+  if (opts.grpcWasm || opts.remotingWasm) {
     vars.ADMIN_PORT = await freePort();
-    const rc = opts.remotingFilterConfig;
-    config = withRemotingWasm(renderTemplate("rocketmq-sidecar.yaml", vars), opts.remotingWasm, typeof rc === "function" ? rc(listeners) : rc, opts.namesrvFilterConfig);
+    config = renderTemplate("rocketmq-sidecar.yaml", vars);
+    if (opts.grpcWasm) config = withGrpcWasm(config, opts.grpcWasm, opts.grpcFilterConfig);
+    if (opts.remotingWasm) {
+      const rc = opts.remotingFilterConfig;
+      config = withRemotingWasm(config, opts.remotingWasm, typeof rc === "function" ? rc(listeners) : rc, opts.namesrvFilterConfig);
+    }
   }
   const envoy = await startEnvoy({
     name: opts.name ?? "envoy-rocketmq",
