@@ -315,3 +315,36 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     process.exit(2);
   }
 }
+
+export interface WasmFilterBlock {
+  type: "network" | "http";
+  /** Plugin name and root_id. */
+  name: string;
+  /** Wasm VM id: filters sharing one share their VM and shared data. */
+  vmId: string;
+  wasm: string;
+  config: unknown;
+}
+
+/**
+ * Replaces the line a template marks with `# >>> WASM: …` (the regex's first
+ * group captures its indentation) by a Wasm filter entry, V8 runtime and
+ * fail_open false, so a filter that cannot load fails the start.
+ */
+export function insertWasmFilter(yaml: string, marker: RegExp, filter: WasmFilterBlock): string {
+  const m = marker.exec(yaml);
+  if (!m) throw new Error(`no ">>> WASM" marker ${marker} in the bootstrap`);
+  const i = m[1];
+  const block = [
+    `${i}- name: envoy.filters.${filter.type}.wasm`,
+    `${i}  typed_config:`,
+    `${i}    "@type": type.googleapis.com/envoy.extensions.filters.${filter.type}.wasm.v3.Wasm`,
+    `${i}    config:`,
+    `${i}      name: ${filter.name}`,
+    `${i}      root_id: ${filter.name}`,
+    `${i}      fail_open: false`,
+    `${i}      vm_config: { vm_id: ${filter.vmId}, runtime: envoy.wasm.runtime.v8, code: { local: { filename: ${JSON.stringify(resolve(filter.wasm))} } } }`,
+    `${i}      configuration: { "@type": type.googleapis.com/google.protobuf.StringValue, value: ${JSON.stringify(JSON.stringify(filter.config ?? {}))} }`,
+  ];
+  return yaml.replace(marker, block.join("\n"));
+}

@@ -120,7 +120,7 @@ export function clusterFilterConfig(listeners: { nodeId: number; address: string
 /** Starts the cluster sidecar and waits for it to be ready. */
 export async function startKafkaClusterSidecar(opts: ClusterSidecarOptions): Promise<ClusterSidecar> {
   const host = opts.advertisedHost ?? LOOPBACK;
-  const brokers = [];
+  const brokers: { nodeId: number; upstream: { host: string; port: number }; listenPort: number }[] = [];
   for (const b of opts.brokers) brokers.push({ nodeId: b.nodeId, upstream: b.upstream, listenPort: b.listenPort ?? (await freePort()) });
   const listeners = brokers.map((b) => ({ nodeId: b.nodeId, port: b.listenPort, address: `${host}:${b.listenPort}` }));
   const filterConfig = clusterFilterConfig(listeners, opts.filterConfig, opts.rewrite ?? true);

@@ -2,7 +2,7 @@
 // a remoting listener (-> proxy remoting), a name server listener (-> name
 // server) and a gRPC listener (-> proxy gRPC, HTTP/2).
 import { resolve } from "node:path";
-import { renderTemplate, startEnvoy, type EnvoyInstance, type TemplateVars } from "./envoy.ts";
+import { insertWasmFilter, renderTemplate, startEnvoy, type EnvoyInstance, type TemplateVars } from "./envoy.ts";
 import { freePort, LOOPBACK, releasePort } from "./ports.ts";
 import type { RocketMQ } from "./rocketmq.ts";
 
@@ -40,47 +40,19 @@ function split(addr: string): [string, number] {
   return [addr.slice(0, i), Number(addr.slice(i + 1))];
 }
 
-/** The bootstrap with the rocketmq-grpc filter at the gRPC listener's ">>> WASM" marker (fail_open false). */
+/** The bootstrap with the rocketmq-grpc filter at the gRPC listener's ">>> WASM" marker. */
 function withGrpcWasm(yaml: string, wasm: string, config: unknown): string {
-  const marker = /^( *)# >>> WASM: envoy\.filters\.http\.wasm.*$/m;
-  const m = marker.exec(yaml);
-  if (!m) throw new Error("rocketmq-sidecar.yaml: no >>> WASM marker for envoy.filters.http.wasm");
-  const i = m[1];
-  const block = [
-    `${i}- name: envoy.filters.http.wasm`,
-    `${i}  typed_config:`,
-    `${i}    "@type": type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm`,
-    `${i}    config:`,
-    `${i}      name: mqmesh_rocketmq_grpc`,
-    `${i}      root_id: mqmesh_rocketmq_grpc`,
-    `${i}      fail_open: false`,
-    `${i}      vm_config: { vm_id: mqmesh_rocketmq_grpc, runtime: envoy.wasm.runtime.v8, code: { local: { filename: ${JSON.stringify(resolve(wasm))} } } }`,
-    `${i}      configuration: { "@type": type.googleapis.com/google.protobuf.StringValue, value: ${JSON.stringify(JSON.stringify(config ?? {}))} }`,
-  ];
-  return yaml.replace(marker, block.join("\n"));
+  return insertWasmFilter(yaml, /^( *)# >>> WASM: envoy\.filters\.http\.wasm.*$/m, { type: "http", name: "mqmesh_rocketmq_grpc", vmId: "mqmesh_rocketmq_grpc", wasm, config });
 }
 
-/** The bootstrap with the rocketmq network filter at the remoting and name server listeners' ">>> WASM" markers (fail_open false). */
+/** The bootstrap with the rocketmq network filter at the remoting and name server listeners' ">>> WASM" markers. */
 function withRemotingWasm(yaml: string, wasm: string, remotingConfig: unknown, namesrvConfig: unknown): string {
-  const insert = (text: string, marker: RegExp, rootId: string, config: unknown) => {
-    const m = marker.exec(text);
-    if (!m) throw new Error(`rocketmq-sidecar.yaml: no >>> WASM marker ${marker}`);
-    const i = m[1];
-    const block = [
-      `${i}- name: envoy.filters.network.wasm`,
-      `${i}  typed_config:`,
-      `${i}    "@type": type.googleapis.com/envoy.extensions.filters.network.wasm.v3.Wasm`,
-      `${i}    config:`,
-      `${i}      name: ${rootId}`,
-      `${i}      root_id: ${rootId}`,
-      `${i}      fail_open: false`,
-      `${i}      vm_config: { vm_id: mqmesh_rocketmq, runtime: envoy.wasm.runtime.v8, code: { local: { filename: ${JSON.stringify(resolve(wasm))} } } }`,
-      `${i}      configuration: { "@type": type.googleapis.com/google.protobuf.StringValue, value: ${JSON.stringify(JSON.stringify(config ?? {}))} }`,
-    ];
-    return text.replace(marker, block.join("\n"));
-  };
-  const remoting = insert(yaml, /^( *)# >>> WASM: envoy\.filters\.network\.wasm \(rocketmq filter\).*$/m, "mqmesh_rocketmq_remoting", remotingConfig);
-  return insert(remoting, /^( *)# >>> WASM: envoy\.filters\.network\.wasm \(rocketmq filter, route-info rewrite\).*$/m, "mqmesh_rocketmq_namesrv", namesrvConfig);
+  const remoting = insertWasmFilter(yaml, /^( *)# >>> WASM: envoy\.filters\.network\.wasm \(rocketmq filter\).*$/m, {
+    type: "network", name: "mqmesh_rocketmq_remoting", vmId: "mqmesh_rocketmq", wasm, config: remotingConfig,
+  });
+  return insertWasmFilter(remoting, /^( *)# >>> WASM: envoy\.filters\.network\.wasm \(rocketmq filter, route-info rewrite\).*$/m, {
+    type: "network", name: "mqmesh_rocketmq_namesrv", vmId: "mqmesh_rocketmq", wasm, config: namesrvConfig,
+  });
 }
 
 export async function startRocketMQSidecar(rmq: Pick<RocketMQ, "namesrv" | "proxyRemoting" | "proxyGrpc">, opts: RocketMQSidecarOptions = {}): Promise<RocketMQSidecar> {

@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import { beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { loadPureModule } from "../support/pure-module";
+import { loadPureModule } from "../support/pure-module.ts";
 
 interface HashFixture {
   crc32c(data: Uint8Array, start: number, end: number): number;

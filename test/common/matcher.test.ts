@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { loadPureModule } from "../support/pure-module";
+import { loadPureModule } from "../support/pure-module.ts";
 
 interface MatcherFixture {
   matches(pattern: string, name: string): boolean;

@@ -6,7 +6,7 @@ import fc from "fast-check";
 import {
   binaryFrame, command, decodeWire, described, frame, jsonFrame, loadCodec, wire, JSON_TYPE, ROCKETMQ_TYPE,
   type Codec, type Command,
-} from "./remoting";
+} from "./remoting.ts";
 
 let m: Codec;
 beforeAll(async () => { m = await loadCodec(); });

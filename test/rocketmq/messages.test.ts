@@ -2,7 +2,7 @@
 // heartbeat; message properties; the batch body; the route body rewrite.
 import { beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { binaryFrame, command, decodeWire, fastjson, jsonFrame, loadCodec, type Codec } from "./remoting";
+import { binaryFrame, command, decodeWire, fastjson, jsonFrame, loadCodec, type Codec } from "./remoting.ts";
 
 let m: Codec;
 beforeAll(async () => { m = await loadCodec(); });

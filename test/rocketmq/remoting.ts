@@ -2,7 +2,7 @@
 // written from the Java sources (RemotingCommand, RocketMQSerializable,
 // fastjson's bean output), so tests compare the AssemblyScript codec with
 // something other than itself.
-import { loadPureModule } from "../support/pure-module";
+import { loadPureModule } from "../support/pure-module.ts";
 
 export interface Codec {
   lastError(): string;

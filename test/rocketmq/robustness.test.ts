@@ -3,7 +3,7 @@
 // frames decode or fail cleanly, and what decodes re-encodes stably.
 import { beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { binaryFrame, command, fastjson, frame, jsonFrame, loadCodec, JSON_TYPE, ROCKETMQ_TYPE, type Codec } from "./remoting";
+import { binaryFrame, command, fastjson, frame, jsonFrame, loadCodec, JSON_TYPE, ROCKETMQ_TYPE, type Codec } from "./remoting.ts";
 
 let m: Codec;
 beforeAll(async () => { m = await loadCodec(); });
