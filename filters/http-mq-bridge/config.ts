@@ -1,0 +1,74 @@
+// The bridge's configuration (README.md, "Configuration"):
+//   {
+//     "pubsubs": {
+//       "<name>": { "type": "kafka", "cluster": "<cluster of the tunnel>",
+//                   "partitions"?: n, "acks"?: -1 | 1, "timeoutMs"?: ms,
+//                   "allowAutoTopicCreation"?: bool }
+//     },
+//     "maxBodyBytes"?: 1048576, "timeoutMs"?: 5000, "metadataMaxAgeMs"?: 60000,
+//     "appId"?: "mqmesh", "clientId"?: "mqmesh-bridge", "retryAfterSeconds"?: 1
+//   }
+// Errors name the field ("pubsubs.orders.cluster: required").
+import { ConfigReader } from "../../assembly/common/config";
+
+export class PubsubConfig {
+  name: string = "";
+  cluster: string = "";
+  // 0: from Metadata (cached).
+  partitions: i32 = 0;
+  acks: i16 = -1;
+  timeoutMs: i32 = 5000;
+  allowAutoTopicCreation: bool = true;
+}
+
+export class BridgeConfig {
+  pubsubs: PubsubConfig[] = [];
+  maxBodyBytes: i32 = 1 << 20;
+  timeoutMs: i32 = 5000;
+  metadataMaxAgeMs: i32 = 60000;
+  appId: string = "mqmesh";
+  clientId: string = "mqmesh-bridge";
+  retryAfterSeconds: i32 = 1;
+  error: string = "";
+
+  pubsub(name: string): PubsubConfig | null {
+    for (let i = 0; i < this.pubsubs.length; i++) if (this.pubsubs[i].name == name) return this.pubsubs[i];
+    return null;
+  }
+
+  static parse(text: string): BridgeConfig {
+    const config = new BridgeConfig();
+    const c = ConfigReader.parse(text);
+    config.maxBodyBytes = c.int("maxBodyBytes", config.maxBodyBytes, 1, 64 << 20);
+    config.timeoutMs = c.int("timeoutMs", config.timeoutMs, 1, 600000);
+    config.metadataMaxAgeMs = c.int("metadataMaxAgeMs", config.metadataMaxAgeMs, 0, 86400000);
+    config.appId = c.str("appId", config.appId);
+    config.clientId = c.str("clientId", config.clientId);
+    config.retryAfterSeconds = c.int("retryAfterSeconds", config.retryAfterSeconds, 0, 3600);
+    const map = c.value("pubsubs");
+    if (map == null) c.fail("pubsubs", "required: at least one pubsub");
+    else if (!map.isObject) c.fail("pubsubs", "expected object of name -> pubsub");
+    else {
+      const pubsubs = c.obj("pubsubs");
+      for (let i = 0; i < map.length; i++) {
+        const name = map.keyAt(i);
+        const p = pubsubs.requireObj(name);
+        const out = new PubsubConfig();
+        out.name = name;
+        if (name.length == 0) pubsubs.fail(name, "a pubsub name must not be empty");
+        const type = p.requireStr("type");
+        if (p.has("type") && type != "kafka") p.fail("type", "only \"kafka\" is supported so far");
+        out.cluster = p.requireStr("cluster");
+        out.partitions = p.int("partitions", 0, 1, 1000000);
+        out.acks = <i16>p.int("acks", -1, -1, 1);
+        if (out.acks == 0) p.fail("acks", "0 is not allowed: the bridge answers only after the broker acknowledged (-1 or 1)");
+        out.timeoutMs = p.int("timeoutMs", config.timeoutMs, 1, 600000);
+        out.allowAutoTopicCreation = p.bool("allowAutoTopicCreation", true);
+        config.pubsubs.push(out);
+      }
+      if (map.length == 0) c.fail("pubsubs", "required: at least one pubsub");
+    }
+    if (!c.finish()) config.error = c.summary;
+    return config;
+  }
+}

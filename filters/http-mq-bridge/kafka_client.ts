@@ -1,0 +1,163 @@
+// The Kafka requests the bridge sends through the tunnel and what their
+// answers mean for the HTTP caller. Pure functions, no host calls.
+import { ApiKey } from "../../assembly/kafka/api_keys";
+import { decodeResponse, encodeRequest } from "../../assembly/kafka/apis";
+import { RequestHeader } from "../../assembly/kafka/header";
+import { KafkaMessage } from "../../assembly/kafka/message";
+import { MetadataRequest, MetadataRequestTopic, MetadataResponse } from "../../assembly/kafka/api/metadata";
+import { PartitionProduceData, ProduceRequest, ProduceResponse, TopicProduceData } from "../../assembly/kafka/api/produce";
+import * as errors from "../../assembly/kafka/errors";
+
+// Versions every Kafka broker from 2.8 on accepts (and 4.x still does).
+export const PRODUCE_VERSION: i16 = 9;
+export const METADATA_VERSION: i16 = 9;
+
+export function produceRequest(correlationId: i32, clientId: string, topic: string, partition: i32, acks: i16, timeoutMs: i32,
+  records: Uint8Array): Uint8Array {
+  const header = new RequestHeader();
+  header.apiKey = <i16>ApiKey.Produce;
+  header.apiVersion = PRODUCE_VERSION;
+  header.correlationId = correlationId;
+  header.clientId = clientId;
+  const body = new ProduceRequest();
+  body.acks = acks;
+  body.timeoutMs = timeoutMs;
+  const t = new TopicProduceData();
+  t.name = topic;
+  const p = new PartitionProduceData();
+  p.index = partition;
+  p.records = records;
+  t.partitionData.push(p);
+  body.topicData.push(t);
+  return encodeRequest(header, body);
+}
+
+export function metadataRequest(correlationId: i32, clientId: string, topic: string, allowAutoTopicCreation: bool): Uint8Array {
+  const header = new RequestHeader();
+  header.apiKey = <i16>ApiKey.Metadata;
+  header.apiVersion = METADATA_VERSION;
+  header.correlationId = correlationId;
+  header.clientId = clientId;
+  const body = new MetadataRequest();
+  const t = new MetadataRequestTopic();
+  t.name = topic;
+  body.topics = [t];
+  body.allowAutoTopicCreation = allowAutoTopicCreation;
+  return encodeRequest(header, body);
+}
+
+// What an answer means: ok, or an HTTP status with a Kafka error to report.
+export class Outcome {
+  ok: bool = false;
+  status: u32 = 0;
+  kafkaError: i16 = 0;
+  message: string = "";
+  // Produce: where the record went; Metadata: the partition count.
+  partition: i32 = -1;
+  offset: i64 = -1;
+  partitions: i32 = 0;
+
+  static failure(status: u32, kafkaError: i16, message: string): Outcome {
+    const o = new Outcome();
+    o.status = status;
+    o.kafkaError = kafkaError;
+    o.message = message;
+    return o;
+  }
+}
+
+// Errors a producer retries: the same request may succeed shortly (503).
+export function retriable(code: i16): bool {
+  switch (code) {
+    case errors.LEADER_NOT_AVAILABLE:
+    case errors.NOT_LEADER_OR_FOLLOWER:
+    case errors.REQUEST_TIMED_OUT:
+    case errors.BROKER_NOT_AVAILABLE:
+    case errors.REPLICA_NOT_AVAILABLE:
+    case errors.NETWORK_EXCEPTION:
+    case errors.NOT_ENOUGH_REPLICAS:
+    case errors.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+    case errors.KAFKA_STORAGE_ERROR:
+    case errors.FENCED_LEADER_EPOCH:
+    case errors.UNKNOWN_LEADER_EPOCH:
+    case errors.THROTTLING_QUOTA_EXCEEDED:
+      return true;
+  }
+  return false;
+}
+
+function statusFor(code: i16): u32 {
+  if (retriable(code)) return 503;
+  switch (code) {
+    case errors.UNKNOWN_TOPIC_OR_PARTITION: return 404;
+    case errors.MESSAGE_TOO_LARGE:
+    case errors.RECORD_LIST_TOO_LARGE: return 413;
+    case errors.INVALID_TOPIC_EXCEPTION: return 400;
+    case errors.TOPIC_AUTHORIZATION_FAILED:
+    case errors.CLUSTER_AUTHORIZATION_FAILED: return 403;
+  }
+  return 500;
+}
+
+function kafkaFailure(code: i16, what: string, detail: string | null): Outcome {
+  let message = what + ": Kafka error " + errors.errorName(code) + " (" + code.toString() + ")";
+  if (detail != null && detail.length > 0) message += ": " + detail;
+  return Outcome.failure(statusFor(code), code, message);
+}
+
+class Checked {
+  body: KafkaMessage | null = null;
+  failure: Outcome | null = null;
+}
+
+function checkFrame(frame: Uint8Array, correlationId: i32, apiKey: i16, version: i16): Checked {
+  const out = new Checked();
+  const decoded = decodeResponse(apiKey, version, frame);
+  if (decoded.error != null || decoded.body == null) {
+    out.failure = Outcome.failure(502, 0, "the broker's answer could not be decoded" + (decoded.error != null ? ": " + decoded.error! : ""));
+  } else if (decoded.header.correlationId != correlationId) {
+    out.failure = Outcome.failure(502, 0, "the broker answered correlation id " + decoded.header.correlationId.toString() + ", expected " + correlationId.toString());
+  } else {
+    out.body = decoded.body;
+  }
+  return out;
+}
+
+export function produceOutcome(frame: Uint8Array, correlationId: i32, topic: string, partition: i32): Outcome {
+  const c = checkFrame(frame, correlationId, <i16>ApiKey.Produce, PRODUCE_VERSION);
+  if (c.failure != null) return c.failure!;
+  const resp = c.body as ProduceResponse;
+  for (let i = 0; i < resp.responses.length; i++) {
+    const t = resp.responses[i];
+    if (t.name != topic) continue;
+    for (let j = 0; j < t.partitionResponses.length; j++) {
+      const p = t.partitionResponses[j];
+      if (p.index != partition) continue;
+      if (p.errorCode != 0) return kafkaFailure(p.errorCode, "produce to " + topic + "/" + partition.toString(), p.errorMessage);
+      const o = new Outcome();
+      o.ok = true;
+      o.status = 204;
+      o.partition = partition;
+      o.offset = p.baseOffset;
+      return o;
+    }
+  }
+  return Outcome.failure(502, 0, "the broker's produce answer does not name " + topic + "/" + partition.toString());
+}
+
+export function metadataOutcome(frame: Uint8Array, correlationId: i32, topic: string): Outcome {
+  const c = checkFrame(frame, correlationId, <i16>ApiKey.Metadata, METADATA_VERSION);
+  if (c.failure != null) return c.failure!;
+  const resp = c.body as MetadataResponse;
+  for (let i = 0; i < resp.topics.length; i++) {
+    const t = resp.topics[i];
+    if (t.name == null || t.name! != topic) continue;
+    if (t.errorCode != 0) return kafkaFailure(t.errorCode, "metadata of " + topic, null);
+    if (t.partitions.length == 0) return kafkaFailure(errors.LEADER_NOT_AVAILABLE, "metadata of " + topic, "no partitions yet");
+    const o = new Outcome();
+    o.ok = true;
+    o.partitions = t.partitions.length;
+    return o;
+  }
+  return Outcome.failure(502, 0, "the broker's metadata answer does not name " + topic);
+}
