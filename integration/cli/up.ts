@@ -1,0 +1,356 @@
+// `mqmesh up`: build the filters, start Kafka and RocketMQ with their Envoy
+// sidecars (integration/stack), print the endpoints, stay up until Ctrl-C.
+//
+// --detach: this process spawns a supervisor (`mqmesh up --supervise`, a Node
+// process in its own session) that does the same, tells us over IPC when it is
+// up, and keeps the stack alive after we exit; `mqmesh down` sends it SIGTERM
+// and it tears the stack down with the same code as Ctrl-C. The stack's
+// processes keep their usual owner (the supervisor), so stack/process.ts needs
+// no change: if the supervisor itself is SIGKILLed, the next user of the stack
+// reaps its process groups as for any dead run.
+import { spawn } from "node:child_process";
+import { closeSync, existsSync, openSync, readSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { cachePath, kafkaWasmPath, progress, runCommand, runDir, runPath, stackMode, startKafkaStack, stopAll, type KafkaStack } from "../stack/index.ts";
+import { startRocketMQ as startRocketMQProcesses, type RocketMQ, type RocketMQMode } from "../stack/rocketmq.ts";
+import { startRocketMQSidecar, type RocketMQSidecar } from "../stack/rocketmq-sidecar.ts";
+
+interface RocketMQStack {
+  rocketmq: RocketMQ;
+  sidecar: RocketMQSidecar;
+  stop(): Promise<void>;
+}
+import { formatEndpoints, type Endpoints } from "./endpoints.ts";
+import { readState, writeState, type UpState } from "./state.ts";
+
+export interface UpOptions {
+  kafka: boolean;
+  rocketmq: boolean;
+  kafkaBrokers: number;
+  rocketmqMode?: RocketMQMode;
+  /** false: use whatever is in build/ (--no-build). */
+  build: boolean;
+  /** Compile even when build/<filter>.wasm is newer than its sources. */
+  rebuild: boolean;
+  json: boolean;
+  detach: boolean;
+  /** Internal: this process is the detached supervisor. */
+  supervise: boolean;
+  /** --detach: give up waiting for the supervisor after this many seconds. */
+  timeout: number;
+}
+
+const projectRoot = fileURLToPath(new URL("../..", import.meta.url));
+const BIN = join(projectRoot, "bin", "mqmesh.mjs");
+const secondsSince = (t: number) => (Date.now() - t) / 1000;
+
+/** Runs `mqmesh build` as a child process (own process group, stopped on teardown; the event loop stays free meanwhile). */
+async function buildInChild(force: boolean): Promise<void> {
+  const t = Date.now();
+  await runCommand(process.execPath, [BIN, "build", ...(force ? ["--rebuild"] : [])], {
+    name: "mqmesh-build",
+    cwd: projectRoot,
+    timeoutMs: 30 * 60_000,
+    // Progress lines as they come; a failure's output is in the error (the log's tail).
+    onLine: (line) => {
+      if (line.startsWith("[mqmesh ")) process.stderr.write(`${line}\n`);
+    },
+  });
+  progress("build", `filters ready in ${secondsSince(t).toFixed(1)} s`);
+}
+
+export interface RunningStack {
+  endpoints: Endpoints;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the chosen components in parallel; if one fails, stops the others and throws.
+ * `filtersBuilt` gates the components whose Envoy loads a filter (Kafka) while the others start.
+ */
+export async function startStack(
+  opts: Pick<UpOptions, "kafka" | "rocketmq" | "kafkaBrokers" | "rocketmqMode">,
+  filtersBuilt: Promise<void> = Promise.resolve(),
+): Promise<RunningStack> {
+  stackMode(); // fails early on MQMESH_STACK=containers
+  const [kafkaResult, rocketmqResult] = await Promise.allSettled([
+    opts.kafka
+      ? filtersBuilt.then(() => {
+          progress("up", `kafka sidecar filter: ${kafkaWasmPath() ?? "none (plain tcp_proxy)"}`);
+          return startKafkaStack({ kafka: { brokers: opts.kafkaBrokers } });
+        })
+      : Promise.resolve(undefined),
+    opts.rocketmq ? startRocketMQWithSidecar(opts.rocketmqMode) : Promise.resolve(undefined),
+  ]);
+  const kafka: KafkaStack | undefined = kafkaResult.status === "fulfilled" ? kafkaResult.value : undefined;
+  const rocketmq: RocketMQStack | undefined = rocketmqResult.status === "fulfilled" ? rocketmqResult.value : undefined;
+  const stop = async () => {
+    await Promise.allSettled([kafka?.stop(), rocketmq?.stop()]);
+    await stopAll();
+  };
+  const failures = [kafkaResult, rocketmqResult].flatMap((r, i) =>
+    r.status === "rejected" ? [`${i === 0 ? "kafka" : "rocketmq"}: ${(r.reason as Error)?.message ?? r.reason}`] : [],
+  );
+  if (failures.length) {
+    await stop();
+    throw new Error(`mqmesh up failed:\n${failures.join("\n")}`);
+  }
+  const admin: Record<string, string> = {};
+  let envoyVersion = "";
+  if (kafka) {
+    admin["kafka sidecar"] = kafka.sidecar.envoy.adminUrl;
+    admin["kafka baseline"] = kafka.baseline.envoy.adminUrl;
+    envoyVersion = kafka.sidecar.envoy.binary.version;
+  }
+  if (rocketmq) {
+    admin["rocketmq sidecar"] = rocketmq.sidecar.envoy.adminUrl;
+    envoyVersion ||= rocketmq.sidecar.envoy.binary.version;
+  }
+  const endpoints: Endpoints = {
+    kafka: kafka
+      ? {
+          bootstrap: kafka.sidecar.address,
+          filter: kafka.sidecar.wasmPath ?? null,
+          adminUrl: kafka.sidecar.envoy.adminUrl,
+          baseline: kafka.baseline.address,
+          baselineAdminUrl: kafka.baseline.envoy.adminUrl,
+          direct: kafka.kafka.bootstrap,
+          brokers: kafka.kafka.brokers.length,
+          version: kafka.kafka.version,
+        }
+      : null,
+    rocketmq: rocketmq
+      ? {
+          namesrv: rocketmq.sidecar.namesrv,
+          remoting: rocketmq.sidecar.remoting,
+          grpc: rocketmq.sidecar.grpc,
+          // envoy-configs/rocketmq-sidecar.yaml has no Wasm filter in its chains yet.
+          filter: null,
+          adminUrl: rocketmq.sidecar.envoy.adminUrl,
+          direct: {
+            namesrv: rocketmq.rocketmq.namesrv,
+            proxyRemoting: rocketmq.rocketmq.proxyRemoting,
+            proxyGrpc: rocketmq.rocketmq.proxyGrpc,
+            broker: rocketmq.rocketmq.brokerAddr,
+          },
+          mode: rocketmq.rocketmq.mode,
+          clusterName: rocketmq.rocketmq.clusterName,
+          version: rocketmq.rocketmq.version,
+        }
+      : null,
+    // No HTTP listener template exists yet (envoy-configs/); it will be listed here.
+    http: null,
+    envoy: { version: envoyVersion, admin },
+    logs: runPath("logs"),
+  };
+  return { endpoints, stop };
+}
+
+/**
+ * RocketMQ and its sidecar: the same two calls as startRocketMQStack() in
+ * stack/rocketmq-global.ts, made here because that module imports vitest (for
+ * inject), which takes seconds to load outside a test run.
+ */
+async function startRocketMQWithSidecar(mode: RocketMQMode | undefined): Promise<RocketMQStack> {
+  const rocketmq = await startRocketMQProcesses({ mode });
+  try {
+    const sidecar = await startRocketMQSidecar(rocketmq);
+    return {
+      rocketmq,
+      sidecar,
+      async stop() {
+        await sidecar.stop();
+        await rocketmq.stop();
+      },
+    };
+  } catch (e) {
+    await rocketmq.stop();
+    throw e;
+  }
+}
+
+/**
+ * Build, start, record the state; `onSignal` teardown on SIGINT/SIGTERM/SIGHUP.
+ * Returns the running stack and state; exits the process after a signal.
+ */
+async function bringUp(opts: UpOptions, detached: boolean, onReady: (state: UpState) => void, onFail: (e: Error) => void): Promise<void> {
+  const started = Date.now();
+  const state: UpState = {
+    id: runDir().split("/").pop()!,
+    runDir: runDir(),
+    pid: process.pid,
+    detached,
+    status: "starting",
+    startedAt: new Date(started).toISOString(),
+  };
+  writeState(state);
+  let stack: RunningStack | undefined;
+  let stopping: Promise<void> | undefined;
+  const teardown = (why: string) => {
+    if (stopping) {
+      // A second Ctrl-C: stop waiting (the exit hook of stack/process.ts kills what is left).
+      progress("up", `${why} again: exiting now`);
+      process.exit(130);
+    }
+    const t = Date.now();
+    progress("up", `${why}: stopping`);
+    writeState({ ...(readState(state.runDir) ?? state), status: "stopping" });
+    stopping = (async () => {
+      try {
+        await stack?.stop();
+        await stopAll();
+      } finally {
+        writeState({ ...(readState(state.runDir) ?? state), status: "stopped" });
+        progress("up", `stopped in ${secondsSince(t).toFixed(1)} s`);
+        process.exit(0);
+      }
+    })();
+  };
+  for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(sig, () => teardown(sig));
+  try {
+    if (!opts.build) progress("build", "skipped (--no-build)");
+    const built = opts.build ? buildInChild(opts.rebuild) : Promise.resolve();
+    built.catch(() => {}); // reported through startStack (or below, without Kafka)
+    stack = await startStack(opts, built);
+    await built;
+  } catch (e) {
+    if (stopping) return;
+    writeState({ ...state, status: "failed", error: (e as Error).message });
+    await stack?.stop();
+    await stopAll();
+    onFail(e as Error);
+    return;
+  }
+  if (stopping) {
+    // A signal arrived while starting: the teardown started above also stops what came up.
+    await stack.stop();
+    return;
+  }
+  const up: UpState = {
+    ...state,
+    status: "up",
+    readyAt: new Date().toISOString(),
+    startSeconds: Number(secondsSince(started).toFixed(1)),
+    endpoints: stack.endpoints,
+  };
+  writeState(up);
+  onReady(up);
+}
+
+/** `mqmesh up` in the foreground: prints the endpoints and stays until Ctrl-C. */
+export async function upForeground(opts: UpOptions): Promise<void> {
+  await bringUp(
+    opts,
+    false,
+    (state) => {
+      if (opts.json) process.stdout.write(JSON.stringify(publicState(state), null, 2) + "\n");
+      else process.stdout.write(`\n${formatEndpoints(state.endpoints!, state.startSeconds!)}\n\nPress Ctrl-C to stop.\n`);
+    },
+    (e) => {
+      process.stderr.write(`\n${e.message}\n`);
+      process.exit(1);
+    },
+  );
+  // The signal handlers (and the running processes' exit promises) keep the event loop alive.
+  setInterval(() => {}, 1 << 30);
+}
+
+/** `mqmesh up --supervise`: the detached supervisor (started by `up --detach`). */
+export async function supervise(opts: UpOptions): Promise<void> {
+  writeFileSync(join(runDir(), "owner.pid"), String(process.pid));
+  let ready = false;
+  // The parent went away before we were up (e.g. Ctrl-C on `up --detach`): nobody will learn the endpoints, so stop.
+  process.on("disconnect", () => {
+    if (!ready) process.kill(process.pid, "SIGTERM");
+  });
+  await bringUp(
+    opts,
+    true,
+    (state) => {
+      ready = true;
+      process.send?.({ type: "ready", state });
+      process.disconnect?.();
+    },
+    (e) => {
+      process.send?.({ type: "failed", error: e.message });
+      process.exitCode = 1;
+      setTimeout(() => process.exit(1), 200);
+    },
+  );
+  setInterval(() => {}, 1 << 30);
+}
+
+/** What --json prints: the state minus nothing secret (there is nothing secret), in a stable order. */
+function publicState(s: UpState) {
+  return { id: s.id, pid: s.pid, detached: s.detached, startSeconds: s.startSeconds, runDir: s.runDir, ...s.endpoints };
+}
+
+/** `mqmesh up --detach`: starts the supervisor, relays its log to stderr until it is up, prints the endpoints, returns. */
+export async function upDetached(opts: UpOptions): Promise<void> {
+  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "");
+  const dir = cachePath("run", `${stamp}-up-${process.pid}`);
+  const log = join(cachePath("run", `${stamp}-up-${process.pid}`, "logs"), "mqmesh-up.log");
+  const args = [BIN, "up", "--supervise", "--kafka-brokers", String(opts.kafkaBrokers)];
+  if (!opts.kafka) args.push("--no-kafka");
+  if (!opts.rocketmq) args.push("--no-rocketmq");
+  if (opts.rocketmqMode) args.push("--rocketmq-mode", opts.rocketmqMode);
+  if (!opts.build) args.push("--no-build");
+  if (opts.rebuild) args.push("--rebuild");
+  const fd = openSync(log, "a");
+  const child = spawn(process.execPath, args, {
+    cwd: projectRoot,
+    env: { ...process.env, MQMESH_RUN_DIR: dir },
+    detached: true, // own session: survives this process and the terminal
+    stdio: ["ignore", fd, fd, "ipc"],
+  });
+  closeSync(fd);
+  // Relay the supervisor's progress lines while it starts.
+  let offset = 0;
+  const relay = () => {
+    if (!existsSync(log)) return;
+    const size = statSync(log).size;
+    if (size <= offset) return;
+    const buf = Buffer.alloc(size - offset);
+    const f = openSync(log, "r");
+    try {
+      readSync(f, buf, 0, buf.length, offset);
+    } finally {
+      closeSync(f);
+    }
+    offset = size;
+    process.stderr.write(buf);
+  };
+  const timer = setInterval(relay, 200);
+  const onSignal = () => {
+    progress("up", "interrupted: stopping the detached stack");
+    child.kill("SIGTERM");
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  const outcome = await new Promise<{ type: "ready"; state: UpState } | { type: "failed"; error: string }>((resolve) => {
+    child.on("message", (m) => resolve(m as never));
+    child.on("exit", (code, signal) => resolve({ type: "failed", error: `the supervisor exited (code ${code}, signal ${signal}) before the stack was up; log: ${log}` }));
+    setTimeout(() => {
+      child.kill("SIGTERM");
+      resolve({ type: "failed", error: `timed out after ${opts.timeout} s waiting for the stack; log: ${log}` });
+    }, opts.timeout * 1000).unref();
+  });
+  clearInterval(timer);
+  relay();
+  process.removeListener("SIGINT", onSignal);
+  process.removeListener("SIGTERM", onSignal);
+  if (child.connected) child.disconnect();
+  child.unref();
+  if (outcome.type === "failed") {
+    process.stderr.write(`\n${outcome.error}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  const state = outcome.state;
+  if (opts.json) process.stdout.write(JSON.stringify(publicState(state), null, 2) + "\n");
+  else {
+    process.stdout.write(`\n${formatEndpoints(state.endpoints!, state.startSeconds!)}\n\n`);
+    process.stdout.write(`Running detached (supervisor pid ${state.pid}, run ${state.id}). Stop with: mqmesh down\n`);
+  }
+}
