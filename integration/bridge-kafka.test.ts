@@ -65,7 +65,7 @@ async function readAll(topic: string, count: number): Promise<Read[]> {
 }
 
 function publish(base: string, path: string, body: string | Uint8Array, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(`${base}${path}`, { method: "POST", body, headers });
+  return fetch(`${base}${path}`, { method: "POST", body: typeof body === "string" ? body : new Uint8Array(body), headers });
 }
 
 const headerText = (m: KafkaMessage, name: string) => m.headers?.[name]?.toString();
