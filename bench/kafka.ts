@@ -15,7 +15,6 @@
 //
 //   npm run bench:kafka -- --rounds 3 --records 200000 --record-size 1024
 //   npm run bench:kafka -- --help
-import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -35,6 +34,7 @@ import {
   type KafkaCluster,
   type Sidecar,
 } from "../integration/stack/index.ts";
+import { cpuSeconds, fmtRatio, idleCpuMsPerSec, intOption, machine, median, noiseNote, pairedRatios, pctRange, range, table, timesRange, verdict } from "./support.ts";
 
 const HELP = `usage: npm run bench:kafka -- [options]
   --rounds N           interleaved rounds of all cases (default 3)
@@ -76,14 +76,7 @@ if (opt.help) {
   process.exit(0);
 }
 
-function positive(name: string, text: string, min = 1): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min) {
-    console.error(`--${name} ${text}: expected an integer >= ${min}`);
-    process.exit(2);
-  }
-  return n;
-}
+const positive = intOption;
 const ROUNDS = positive("rounds", opt.rounds!);
 const RECORDS = positive("records", opt.records!);
 const RECORD_SIZE = positive("record-size", opt["record-size"]!);
@@ -126,20 +119,6 @@ interface Run {
 }
 
 // ---------- Envoy CPU and bytes ----------
-
-const CLK_TCK = (() => {
-  const r = spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" });
-  const n = Number(r.stdout.trim());
-  return Number.isFinite(n) && n > 0 ? n : 100;
-})();
-
-/** utime + stime of a process, seconds (/proc/<pid>/stat fields 14 and 15). */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  // fields[0] is field 3 (state), so field N is fields[N - 3].
-  return (Number(fields[14 - 3]) + Number(fields[15 - 3])) / CLK_TCK;
-}
 
 async function rxBytes(s: Sidecar): Promise<number> {
   const stats = await s.envoy.stats("downstream_cx_rx_bytes_total");
@@ -238,12 +217,6 @@ interface Target {
   sidecar?: Sidecar;
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const n = s.length;
-  return n === 0 ? NaN : n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-};
-
 async function main(): Promise<void> {
   const started = Date.now();
   const wasm = wasmModule();
@@ -327,15 +300,7 @@ async function main(): Promise<void> {
     }
 
     // What each Envoy burns doing nothing (timers, stats), for reading small CPU figures.
-    const idleMsPerSec: Partial<Record<CaseId, number>> = {};
-    {
-      const envoys = targets.filter((t) => t.sidecar);
-      const c0 = envoys.map((t) => cpuSeconds(t.sidecar!.envoy.proc.pid));
-      const t0 = Date.now();
-      await new Promise((r) => setTimeout(r, 5000));
-      const secs = (Date.now() - t0) / 1000;
-      envoys.forEach((t, i) => (idleMsPerSec[t.caseId] = ((cpuSeconds(t.sidecar!.envoy.proc.pid) - c0[i]) * 1000) / secs));
-    }
+    const idleMsPerSec = await idleCpuMsPerSec(Object.fromEntries(targets.filter((t) => t.sidecar).map((t) => [t.caseId, t.sidecar!.envoy.proc.pid])) as Partial<Record<CaseId, number>>);
 
     const runs: Run[] = [];
     const payloadBytes = RECORDS * RECORD_SIZE;
@@ -385,32 +350,13 @@ function settings() {
   return { rounds: ROUNDS, records: RECORDS, recordSize: RECORD_SIZE, batchSize: BATCH_SIZE, lingerMs: LINGER_MS, acks: opt.acks, warmup: WARMUP, envoyConcurrency: CONCURRENCY };
 }
 
-function machine(): string {
-  const cpu = /model name\s*:\s*(.*)/.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1]?.trim() ?? "?";
-  const cores = readFileSync("/proc/cpuinfo", "utf8").match(/^processor\s*:/gm)?.length ?? 0;
-  const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
-  return `${cores} cores ${cpu}, load avg ${load}`;
-}
-
 function report(runs: Run[], cases: CaseId[], fullSkipped: string | undefined, idleMsPerSec: Partial<Record<CaseId, number>>, envoyVersion: string, kafkaVersion: string, started: number, saved?: { date: string; machine: string; settings: ReturnType<typeof settings> }): void {
   const of = (c: CaseId) => runs.filter((r) => r.caseId === c);
   const tput = (c: CaseId) => of(c).map((r) => r.mibPerSec);
   const cpu = (c: CaseId) => of(c).flatMap((r) => (r.cpuSecPerGiB === undefined ? [] : [r.cpuSecPerGiB]));
   const p99 = (c: CaseId) => of(c).map((r) => r.p99Ms);
-  const range = (xs: number[], d: number) => (xs.length ? `${Math.min(...xs).toFixed(d)}–${Math.max(...xs).toFixed(d)}` : "");
   // Paired ratios: each round's case against the same round's tcp_proxy.
-  const pairs = (c: CaseId, pick: (r: Run) => number | undefined) => {
-    const xs: number[] = [];
-    for (const r of of(c)) {
-      const base = runs.find((b) => b.caseId === "tcp" && b.round === r.round);
-      const a = pick(r), b = base && pick(base);
-      if (a !== undefined && b !== undefined && b > 0) xs.push(a / b);
-    }
-    return xs;
-  };
-  // A target is met (or missed) when every round says so; otherwise the noise decides: "mixed".
-  const verdict = (xs: number[], ok: (x: number) => boolean) => (xs.every(ok) ? "met" : xs.some(ok) ? "mixed" : "MISSED");
-  const fmtRatio = (x: number) => (Number.isFinite(x) ? `${x.toFixed(2)}x` : "");
+  const pairs = (c: CaseId, pick: (r: Run) => number | undefined) => pairedRatios(runs, c, "tcp", pick);
   const hasTcp = cases.includes("tcp");
   // Ratio of the medians (what the table's own columns give) …
   const ofMedians = (c: CaseId, xs: (c: CaseId) => number[]) => median(xs(c)) / median(xs("tcp"));
@@ -429,33 +375,25 @@ function report(runs: Run[], cases: CaseId[], fullSkipped: string | undefined, i
       String(median(p99(c))),
     ]);
   }
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join("  ");
 
   const s = saved?.settings ?? settings();
   console.log("");
   console.log(`mqmesh bench:kafka — ${(saved?.date ?? new Date().toISOString()).slice(0, 16).replace("T", " ")} UTC, ${saved?.machine ?? machine()}`);
   console.log(`Envoy ${envoyVersion} (concurrency ${s.envoyConcurrency}), Kafka ${kafkaVersion} (1 broker), ProducerPerformance ${s.records} × ${s.recordSize} B, acks=${s.acks} linger.ms=${s.lingerMs} batch.size=${s.batchSize}, ${s.rounds} interleaved rounds`);
   console.log("");
-  console.log(line(rows[0]));
-  console.log(widths.map((w) => "-".repeat(w)).join("  "));
-  for (const r of rows.slice(1)) console.log(line(r));
+  for (const l of table(rows)) console.log(l);
   if (fullSkipped && wanted.includes("full")) console.log(fullSkipped);
   console.log("");
   console.log("vs tcp = median of the case ÷ median of tcp_proxy, same run. CPU s/GiB = Envoy user+sys CPU during the producer");
   console.log("run ÷ bytes Envoy received from the producer (idle CPU included; measured idle: " +
     Object.entries(idleMsPerSec).map(([c, v]) => `${c} ${v!.toFixed(1)} ms/s`).join(", ") + ").");
   if (hasTcp) {
-    const t = tput("tcp");
-    const spread = Math.max(...t) / Math.min(...t);
-    if (spread > 1.2) {
-      console.log(`noise: tcp_proxy throughput alone varied ${spread.toFixed(1)}x between rounds; differences smaller than that are noise (use more --rounds or a quieter machine).`);
-    }
+    const noise = noiseNote("tcp_proxy", tput("tcp"));
+    if (noise) console.log(noise);
     for (const c of ["observe", "full"] as CaseId[]) {
       if (!cases.includes(c)) continue;
       const tp = pairs(c, (r) => r.mibPerSec), cp = pairs(c, (r) => r.cpuSecPerGiB);
-      const pct = (xs: number[]) => `${(Math.min(...xs) * 100).toFixed(0)}–${(Math.max(...xs) * 100).toFixed(0)}%`;
-      const times = (xs: number[]) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}x`;
+      const pct = pctRange, times = timesRange;
       console.log(
         `target (issue 4), ${LABEL[c].slice(2)}: throughput ${(ofMedians(c, tput) * 100).toFixed(0)}% of tcp_proxy, per round ${pct(tp)} (≥ 95%: ${verdict(tp, (x) => x >= 0.95)}); ` +
           `CPU/GiB ${ofMedians(c, cpu).toFixed(2)}x, per round ${times(cp)} (≤ 1.25x: ${verdict(cp, (x) => x <= 1.25)})`,
