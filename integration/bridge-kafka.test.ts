@@ -10,7 +10,7 @@ import { freePort } from "./stack/ports.ts";
 const bootstrap = inject("kafkaBootstrap");
 const [brokerHost, brokerPort] = bootstrap.split(":");
 const kafka = new Kafka({ clientId: "mqmesh-bridge-test", brokers: [bootstrap], logLevel: logLevel.NOTHING });
-const config = { pubsubs: { kafka: { type: "kafka", cluster: "kafka_tunnel" } }, appId: "bridge-test", maxBodyBytes: 65536 };
+const config = { pubsubs: { kafka: { type: "kafka", cluster: "kafka_tunnel" } }, appId: "bridge-test", maxBodyBytes: 65536, rest: { pubsub: "kafka" } };
 
 let bridge: Bridge;
 let deadBridge: Bridge;
@@ -161,6 +161,37 @@ describe("http-mq-bridge: Dapr publish to Kafka through real Envoy", () => {
     expect(await res.text()).toBe("not a bridge path\n");
   });
 
+  it("Kafka REST-style POST /topics/{topic}: the offsets answered are where kafkajs finds each record", async () => {
+    const topic = await createTopic(3);
+    const json = {
+      records: [
+        { key: "k-1", value: { a: 1 }, headers: { source: "rest" } },
+        { value: "plain", partition: 2 },
+        { key: "k-2", value: [1, 2, 3] },
+      ],
+    };
+    let res = await publish(bridge.url, `/topics/${topic}`, JSON.stringify(json), { "content-type": "application/vnd.kafka.json.v2+json" });
+    expect(res.status).toBe(200);
+    const first = (await res.json()).offsets as { partition: number; offset: number; error_code: null }[];
+    const bin = { records: [{ key: Buffer.from([1, 2, 3]).toString("base64"), value: Buffer.from([0, 255, 10]).toString("base64") }] };
+    res = await publish(bridge.url, `/topics/${topic}/partitions/1`, JSON.stringify(bin), { "content-type": "application/vnd.kafka.binary.v2+json" });
+    expect(res.status).toBe(200);
+    const second = (await res.json()).offsets;
+    expect(second[0].partition).toBe(1);
+    const offsets = [...first, ...second];
+    expect(offsets.every((o) => o.error_code === null)).toBe(true);
+    const reads = await readAll(topic, 4);
+    const at = (o: { partition: number; offset: number }) => reads.find((r) => r.partition === o.partition && Number(r.message.offset) === o.offset)!.message;
+    expect(at(offsets[0]).key!.toString()).toBe('"k-1"');
+    expect(at(offsets[0]).value!.toString()).toBe('{"a":1}');
+    expect(headerText(at(offsets[0]), "source")).toBe("rest");
+    expect(offsets[1].partition).toBe(2);
+    expect(at(offsets[1]).value!.toString()).toBe('"plain"');
+    expect(at(offsets[2]).value!.toString()).toBe("[1,2,3]");
+    expect([...at(offsets[3]).key!]).toEqual([1, 2, 3]);
+    expect([...at(offsets[3]).value!]).toEqual([0, 255, 10]);
+  });
+
   it("with the broker unreachable answers 503 with Retry-After, never 2xx", async () => {
     for (let i = 0; i < 3; i++) {
       const res = await publish(deadBridge.url, `/v1.0/publish/kafka/orders?metadata.rawPayload=true`, `v${i}`);
@@ -170,6 +201,8 @@ describe("http-mq-bridge: Dapr publish to Kafka through real Envoy", () => {
       expect(body.errorCode).toBe("ERR_PUBSUB_PUBLISH_MESSAGE");
       expect(body.message).toMatch(/^pubsub kafka: the broker could not be reached/);
     }
-    // With the partition count configured the produce itself fails the same way.
+    const res = await publish(deadBridge.url, `/topics/orders`, JSON.stringify({ records: [{ value: 1 }] }), { "content-type": "application/vnd.kafka.json.v2+json" });
+    expect(res.status).toBe(503);
+    expect((await res.json()).error_code).toBe(50301);
   });
 });

@@ -20,7 +20,10 @@ beforeAll(async () => {
   wasm = await freshModule({ entry: "filters/http-mq-bridge/index.ts", out: "build/http-mq-bridge.wasm" });
 }, 180_000);
 
-const CONFIG = { pubsubs: { kafka: { type: "kafka", cluster: "kafka_tunnel" }, fixed: { type: "kafka", cluster: "kafka_tunnel", partitions: 4 } }, appId: "unit", maxBodyBytes: 4096 };
+const CONFIG = {
+  pubsubs: { kafka: { type: "kafka", cluster: "kafka_tunnel" }, fixed: { type: "kafka", cluster: "kafka_tunnel", partitions: 4 } },
+  appId: "unit", maxBodyBytes: 4096, rest: { pubsub: "fixed" },
+};
 
 async function bridge(config: unknown = CONFIG): Promise<ProxyHost> {
   return ProxyHost.start(wasm, { rootId: "http_mq_bridge", pluginConfig: JSON.stringify(config), clusters: ["kafka_tunnel"] });
@@ -103,8 +106,12 @@ function decodeMetadata(frame: Uint8Array) {
 }
 
 function produceResponse(correlationId: number, topic: string, partition: number, errorCode = 0, baseOffset = 7n): Uint8Array {
+  return produceResponseMulti(correlationId, topic, [[partition, errorCode, baseOffset]]);
+}
+
+function produceResponseMulti(correlationId: number, topic: string, parts: [number, number, bigint][]): Uint8Array {
   return responseFrame("Produce", 9, {
-    Responses: [{ Name: topic, PartitionResponses: [{ Index: partition, ErrorCode: errorCode, BaseOffset: baseOffset, LogAppendTimeMs: -1n, LogStartOffset: 0n, RecordErrors: [], ErrorMessage: errorCode ? "boom" : null }] }],
+    Responses: [{ Name: topic, PartitionResponses: parts.map(([Index, ErrorCode, BaseOffset]) => ({ Index, ErrorCode, BaseOffset, LogAppendTimeMs: -1n, LogStartOffset: 0n, RecordErrors: [], ErrorMessage: ErrorCode ? "boom" : null })) }],
     ThrottleTimeMs: 0,
   }, correlationId);
 }
@@ -378,6 +385,7 @@ describe("http-mq-bridge HTTP filter (Dapr publish)", () => {
       [{ pubsubs: { k: { type: "rabbit", cluster: "c" } } }, "pubsubs.k.type"],
       [{ pubsubs: { k: { type: "kafka", cluster: "c", acks: 0 } } }, "pubsubs.k.acks"],
       [{ pubsubs: { k: { type: "kafka", cluster: "c" } }, maxBodyByte: 1 }, "maxBodyByte"],
+      [{ pubsubs: { k: { type: "kafka", cluster: "c" } }, rest: { pubsub: "x" } }, "rest.pubsub"],
     ] as [unknown, string][]) {
       const host = await ProxyHost.load(wasm, { rootId: "http_mq_bridge", pluginConfig: JSON.stringify(config) });
       host.startVm();
@@ -402,6 +410,130 @@ describe("http-mq-bridge HTTP filter (Dapr publish)", () => {
           if (s.localResponse) expect(s.localResponse.status).not.toBe(204);
         },
       ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+// ---- Kafka REST-style -------------------------------------------------------------
+
+function restStream(host: ProxyHost, path: string, body: unknown, contentType = "application/vnd.kafka.json.v2+json", headers: [string, string][] = []) {
+  return publishStream(host, path, typeof body === "string" ? body : JSON.stringify(body), [["content-type", contentType], ...headers]);
+}
+
+describe("http-mq-bridge HTTP filter (Kafka REST-style /topics)", () => {
+  it("json format: one Produce with a batch per partition; offsets answered in record order", async () => {
+    const host = await bridge();
+    const partitioner = Partitioners.JavaCompatiblePartitioner();
+    const partitionMetadata = Array.from({ length: 4 }, (_, i) => ({ partitionId: i, leader: 1, replicas: [1], isr: [1], partitionErrorCode: 0 }));
+    const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00";
+    const records = [
+      { key: "alice", value: { n: 1 }, headers: { h1: "v1" } },
+      { value: [1, "two"], partition: 3 },
+      { key: { id: 7 }, value: null, headers: [{ name: "h2", value: "v2" }] },
+      { key: "alice", value: "again" },
+    ];
+    const s = restStream(host, "/topics/events", { records }, undefined, [["traceparent", traceparent]]);
+    const call = lastCall(host);
+    const p = await decodeProduce(call.body);
+    expect(p.topics[0].name).toBe("events");
+    const byPartition = new Map(p.topics[0].partitions.map((x: any) => [x.index, x.batch.records]));
+    const alice = partitioner({ topic: "events", partitionMetadata, message: { key: '"alice"', value: "" } });
+    const id7 = partitioner({ topic: "events", partitionMetadata, message: { key: '{"id":7}', value: "" } });
+    const aliceRecords = byPartition.get(alice) as any[];
+    expect(aliceRecords.filter((r) => r.key?.toString() === '"alice"').map((r) => r.value.toString())).toEqual(['{"n":1}', '"again"']);
+    expect((byPartition.get(3) as any[]).some((r) => r.key === null && r.value.toString() === '[1,"two"]')).toBe(true);
+    const r7 = (byPartition.get(id7) as any[]).find((r) => r.key?.toString() === '{"id":7}');
+    expect(r7.value).toBeNull();
+    expect(r7.headers.h2.toString()).toBe("v2");
+    expect(r7.headers.traceparent.toString()).toBe(traceparent);
+
+    const base = new Map(p.topics[0].partitions.map((x: any, i: number) => [x.index, BigInt(100 * (i + 1))]));
+    host.respondToHttpCall(call.token, { headers: TUNNEL_OK, body: produceResponseMulti(p.correlationId, "events", [...base].map(([idx, b]) => [idx as number, 0, b as bigint])) });
+    expect(s.localResponse?.status).toBe(200);
+    const answer = JSON.parse(s.localResponse!.body);
+    expect(answer.key_schema_id).toBeNull();
+    const expectedOffset = (partition: number, nth: number) => Number(base.get(partition)) + nth;
+    expect(answer.offsets).toEqual([
+      { partition: alice, offset: expectedOffset(alice, 0), error_code: null, error: null },
+      { partition: 3, offset: expectedOffset(3, alice === 3 ? 1 : 0), error_code: null, error: null },
+      { partition: id7, offset: expectedOffset(id7, [alice, 3].filter((x) => x === id7).length), error_code: null, error: null },
+      { partition: alice, offset: expectedOffset(alice, 1 + (alice === 3 ? 1 : 0) + (alice === id7 ? 1 : 0)), error_code: null, error: null },
+    ]);
+  });
+
+  it("binary format: base64 keys, values and header values; /partitions/{p} pins the partition", async () => {
+    const host = await bridge();
+    const key = Buffer.from([0, 1, 2, 255]), value = Buffer.from("binary\u0000value");
+    const s = restStream(host, "/topics/bin/partitions/2", { records: [{ key: key.toString("base64"), value: value.toString("base64"), headers: { h: Buffer.from("hv").toString("base64") } }] }, "application/vnd.kafka.binary.v2+json");
+    const call = lastCall(host);
+    const p = await decodeProduce(call.body);
+    const { index, batch } = p.topics[0].partitions[0];
+    expect(index).toBe(2);
+    expect(Buffer.compare(batch.records[0].key, key)).toBe(0);
+    expect(Buffer.compare(batch.records[0].value, value)).toBe(0);
+    expect(batch.records[0].headers.h.toString()).toBe("hv");
+    host.respondToHttpCall(call.token, { headers: TUNNEL_OK, body: produceResponse(p.correlationId, "bin", 2, 0, 41n) });
+    expect(JSON.parse(s.localResponse!.body).offsets).toEqual([{ partition: 2, offset: 41, error_code: null, error: null }]);
+  });
+
+  it("errors name the field; partial failures are per record; a dead tunnel is 503", async () => {
+    const host = await bridge();
+    const cases: [string, unknown, string | undefined, number, number, RegExp][] = [
+      ["/topics/t", { records: [{ value: 1 }, { value: "%%%" }] }, "application/vnd.kafka.binary.v2+json", 400, 400, /^records\[0\]\.value: expected a base64 string/],
+      ["/topics/t", { records: [{ value: "x", partition: -1 }] }, undefined, 400, 400, /^records\[0\]\.partition:/],
+      ["/topics/t", { records: [{ value: "x", colour: 1 }] }, undefined, 400, 400, /^records\[0\]\.colour: unknown field/],
+      ["/topics/t", { records: [{ value: "x", headers: { h: 1 } }] }, undefined, 400, 400, /^records\[0\]\.headers\.h: expected a string/],
+      ["/topics/t", { records: [] }, undefined, 400, 400, /^records: must not be empty/],
+      ["/topics/t", "{", undefined, 400, 400, /^body: invalid JSON/],
+      ["/topics/t", { records: [{ value: 1 }] }, "text/csv", 415, 415, /^content-type:/],
+      ["/topics/t", { records: [{ value: 1, partition: 9 }] }, undefined, 404, 40402, /^Partition not found/],
+      ["/topics/t/partitions/1", { records: [{ value: 1, partition: 2 }] }, undefined, 400, 400, /differs from the partition in the path/],
+      ["/topics/bad%20name", { records: [{ value: 1 }] }, undefined, 400, 400, /^topic:/],
+    ];
+    for (const [path, body, ct, status, code, message] of cases) {
+      const s = restStream(host, path, body, ct);
+      expect(s.localResponse?.status, path + " " + JSON.stringify(body)).toBe(status);
+      const parsed = JSON.parse(s.localResponse!.body);
+      expect(parsed.error_code).toBe(code);
+      expect(parsed.message).toMatch(message);
+    }
+    expect(host.httpCalls).toHaveLength(0);
+
+    // Partition 0 fails with a retriable error, partition 1 succeeds.
+    let s = restStream(host, "/topics/t", { records: [{ value: "a", partition: 0 }, { value: "b", partition: 1 }] });
+    let call = lastCall(host);
+    let corr = requestHeader(call.body).correlationId;
+    host.respondToHttpCall(call.token, { headers: TUNNEL_OK, body: produceResponseMulti(corr, "t", [[0, 6, -1n], [1, 0, 5n]]) });
+    expect(s.localResponse?.status).toBe(200);
+    const offsets = JSON.parse(s.localResponse!.body).offsets;
+    expect(offsets[0]).toMatchObject({ partition: 0, offset: null, error_code: 50003 });
+    expect(offsets[0].error).toMatch(/NOT_LEADER_OR_FOLLOWER/);
+    expect(offsets[1]).toEqual({ partition: 1, offset: 5, error_code: null, error: null });
+
+    // Every record failed: the request fails.
+    s = restStream(host, "/topics/t", { records: [{ value: "a", partition: 0 }] });
+    call = lastCall(host);
+    corr = requestHeader(call.body).correlationId;
+    host.respondToHttpCall(call.token, { headers: TUNNEL_OK, body: produceResponse(corr, "t", 0, 19) });
+    expect(s.localResponse?.status).toBe(503);
+
+    s = restStream(host, "/topics/t", { records: [{ value: "a" }] });
+    host.failHttpCall(lastCall(host).token);
+    expect(s.localResponse?.status).toBe(503);
+    expect(Object.fromEntries(s.localResponse!.headers)["retry-after"]).toBe("1");
+    expect(JSON.parse(s.localResponse!.body).error_code).toBe(50301);
+  });
+
+  it("never traps on fuzzed REST bodies", async () => {
+    const host = await bridge();
+    const jsonish = fc.oneof(fc.string({ maxLength: 200 }), fc.json().map((j) => `{"records":[${j}]}`), fc.json().map((j) => `{"records":${j}}`));
+    await fc.assert(
+      fc.asyncProperty(jsonish, fc.constantFrom("application/vnd.kafka.json.v2+json", "application/vnd.kafka.binary.v2+json"), fc.uint8Array({ maxLength: 100 }), async (body, ct, answer) => {
+        const s = restStream(host, "/topics/fz", body, ct);
+        while (!s.localResponse && host.httpCalls.length > 0) host.respondToHttpCall(host.httpCalls[host.httpCalls.length - 1].token, { headers: TUNNEL_OK, body: answer });
+        expect(host.failed).toBeUndefined();
+      }),
       { numRuns: 300 },
     );
   });

@@ -6,7 +6,8 @@
 //                   "allowAutoTopicCreation"?: bool }
 //     },
 //     "maxBodyBytes"?: 1048576, "timeoutMs"?: 5000, "metadataMaxAgeMs"?: 60000,
-//     "appId"?: "mqmesh", "clientId"?: "mqmesh-bridge", "retryAfterSeconds"?: 1
+//     "appId"?: "mqmesh", "clientId"?: "mqmesh-bridge", "retryAfterSeconds"?: 1,
+//     "rest"?: { "pubsub": "<name>" }     Kafka REST-style /topics/... on that pubsub
 //   }
 // Errors name the field ("pubsubs.orders.cluster: required").
 import { ConfigReader } from "../../assembly/common/config";
@@ -29,6 +30,8 @@ export class BridgeConfig {
   appId: string = "mqmesh";
   clientId: string = "mqmesh-bridge";
   retryAfterSeconds: i32 = 1;
+  // The pubsub that Kafka REST-style /topics/... requests use; "" = that API is off.
+  restPubsub: string = "";
   error: string = "";
 
   pubsub(name: string): PubsubConfig | null {
@@ -67,6 +70,11 @@ export class BridgeConfig {
         config.pubsubs.push(out);
       }
       if (map.length == 0) c.fail("pubsubs", "required: at least one pubsub");
+    }
+    if (c.has("rest")) {
+      const rest = c.obj("rest");
+      config.restPubsub = rest.requireStr("pubsub");
+      if (rest.has("pubsub") && config.pubsub(config.restPubsub) == null) rest.fail("pubsub", "names no configured pubsub");
     }
     if (!c.finish()) config.error = c.summary;
     return config;

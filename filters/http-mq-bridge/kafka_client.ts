@@ -14,6 +14,12 @@ export const METADATA_VERSION: i16 = 9;
 
 export function produceRequest(correlationId: i32, clientId: string, topic: string, partition: i32, acks: i16, timeoutMs: i32,
   records: Uint8Array): Uint8Array {
+  return produceRequestMulti(correlationId, clientId, topic, [partition], [records], acks, timeoutMs);
+}
+
+// One batch per partition, all for one topic.
+export function produceRequestMulti(correlationId: i32, clientId: string, topic: string, partitions: i32[], batches: Uint8Array[],
+  acks: i16, timeoutMs: i32): Uint8Array {
   const header = new RequestHeader();
   header.apiKey = <i16>ApiKey.Produce;
   header.apiVersion = PRODUCE_VERSION;
@@ -24,10 +30,12 @@ export function produceRequest(correlationId: i32, clientId: string, topic: stri
   body.timeoutMs = timeoutMs;
   const t = new TopicProduceData();
   t.name = topic;
-  const p = new PartitionProduceData();
-  p.index = partition;
-  p.records = records;
-  t.partitionData.push(p);
+  for (let i = 0; i < partitions.length; i++) {
+    const p = new PartitionProduceData();
+    p.index = partitions[i];
+    p.records = batches[i];
+    t.partitionData.push(p);
+  }
   body.topicData.push(t);
   return encodeRequest(header, body);
 }
@@ -143,6 +151,50 @@ export function produceOutcome(frame: Uint8Array, correlationId: i32, topic: str
     }
   }
   return Outcome.failure(502, 0, "the broker's produce answer does not name " + topic + "/" + partition.toString());
+}
+
+// One Outcome per asked partition (same order), or a single failure for the
+// whole answer (decode error, wrong correlation id).
+export class ProduceResults {
+  failure: Outcome | null = null;
+  partitions: Outcome[] = [];
+}
+
+export function produceResults(frame: Uint8Array, correlationId: i32, topic: string, partitions: i32[]): ProduceResults {
+  const out = new ProduceResults();
+  const c = checkFrame(frame, correlationId, <i16>ApiKey.Produce, PRODUCE_VERSION);
+  if (c.failure != null) {
+    out.failure = c.failure;
+    return out;
+  }
+  const resp = c.body as ProduceResponse;
+  for (let k = 0; k < partitions.length; k++) {
+    const partition = partitions[k];
+    let found: Outcome | null = null;
+    for (let i = 0; i < resp.responses.length && found == null; i++) {
+      const t = resp.responses[i];
+      if (t.name != topic) continue;
+      for (let j = 0; j < t.partitionResponses.length; j++) {
+        const p = t.partitionResponses[j];
+        if (p.index != partition) continue;
+        if (p.errorCode != 0) {
+          found = kafkaFailure(p.errorCode, "produce to " + topic + "/" + partition.toString(), p.errorMessage);
+        } else {
+          const o = new Outcome();
+          o.ok = true;
+          o.status = 200;
+          o.partition = partition;
+          o.offset = p.baseOffset;
+          found = o;
+        }
+        break;
+      }
+    }
+    if (found == null) found = Outcome.failure(502, 0, "the broker's produce answer does not name " + topic + "/" + partition.toString());
+    found!.partition = partition;
+    out.partitions.push(found!);
+  }
+  return out;
 }
 
 export function metadataOutcome(frame: Uint8Array, correlationId: i32, topic: string): Outcome {

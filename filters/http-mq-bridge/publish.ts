@@ -1,5 +1,7 @@
-// One HTTP request on the app-facing listener. Publish paths are answered
-// here, after the broker acknowledged; everything else continues untouched.
+// One HTTP request on the app-facing listener. Publish paths (Dapr
+// /v1.0/publish/…, and Kafka REST-style /topics/… when "rest" is configured)
+// are answered here, after the broker acknowledged; everything else continues
+// untouched.
 //
 //   headers  match the path, check pubsub/topic/metadata (404/400/413 now)
 //   body     buffered by Envoy until the end of the request (413 above maxBodyBytes)
@@ -18,7 +20,8 @@ import { RecordHeader } from "../../assembly/kafka/record_batch";
 import { RecordBatchBuilder } from "../../assembly/kafka/record_batch_builder";
 import { PubsubConfig } from "./config";
 import { ApiError, EnvelopeInput, isPublishPath, kafkaTopicProblem, parseBool, parsePublishPath, wrapCloudEvent } from "./dapr";
-import { Outcome, metadataOutcome, metadataRequest, produceOutcome, produceRequest } from "./kafka_client";
+import { Outcome, metadataOutcome, metadataRequest, produceRequestMulti, produceResults } from "./kafka_client";
+import { OffsetEntry, RestError, RestRecord, embeddedFormat, isRestPath, offsetsBody, parseRestBody, parseRestPath } from "./rest";
 import { BridgeRoot } from "./root";
 import { TUNNEL_CONTENT_TYPE, TUNNEL_HEADER } from "./tunnel";
 
@@ -30,18 +33,29 @@ const enum Phase {
   Done, // answered
 }
 
+const enum Api {
+  Dapr,
+  Rest,
+}
+
 export class PublishStream extends HttpContext {
   private phase: Phase = Phase.Pass;
+  private api: Api = Api.Dapr;
   private pubsub: PubsubConfig | null = null;
   private topic: string = "";
   private rawPayload: bool = false;
   private key: Uint8Array | null = null;
   private headers: RecordHeader[] = [];
+  private restFormat: i32 = 0;
+  private restPartition: i32 = -1;
+  private records: RestRecord[] = [];
+  // Per record: its partition and its place in that partition's batch.
+  private recordPartition: i32[] = [];
+  private recordIndex: i32[] = [];
+  private batchPartitions: i32[] = [];
   private contentType: string = "";
   private traceparent: string = "";
   private tracestate: string = "";
-  private value: Uint8Array = new Uint8Array(0);
-  private partition: i32 = -1;
   private token: u32 = 0;
   private correlationId: i32 = 0;
 
@@ -51,7 +65,9 @@ export class PublishStream extends HttpContext {
 
   onRequestHeaders(numHeaders: u32, endOfStream: bool): FilterHeadersStatus {
     const path = requestHeaders.get(":path");
-    if (path == null || !isPublishPath(path)) return FilterHeadersStatus.Continue;
+    if (path == null) return FilterHeadersStatus.Continue;
+    if (isRestPath(path) && this.bridge.config.restPubsub.length > 0) return this.restHeaders(path, endOfStream);
+    if (!isPublishPath(path)) return FilterHeadersStatus.Continue;
     const method = requestHeaders.get(":method");
     if (method == null || method != "POST") {
       this.fail(new ApiError(405, "ERR_METHOD_NOT_ALLOWED", "publish needs POST"), [new HeaderPair("allow", "POST")]);
@@ -92,6 +108,37 @@ export class PublishStream extends HttpContext {
     }
     const ct = requestHeaders.get("content-type");
     this.contentType = ct == null ? "" : ct;
+    this.readTrace();
+    return this.collect(endOfStream);
+  }
+
+  private restHeaders(path: string, endOfStream: bool): FilterHeadersStatus {
+    this.api = Api.Rest;
+    const method = requestHeaders.get(":method");
+    if (method == null || method != "POST") {
+      this.failRest(new RestError(405, 405, "produce needs POST"), [new HeaderPair("allow", "POST")]);
+      return FilterHeadersStatus.StopIteration;
+    }
+    const rp = parseRestPath(path);
+    if (rp.error != null) {
+      this.failRest(rp.error!);
+      return FilterHeadersStatus.StopIteration;
+    }
+    const ct = requestHeaders.get("content-type");
+    const format = embeddedFormat(ct == null ? "" : ct);
+    if (format < 0) {
+      this.failRest(new RestError(415, 415, "content-type: use application/vnd.kafka.json.v2+json or application/vnd.kafka.binary.v2+json"));
+      return FilterHeadersStatus.StopIteration;
+    }
+    this.pubsub = this.bridge.config.pubsub(this.bridge.config.restPubsub);
+    this.topic = rp.topic;
+    this.restPartition = rp.partition;
+    this.restFormat = format;
+    this.readTrace();
+    return this.collect(endOfStream);
+  }
+
+  private readTrace(): void {
     const tp = requestHeaders.get("traceparent");
     if (tp != null) {
       const tc = parseTraceparent(tp);
@@ -101,11 +148,14 @@ export class PublishStream extends HttpContext {
         this.tracestate = ts == null ? "" : ts.trim();
       }
     }
+  }
+
+  private collect(endOfStream: bool): FilterHeadersStatus {
     const cl = requestHeaders.get("content-length");
     if (cl != null) {
       const n = parseLength(cl);
       if (n > <i64>this.bridge.config.maxBodyBytes) {
-        this.fail(this.tooLarge());
+        this.failTooLarge();
         return FilterHeadersStatus.StopIteration;
       }
     }
@@ -121,7 +171,7 @@ export class PublishStream extends HttpContext {
     if (this.phase == Phase.Pass) return FilterDataStatus.Continue;
     if (this.phase != Phase.Collecting) return FilterDataStatus.StopIterationNoBuffer;
     if (<i64>bodySize > <i64>this.bridge.config.maxBodyBytes) {
-      this.fail(this.tooLarge());
+      this.failTooLarge();
       return FilterDataStatus.StopIterationNoBuffer;
     }
     if (!endOfStream) return FilterDataStatus.StopIterationAndBuffer;
@@ -162,43 +212,90 @@ export class PublishStream extends HttpContext {
       this.produce(o.partitions);
       return;
     }
-    const o = produceOutcome(frame, this.correlationId, this.topic, this.partition);
-    if (!o.ok) {
-      // The partition count or leader may have changed: ask again next time.
-      if (o.status == 503 || o.status == 404) this.bridge.forgetPartitions(pubsub, this.topic);
-      this.kafkaFailure(o);
+    const results = produceResults(frame, this.correlationId, this.topic, this.batchPartitions);
+    if (results.failure != null) {
+      this.kafkaFailure(results.failure!);
+      return;
+    }
+    let okCount = 0;
+    let firstFailure: Outcome | null = null;
+    for (let i = 0; i < results.partitions.length; i++) {
+      const o = results.partitions[i];
+      if (o.ok) okCount++;
+      else {
+        // The partition count or leader may have changed: ask again next time.
+        if (o.status == 503 || o.status == 404) this.bridge.forgetPartitions(pubsub, this.topic);
+        if (firstFailure == null) firstFailure = o;
+      }
+    }
+    if (okCount == 0) {
+      this.kafkaFailure(firstFailure!);
       return;
     }
     this.phase = Phase.Done;
-    this.sendLocalResponse(204, null, [], "mqmesh_published");
+    if (this.api == Api.Dapr) {
+      this.sendLocalResponse(204, null, [], "mqmesh_published");
+      return;
+    }
+    const entries = new Array<OffsetEntry>(0);
+    for (let i = 0; i < this.records.length; i++) {
+      const o = results.partitions[this.batchPartitions.indexOf(this.recordPartition[i])];
+      const e = new OffsetEntry();
+      e.partition = this.recordPartition[i];
+      if (o.ok) e.offset = o.offset + <i64>this.recordIndex[i];
+      else {
+        e.errorCode = o.status == 503 ? 50003 : o.status == 404 ? 40403 : 50002;
+        e.error = o.message;
+      }
+      entries.push(e);
+    }
+    this.sendLocalResponse(200, String.UTF8.encode(offsetsBody(entries)), [new HeaderPair("content-type", "application/vnd.kafka.v2+json")], "mqmesh_published");
   }
 
   // ---- steps
 
   private start(body: Uint8Array): void {
     const bridge = this.bridge;
-    if (!this.rawPayload) {
-      const e = new EnvelopeInput();
-      e.id = uuid4();
-      e.source = bridge.config.appId;
-      e.topic = this.topic;
-      e.pubsub = this.pubsub!.name;
-      e.contentType = this.contentType;
-      e.time = new Date(bridge.nowMs()).toISOString();
-      e.traceparent = this.traceparent;
-      e.tracestate = this.tracestate;
-      const env = wrapCloudEvent(body, e);
-      if (env.error != null) {
-        this.fail(env.error!);
+    if (this.api == Api.Rest) {
+      const parsed = parseRestBody(body, this.restFormat, this.restPartition);
+      if (parsed.error != null) {
+        this.failRest(parsed.error!);
         return;
       }
-      this.value = env.value;
+      this.records = parsed.records;
     } else {
-      this.value = body;
+      const rec = new RestRecord();
+      rec.key = this.key;
+      rec.headers = this.headers;
+      if (!this.rawPayload) {
+        const e = new EnvelopeInput();
+        e.id = uuid4();
+        e.source = bridge.config.appId;
+        e.topic = this.topic;
+        e.pubsub = this.pubsub!.name;
+        e.contentType = this.contentType;
+        e.time = new Date(bridge.nowMs()).toISOString();
+        e.traceparent = this.traceparent;
+        e.tracestate = this.tracestate;
+        const env = wrapCloudEvent(body, e);
+        if (env.error != null) {
+          this.fail(env.error!);
+          return;
+        }
+        rec.value = env.value;
+      } else {
+        rec.value = body;
+      }
+      this.records = [rec];
     }
     if (this.traceparent.length > 0) {
-      this.headers.push(new RecordHeader("traceparent", Uint8Array.wrap(String.UTF8.encode(this.traceparent))));
-      if (this.tracestate.length > 0) this.headers.push(new RecordHeader("tracestate", Uint8Array.wrap(String.UTF8.encode(this.tracestate))));
+      const tp = Uint8Array.wrap(String.UTF8.encode(this.traceparent));
+      const ts = Uint8Array.wrap(String.UTF8.encode(this.tracestate));
+      for (let i = 0; i < this.records.length; i++) {
+        const h = this.records[i].headers;
+        h.push(new RecordHeader("traceparent", tp));
+        if (this.tracestate.length > 0) h.push(new RecordHeader("tracestate", ts));
+      }
     }
     const partitions = bridge.partitionsOf(this.pubsub!, this.topic);
     if (partitions > 0) {
@@ -210,14 +307,40 @@ export class PublishStream extends HttpContext {
     this.call(Phase.Metadata, frame);
   }
 
+  // Places every record (explicit partition, else murmur2 of the key, else
+  // one round-robin partition for all unkeyed records of this request) and
+  // sends one Produce with a batch per partition.
   private produce(partitions: i32): void {
     const bridge = this.bridge;
     const pubsub = this.pubsub!;
-    const key = this.key;
-    this.partition = key != null ? partitionForKey(key, partitions) : <i32>(bridge.nextRoundRobin() % <u32>partitions);
-    const batch = new RecordBatchBuilder().add(key, this.value, this.headers, bridge.nowMs()).build();
+    const now = bridge.nowMs();
+    const spread = <i32>(bridge.nextRoundRobin() % <u32>partitions);
+    const builders = new Array<RecordBatchBuilder>(0);
+    this.batchPartitions = [];
+    this.recordPartition = [];
+    this.recordIndex = [];
+    for (let i = 0; i < this.records.length; i++) {
+      const r = this.records[i];
+      let p = r.partition;
+      if (p >= partitions) {
+        this.failRest(new RestError(404, 40402, "Partition not found: " + this.topic + " has " + partitions.toString() + " partitions, record " + i.toString() + " names " + p.toString()));
+        return;
+      }
+      if (p < 0) p = r.key != null ? partitionForKey(r.key!, partitions) : spread;
+      let b = this.batchPartitions.indexOf(p);
+      if (b < 0) {
+        b = this.batchPartitions.length;
+        this.batchPartitions.push(p);
+        builders.push(new RecordBatchBuilder());
+      }
+      this.recordPartition.push(p);
+      this.recordIndex.push(builders[b].count);
+      builders[b].add(r.key, r.value, r.headers, now);
+    }
+    const batches = new Array<Uint8Array>(0);
+    for (let i = 0; i < builders.length; i++) batches.push(builders[i].build());
     this.correlationId = bridge.nextCorrelationId();
-    const frame = produceRequest(this.correlationId, bridge.config.clientId, this.topic, this.partition, pubsub.acks, pubsub.timeoutMs, batch);
+    const frame = produceRequestMulti(this.correlationId, bridge.config.clientId, this.topic, this.batchPartitions, batches, pubsub.acks, pubsub.timeoutMs);
     this.call(Phase.Producing, frame);
   }
 
@@ -234,7 +357,7 @@ export class PublishStream extends HttpContext {
     const r = httpCall(pubsub.cluster, headers, body, [], <u32>pubsub.timeoutMs + 1000);
     if (r.status != WasmResult.Ok) {
       log.error("http-mq-bridge: proxy_http_call to cluster " + pubsub.cluster + " failed: " + (<i32>r.status).toString());
-      this.fail(new ApiError(500, "ERR_PUBSUB_PUBLISH_MESSAGE", "pubsub " + pubsub.name + ": cluster " + pubsub.cluster + " is not usable"));
+      this.answer(500, "cluster " + pubsub.cluster + " is not usable", []);
       return;
     }
     this.token = r.token;
@@ -249,24 +372,38 @@ export class PublishStream extends HttpContext {
     return data == null ? new Uint8Array(0) : Uint8Array.wrap(data);
   }
 
-  private tooLarge(): ApiError {
-    return new ApiError(413, "ERR_PUBSUB_REQUEST_TOO_LARGE", "body: larger than " + this.bridge.config.maxBodyBytes.toString() + " bytes");
+  private failTooLarge(): void {
+    const message = "body: larger than " + this.bridge.config.maxBodyBytes.toString() + " bytes";
+    if (this.api == Api.Rest) this.failRest(new RestError(413, 41301, message));
+    else this.fail(new ApiError(413, "ERR_PUBSUB_REQUEST_TOO_LARGE", message));
   }
 
   private unavailable(message: string): void {
-    const retry = this.bridge.config.retryAfterSeconds.toString();
-    this.fail(new ApiError(503, "ERR_PUBSUB_PUBLISH_MESSAGE", "pubsub " + this.pubsub!.name + ": " + message), [new HeaderPair("retry-after", retry)]);
+    this.answer(503, message, [new HeaderPair("retry-after", this.bridge.config.retryAfterSeconds.toString())]);
   }
 
   private kafkaFailure(o: Outcome): void {
-    const message = "pubsub " + this.pubsub!.name + ": " + o.message;
-    if (o.status == 503) {
-      this.fail(new ApiError(503, "ERR_PUBSUB_PUBLISH_MESSAGE", message), [new HeaderPair("retry-after", this.bridge.config.retryAfterSeconds.toString())]);
-    } else if (o.status == 404) {
-      this.fail(new ApiError(404, "ERR_TOPIC_NOT_FOUND", message));
-    } else {
-      this.fail(new ApiError(o.status, "ERR_PUBSUB_PUBLISH_MESSAGE", message));
+    const extra = o.status == 503 ? [new HeaderPair("retry-after", this.bridge.config.retryAfterSeconds.toString())] : [];
+    this.answer(o.status, o.message, extra);
+  }
+
+  // A failure after the request was accepted, in the shape of its API.
+  private answer(status: u32, message: string, extra: HeaderPair[]): void {
+    if (this.api == Api.Rest) {
+      const code = status == 503 ? 50301 : status == 404 ? 40403 : status == 413 ? 41301 : 50002;
+      this.failRest(new RestError(status, code, message), extra);
+      return;
     }
+    const text = "pubsub " + this.pubsub!.name + ": " + message;
+    if (status == 404) this.fail(new ApiError(404, "ERR_TOPIC_NOT_FOUND", text), extra);
+    else this.fail(new ApiError(status, "ERR_PUBSUB_PUBLISH_MESSAGE", text), extra);
+  }
+
+  private failRest(e: RestError, extra: HeaderPair[] = []): void {
+    this.phase = Phase.Done;
+    const headers = [new HeaderPair("content-type", "application/vnd.kafka.v2+json")];
+    for (let i = 0; i < extra.length; i++) headers.push(extra[i]);
+    this.sendLocalResponse(e.status, String.UTF8.encode(e.body()), headers, "mqmesh_rest_" + e.code.toString());
   }
 
   private fail(e: ApiError, extra: HeaderPair[] = []): void {
