@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import { Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { freePort, kcat, kafkaWasmPath, startKafkaSidecar, type Sidecar } from "./stack/index.ts";
+import { prometheusValue } from "./support/envoy-metrics.ts";
 
 const bootstrap = inject("kafkaBootstrap");
 const tag = randomBytes(3).toString("hex");
@@ -16,18 +17,6 @@ const readOnly = `acl-ro-${tag}`; // visible, produce denied
 const open = `acl-open-${tag}`;
 
 let sidecar: Sidecar;
-
-async function prometheus(metric: string, labels: Record<string, string>): Promise<number> {
-  const text = await (await fetch(`${sidecar.envoy.adminUrl}/stats/prometheus`)).text();
-  let sum = 0;
-  for (const line of text.split("\n")) {
-    const m = /^([a-zA-Z_:][\w:]*)\{([^}]*)\} (\S+)$/.exec(line);
-    if (!m || m[1] !== metric) continue;
-    const seriesLabels = Object.fromEntries([...m[2].matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
-    if (Object.entries(labels).every(([k, v]) => seriesLabels[k] === v)) sum += Number(m[3]);
-  }
-  return sum;
-}
 
 // The Kafka error type of a kafkajs error, looking through wrappers.
 function kafkaErrorType(e: unknown): string | undefined {
@@ -90,7 +79,7 @@ describe("topic ACLs through a real Envoy sidecar", () => {
     // The broker really has only the allowed record.
     const { stdout } = await kcat(["-b", bootstrap, "-C", "-t", readOnly, "-o", "beginning", "-e", "-q", "-m", "20"]);
     expect(stdout.trim()).toBe("");
-    expect(await prometheus("mqmesh_kafka_denied_requests_total", { api: "Produce", topic: readOnly })).toBeGreaterThan(0);
+    expect(await prometheusValue(sidecar.envoy.adminUrl, "mqmesh_kafka_denied_requests_total", { api: "Produce", topic: readOnly })).toBeGreaterThan(0);
   });
 
   it("kcat -L does not list the denied topic, only the allowed ones", async () => {

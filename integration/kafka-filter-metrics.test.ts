@@ -4,34 +4,13 @@ import { randomBytes } from "node:crypto";
 import { Kafka, logLevel } from "kafkajs";
 import { describe, expect, inject, it } from "vitest";
 import { kcat } from "./stack/index.ts";
+import { eventually, prometheusValue } from "./support/envoy-metrics.ts";
 
 const sidecar = inject("kafkaSidecar");
 const wasmPath = inject("kafkaSidecarWasm");
 const adminUrl = inject("envoyAdminUrl");
 
-// Prometheus text -> value of the series with exactly these labels (summed
-// over series that carry more labels when `partial`).
-async function prometheus(metric: string, labels: Record<string, string>): Promise<number> {
-  const text = await (await fetch(`${adminUrl}/stats/prometheus`)).text();
-  let sum = 0;
-  for (const line of text.split("\n")) {
-    const m = /^([a-zA-Z_:][\w:]*)\{([^}]*)\} (\S+)$/.exec(line);
-    if (!m || m[1] !== metric) continue;
-    const seriesLabels = Object.fromEntries([...m[2].matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
-    if (Object.entries(labels).every(([k, v]) => seriesLabels[k] === v)) sum += Number(m[3]);
-  }
-  return sum;
-}
-
-// Envoy flushes Wasm stats to the admin endpoint asynchronously; poll briefly.
-async function eventually(read: () => Promise<number>, expected: number): Promise<number> {
-  let value = await read();
-  for (let i = 0; i < 40 && value !== expected; i++) {
-    await new Promise((r) => setTimeout(r, 250));
-    value = await read();
-  }
-  return value;
-}
+const prometheus = (metric: string, labels: Record<string, string>) => prometheusValue(adminUrl, metric, labels);
 
 describe("kafka filter metrics in Envoy", () => {
   it("runs the project's kafka.wasm in the sidecar", () => {

@@ -3,17 +3,12 @@
 import { randomBytes } from "node:crypto";
 import { Kafka, logLevel, type Admin } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { envoyStat } from "./support/envoy-metrics.ts";
 
 const sidecar = inject("kafkaSidecar");
 const direct = inject("kafkaBootstrap");
 const adminUrl = inject("envoyAdminUrl");
 const wasmPath = inject("kafkaSidecarWasm");
-
-async function envoyCounter(name: string): Promise<number> {
-  const res = await fetch(`${adminUrl}/stats?format=json&filter=${encodeURIComponent(`^${name.replace(/\./g, "\\.")}$`)}`);
-  const body = (await res.json()) as { stats: { name: string; value: number }[] };
-  return body.stats.find((s) => s.name === name)?.value ?? 0;
-}
 
 function client(bootstrap: string, clientId: string): Kafka {
   return new Kafka({ clientId, brokers: [bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 200 } });
@@ -33,7 +28,7 @@ describe("kafkajs through the Envoy Kafka sidecar", () => {
 
   it("runs the kafka Wasm filter in V8 exactly when build/kafka.wasm exists", async () => {
     // The sidecar uses kafka-sidecar.yaml (Wasm) when the filter is built, else tcp-proxy.yaml.
-    const activeVms = await envoyCounter("wasm.envoy.wasm.runtime.v8.active");
+    const activeVms = await envoyStat(adminUrl, "wasm.envoy.wasm.runtime.v8.active");
     if (wasmPath) expect(activeVms).toBeGreaterThan(0);
     else expect(activeVms).toBe(0);
   });
@@ -53,7 +48,7 @@ describe("kafkajs through the Envoy Kafka sidecar", () => {
 
   it("produces and consumes 1,000 messages with exact keys and values", async () => {
     const topic = `kafkajs-${randomBytes(4).toString("hex")}`;
-    const cxBefore = await envoyCounter("tcp.kafka_sidecar.downstream_cx_total");
+    const cxBefore = await envoyStat(adminUrl, "tcp.kafka_sidecar.downstream_cx_total");
     await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
 
     const sent = Array.from({ length: 1000 }, (_, i) => ({
@@ -100,7 +95,7 @@ describe("kafkajs through the Envoy Kafka sidecar", () => {
     expect(got.map((m) => m.seq)).toEqual(sent.map((_, i) => String(i)));
     expect(got.map((m) => m.offset)).toEqual(sent.map((_, i) => String(i)));
     // The traffic went through Envoy, not around it.
-    expect(await envoyCounter("tcp.kafka_sidecar.downstream_cx_total")).toBeGreaterThan(cxBefore);
-    expect(await envoyCounter("cluster.kafka_broker.upstream_cx_total")).toBeGreaterThan(0);
+    expect(await envoyStat(adminUrl, "tcp.kafka_sidecar.downstream_cx_total")).toBeGreaterThan(cxBefore);
+    expect(await envoyStat(adminUrl, "cluster.kafka_broker.upstream_cx_total")).toBeGreaterThan(0);
   });
 });

@@ -11,31 +11,9 @@ import { remotingRoundTrip } from "./stack/rocketmq-java.ts";
 import { useRocketMQStack, type RocketMQEndpoints } from "./stack/rocketmq-global.ts";
 import { createTopic, topicRoute } from "./stack/rocketmq-remoting.ts";
 import { startRocketMQSidecar, type RocketMQSidecar } from "./stack/rocketmq-sidecar.ts";
+import { eventually, prometheusValue } from "./support/envoy-metrics.ts";
 
 const N = 40;
-
-// Prometheus text -> sum of the series of `metric` carrying these labels.
-async function prometheus(adminUrl: string, metric: string, labels: Record<string, string> = {}): Promise<number> {
-  const text = await (await fetch(`${adminUrl}/stats/prometheus`)).text();
-  let sum = 0;
-  for (const line of text.split("\n")) {
-    const m = /^([a-zA-Z_:][\w:]*)(?:\{([^}]*)\})? (\S+)$/.exec(line);
-    if (!m || m[1] !== metric) continue;
-    const seriesLabels = Object.fromEntries([...(m[2] ?? "").matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
-    if (Object.entries(labels).every(([k, v]) => seriesLabels[k] === v)) sum += Number(m[3]);
-  }
-  return sum;
-}
-
-// Envoy flushes Wasm stats to the admin endpoint asynchronously; poll briefly.
-async function eventually(read: () => Promise<number>, expected: number): Promise<number> {
-  let value = await read();
-  for (let i = 0; i < 40 && value !== expected; i++) {
-    await new Promise((r) => setTimeout(r, 250));
-    value = await read();
-  }
-  return value;
-}
 
 describe("rocketmq filter in the sidecar", () => {
   let rmq: RocketMQEndpoints;
@@ -68,7 +46,7 @@ describe("rocketmq filter in the sidecar", () => {
     // Observe mode: the answer is the proxy's own address, as without the filter.
     const route = await topicRoute(rmq.sidecar.remoting, topic);
     expect(route.brokerDatas.map((b) => b.brokerAddrs)).toEqual([{ "0": rmq.mode === "cluster" ? rmq.proxyRemoting : rmq.proxyGrpc }]);
-    expect(await eventually(() => prometheus(rmq.sidecar.adminUrl, "mqmesh_rocketmq_route_lookups_total", { topic }), 1)).toBe(1);
+    expect(await eventually(() => prometheusValue(rmq.sidecar.adminUrl, "mqmesh_rocketmq_route_lookups_total", { topic }), 1)).toBe(1);
   });
 
   it(`counts the ${N} messages the Java producer sent and the consumer received, per topic and group, with every request through the sidecar`, async () => {
@@ -86,7 +64,7 @@ describe("rocketmq filter in the sidecar", () => {
     expect(new Set([...sent, ...received].map((e) => e.brokerAddr))).toEqual(new Set([sidecar.remoting]));
 
     const admin = sidecar.envoy.adminUrl;
-    const read = (metric: string, labels: Record<string, string> = {}) => () => prometheus(admin, metric, labels);
+    const read = (metric: string, labels: Record<string, string> = {}) => () => prometheusValue(admin, metric, labels);
     expect(await eventually(read("mqmesh_rocketmq_sent_messages_total", { topic, group: `${group}-producer` }), N)).toBe(N);
     expect(await eventually(read("mqmesh_rocketmq_consumed_messages_total", { topic, group }), received.length)).toBe(received.length);
     expect(await eventually(read("mqmesh_rocketmq_requests_total", { code: "SEND_MESSAGE_V2" }), N)).toBe(N);

@@ -13,6 +13,7 @@ import { runPath } from "./stack/cache.ts";
 import { useRocketMQStack, type RocketMQEndpoints } from "./stack/rocketmq-global.ts";
 import { createTopic } from "./stack/rocketmq-remoting.ts";
 import { startRocketMQSidecar, type RocketMQSidecar } from "./stack/rocketmq-sidecar.ts";
+import { eventually, prometheusValue } from "./support/envoy-metrics.ts";
 
 const N = 40;
 const DENIED_PREFIX = "mqmesh-denied-";
@@ -47,26 +48,7 @@ describe("rocketmq-grpc filter in the sidecar", () => {
     await stopStack();
   });
 
-  async function prometheus(metric: string, labels: Record<string, string>): Promise<number> {
-    const text = await (await fetch(`${sidecar.envoy.adminUrl}/stats/prometheus`)).text();
-    let sum = 0;
-    for (const line of text.split("\n")) {
-      const m = /^([a-zA-Z_:][\w:]*)\{([^}]*)\} (\S+)$/.exec(line);
-      if (!m || m[1] !== metric) continue;
-      const series = Object.fromEntries([...m[2].matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
-      if (Object.entries(labels).every(([k, v]) => series[k] === v)) sum += Number(m[3]);
-    }
-    return sum;
-  }
-
-  async function eventually(read: () => Promise<number>, expected: number): Promise<number> {
-    let value = await read();
-    for (let i = 0; i < 40 && value !== expected; i++) {
-      await new Promise((r) => setTimeout(r, 250));
-      value = await read();
-    }
-    return value;
-  }
+  const prometheus = (metric: string, labels: Record<string, string>) => prometheusValue(sidecar.envoy.adminUrl, metric, labels);
 
   it(`counts the ${N} messages a Producer sends and a SimpleConsumer receives and acks, per topic and group`, async () => {
     const topic = `mqmesh-grpc-filter-${Date.now()}`;

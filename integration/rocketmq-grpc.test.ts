@@ -11,6 +11,7 @@ import { Producer, SimpleConsumer, type MessageView } from "rocketmq-client-node
 import { runPath } from "./stack/cache.ts";
 import { useRocketMQStack, type RocketMQEndpoints } from "./stack/rocketmq-global.ts";
 import { createTopic } from "./stack/rocketmq-remoting.ts";
+import { envoyStats } from "./support/envoy-metrics.ts";
 
 const N = 100;
 const GRPC = "cluster.rocketmq_proxy_grpc.grpc.apache.rocketmq.v2.MessagingService";
@@ -21,13 +22,6 @@ function fileLogger(name: string) {
   const write = (level: string) => (...args: unknown[]) =>
     appendFileSync(file, `${new Date().toISOString()} ${level} ${args.map((a) => (a instanceof Error ? a.stack : typeof a === "string" ? a : JSON.stringify(a))).join(" ")}\n`);
   return { info: write("INFO"), warn: write("WARN"), error: write("ERROR"), debug: () => {} };
-}
-
-async function grpcStats(adminUrl: string): Promise<Record<string, number>> {
-  const res = await fetch(`${adminUrl}/stats?format=json&filter=${encodeURIComponent("^cluster\\.rocketmq_proxy_grpc\\.grpc\\.")}`);
-  const out: Record<string, number> = {};
-  for (const s of (await res.json()).stats as { name?: string; value?: number }[]) if (s.name && typeof s.value === "number") out[s.name.slice(GRPC.length + 1)] = s.value;
-  return out;
 }
 
 describe("RocketMQ gRPC through the sidecar", () => {
@@ -46,7 +40,7 @@ describe("RocketMQ gRPC through the sidecar", () => {
     await createTopic(rmq.brokerAddr, topic);
     const sent = Array.from({ length: N }, (_, i) => ({ key: `k-${i}`, tag: `tag-${i % 3}`, body: `${topic} body ${i} ✓` }));
 
-    const before = await grpcStats(rmq.sidecar.adminUrl);
+    const before = await envoyStats(rmq.sidecar.adminUrl, GRPC);
     const producer = new Producer({ endpoints: rmq.sidecar.grpc, namespace: "", topics: [topic], logger: fileLogger("rocketmq-grpc-producer") });
     await producer.startup();
     const ids = new Map<string, string>();
@@ -103,7 +97,7 @@ describe("RocketMQ gRPC through the sidecar", () => {
     // the rest goes (stack/rocketmq.ts): in cluster mode the sidecar's own
     // address, so every send, receive and ack is one call through the sidecar;
     // in local mode the proxy's gRPC port, so none are.
-    const after = await grpcStats(rmq.sidecar.adminUrl);
+    const after = await envoyStats(rmq.sidecar.adminUrl, GRPC);
     const delta = (k: string) => (after[k] ?? 0) - (before[k] ?? 0);
     const methods = ["QueryRoute", "Heartbeat", "QueryAssignment", "SendMessage", "ReceiveMessage", "AckMessage"];
     const via = Object.fromEntries(methods.flatMap((m) => ["total", "success"].map((c) => [`${m}.${c}`, delta(`${m}.${c}`)])));

@@ -20,15 +20,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { remotingRoundTrip } from "./stack/rocketmq-java.ts";
 import { useRocketMQStack, type RocketMQEndpoints } from "./stack/rocketmq-global.ts";
 import { createTopic, topicRoute } from "./stack/rocketmq-remoting.ts";
+import { envoyStats } from "./support/envoy-metrics.ts";
 
 const N = 50;
-
-async function counters(adminUrl: string, prefix: string): Promise<Record<string, number>> {
-  const res = await fetch(`${adminUrl}/stats?format=json&filter=${encodeURIComponent(`^${prefix.replace(/\./g, "\\.")}\\.`)}`);
-  const out: Record<string, number> = {};
-  for (const s of (await res.json()).stats as { name?: string; value?: number }[]) if (s.name && typeof s.value === "number") out[s.name.slice(prefix.length + 1)] = s.value;
-  return out;
-}
 
 describe("RocketMQ remoting through the sidecar", () => {
   let rmq: RocketMQEndpoints;
@@ -45,7 +39,7 @@ describe("RocketMQ remoting through the sidecar", () => {
     await createTopic(rmq.brokerAddr, topic);
     const cluster = rmq.mode === "cluster";
     const [namesrv, stat] = cluster ? [rmq.sidecar.remoting, "tcp.rocketmq_remoting"] : [rmq.sidecar.namesrv, "tcp.rocketmq_namesrv"];
-    const before = await counters(rmq.sidecar.adminUrl, stat);
+    const before = await envoyStats(rmq.sidecar.adminUrl, stat);
 
     const events = await remotingRoundTrip(namesrv, topic, N, `${topic}-group`);
 
@@ -59,7 +53,7 @@ describe("RocketMQ remoting through the sidecar", () => {
 
     // Route lookups (one name server connection each for producer and
     // consumer) went through the sidecar …
-    const after = await counters(rmq.sidecar.adminUrl, stat);
+    const after = await envoyStats(rmq.sidecar.adminUrl, stat);
     const delta = (k: string) => (after[k] ?? 0) - (before[k] ?? 0);
     const via = Object.fromEntries(["downstream_cx_total", "downstream_cx_rx_bytes_total", "downstream_cx_tx_bytes_total"].map((k) => [k, delta(k)]));
     console.log(`remoting through the sidecar (${rmq.mode} mode, ${stat}): ${JSON.stringify(via)}`);
@@ -77,7 +71,7 @@ describe("RocketMQ remoting through the sidecar", () => {
   it("route answers through the sidecar's listeners name server ports, never the sidecar", async () => {
     const topic = `mqmesh-remoting-route-${Date.now()}`;
     await createTopic(rmq.brokerAddr, topic, 2);
-    const before = { remoting: await counters(rmq.sidecar.adminUrl, "tcp.rocketmq_remoting"), namesrv: await counters(rmq.sidecar.adminUrl, "tcp.rocketmq_namesrv") };
+    const before = { remoting: await envoyStats(rmq.sidecar.adminUrl, "tcp.rocketmq_remoting"), namesrv: await envoyStats(rmq.sidecar.adminUrl, "tcp.rocketmq_namesrv") };
     const queues = [expect.objectContaining({ brokerName: rmq.brokerName, readQueueNums: 2, writeQueueNums: 2 })];
 
     // The proxy's remoting port: its own remoting address (cluster), its gRPC port (local).
@@ -89,7 +83,7 @@ describe("RocketMQ remoting through the sidecar", () => {
     expect(viaNamesrv.queueDatas).toEqual(queues);
     expect(viaNamesrv.brokerDatas.map((b) => b.brokerAddrs)).toEqual([{ "0": rmq.brokerAddr }]);
 
-    expect((await counters(rmq.sidecar.adminUrl, "tcp.rocketmq_remoting")).downstream_cx_total).toBe((before.remoting.downstream_cx_total ?? 0) + 1);
-    expect((await counters(rmq.sidecar.adminUrl, "tcp.rocketmq_namesrv")).downstream_cx_total).toBe((before.namesrv.downstream_cx_total ?? 0) + 1);
+    expect((await envoyStats(rmq.sidecar.adminUrl, "tcp.rocketmq_remoting")).downstream_cx_total).toBe((before.remoting.downstream_cx_total ?? 0) + 1);
+    expect((await envoyStats(rmq.sidecar.adminUrl, "tcp.rocketmq_namesrv")).downstream_cx_total).toBe((before.namesrv.downstream_cx_total ?? 0) + 1);
   });
 });
