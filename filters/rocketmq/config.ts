@@ -2,6 +2,7 @@
 // field is optional; a wrong one rejects the whole configuration with the
 // field named, so Envoy refuses the filter instead of running with a surprise.
 import { ConfigReader } from "../../assembly/common/config";
+import { RocketMQAcl } from "./acl_config";
 
 export enum OnUnknown {
   Pass = 0,
@@ -25,6 +26,8 @@ export class RocketMQFilterConfig {
   // answers (the sidecar's own listener), so clients send and consume
   // through it; "" leaves routes alone.
   routeRewriteAddress: string = "";
+  // Topic ACLs (acl_config.ts); disabled without an `acl` section.
+  acl: RocketMQAcl = new RocketMQAcl();
   error: string = "";
 
   static parse(text: string): RocketMQFilterConfig {
@@ -46,6 +49,7 @@ export class RocketMQFilterConfig {
       if (address.length > 0 && !isHostPort(address)) rewrite.fail("address", "expected host:port");
       config.routeRewriteAddress = address;
     }
+    config.acl = RocketMQAcl.parse(c);
     if (!c.finish()) config.error = c.summary;
     return config;
   }

@@ -17,8 +17,8 @@ export class RocketMQConnection extends FramedConnection {
     const config = root.config;
     const clientRequests = new InflightRequests(config.maxInflight);
     const serverRequests = new InflightRequests(config.maxInflight);
-    this.fromClient = new FrameStream(new DirectionObserver(root.metrics, config, true, clientRequests, serverRequests), config.maxFrameBytes);
-    this.fromServer = new FrameStream(new DirectionObserver(root.metrics, config, false, serverRequests, clientRequests), config.maxFrameBytes);
+    this.fromClient = new FrameStream(new DirectionObserver(root.metrics, config, root.acl, true, clientRequests, serverRequests), config.maxFrameBytes);
+    this.fromServer = new FrameStream(new DirectionObserver(root.metrics, config, root.acl, false, serverRequests, clientRequests), config.maxFrameBytes);
   }
 
   protected clientFrames(): FrameStream {

@@ -5,6 +5,7 @@
 // observer of this direction.
 import { FrameFate, FrameHandler } from "../../assembly/common/frame_stream";
 import { PEEK_INVALID, PEEK_NEED_MORE, peekFrame } from "../../assembly/rocketmq/frame";
+import { RocketMQAclEnforcer } from "./acl";
 import { OnUnknown, RocketMQFilterConfig } from "./config";
 import { InflightRequests } from "./inflight";
 import { RocketMQMetrics } from "./metrics";
@@ -29,13 +30,14 @@ export class DirectionObserver extends FrameHandler {
   constructor(
     private metrics: RocketMQMetrics,
     private config: RocketMQFilterConfig,
+    acl: RocketMQAclEnforcer,
     fromClient: bool,
     // Requests sent in this direction, and in the other one.
     sent: InflightRequests,
     received: InflightRequests,
   ) {
     super();
-    this.requests = new RequestObserver(metrics, sent, fromClient);
+    this.requests = new RequestObserver(metrics, sent, fromClient, acl);
     this.responses = new ResponseObserver(metrics, received, !fromClient, config.routeRewriteAddress);
   }
 
@@ -54,7 +56,7 @@ export class DirectionObserver extends FrameHandler {
       }
       return FrameFate.NeedMore;
     }
-    const fate = peek.isResponse ? this.responses.decide(peek, oversize) : this.requests.decide(peek, oversize);
+    const fate = peek.isResponse ? this.responses.decide(peek, oversize) : this.requests.decide(peek, head, frameSize, oversize);
     if (fate == FrameFate.Observe || fate == FrameFate.Hold) this.observing = peek.isResponse ? Observing.Response : Observing.Request;
     return fate;
   }
@@ -62,7 +64,7 @@ export class DirectionObserver extends FrameHandler {
   onFrame(body: Uint8Array, held: bool): Uint8Array | null {
     const observing = this.observing;
     this.observing = Observing.Nothing;
-    if (observing == Observing.Request) this.requests.onFrame(body);
+    if (observing == Observing.Request) return this.requests.onFrame(body);
     else if (observing == Observing.Response) return this.responses.onFrame(body);
     return null;
   }

@@ -7,6 +7,9 @@ export class InflightRequest {
   // response's messages are counted under.
   topic: string | null = null;
   group: string | null = null;
+  // Set when the ACL denied the request (acl.ts): the client gets this frame
+  // instead of the server's answer to the stand-in.
+  synthetic: Uint8Array | null = null;
 
   constructor(
     readonly opaque: i32,

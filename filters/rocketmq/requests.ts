@@ -17,6 +17,7 @@ import {
 } from "../../assembly/rocketmq/request_codes";
 import { readRouteRequestTopic } from "../../assembly/rocketmq/route";
 import { isSendRequest, readSendMessage } from "../../assembly/rocketmq/send_message";
+import { Denial, RocketMQAclEnforcer } from "./acl";
 import { InflightRequest, InflightRequests } from "./inflight";
 import { RocketMQMetrics } from "./metrics";
 
@@ -30,6 +31,10 @@ export function isObservedRequest(code: i32): bool {
 export class RequestObserver {
   // The request being read (set in decide, used in onFrame); null for oneway.
   private current: InflightRequest | null = null;
+  // A request the ACL denied (set in decide, replaced in onFrame).
+  private denial: Denial | null = null;
+  // decide() asked for more of this frame: it is called again for it.
+  private resumed: bool = false;
 
   constructor(
     private metrics: RocketMQMetrics,
@@ -38,11 +43,17 @@ export class RequestObserver {
     // True for requests from the client; false for those the server sends
     // the client (counted apart, matched so their answers are not "unmatched").
     private fromClient: bool,
+    private acl: RocketMQAclEnforcer,
   ) {}
 
-  decide(peek: FramePeek, oversize: bool): FrameFate {
+  decide(peek: FramePeek, head: Uint8Array, frameSize: i32, oversize: bool): FrameFate {
+    if (this.resumed) {
+      this.resumed = false;
+      return this.decideAcl(peek, head, frameSize, oversize);
+    }
     const label = requestCodeLabel(peek.code);
     this.current = null;
+    this.denial = null;
     if (!this.fromClient) {
       this.metrics.serverRequests.add([label]);
       if (!peek.isOneway) this.inflight.add(new InflightRequest(peek.opaque, peek.code, label, getCurrentTimeNanoseconds()));
@@ -56,6 +67,38 @@ export class RequestObserver {
       this.inflight.add(request);
       this.current = request;
     }
+    if (this.acl.wants(peek.code)) return this.decideAcl(peek, head, frameSize, oversize);
+    return this.afterAcl(peek, oversize);
+  }
+
+  // ACL check once the header (or the whole frame, when the decision needs
+  // the body) is here; a denied request is held to be replaced.
+  private decideAcl(peek: FramePeek, head: Uint8Array, frameSize: i32, oversize: bool): FrameFate {
+    const need = this.acl.needsBody(peek.code) ? frameSize : 4 + peek.headerLength;
+    if (head.length < need) {
+      if (oversize) return this.unenforceable(peek);
+      this.resumed = true;
+      return FrameFate.NeedMore;
+    }
+    const denial = this.acl.check(head.subarray(0, need), peek);
+    if (denial == null) return this.afterAcl(peek, oversize);
+    // A frame too large to keep cannot be withheld.
+    if (oversize) return this.unenforceable(peek);
+    const request = this.current;
+    if (request != null) request.synthetic = denial.response;
+    this.denial = denial;
+    return FrameFate.Hold;
+  }
+
+  // A request the ACL must judge but cannot hold (larger than maxFrameBytes,
+  // before its header was complete): the connection is closed instead.
+  private unenforceable(peek: FramePeek): FrameFate {
+    this.metrics.unparsed.add(["oversize"]);
+    this.acl.denied.add([requestCodeLabel(peek.code), "_"]);
+    return FrameFate.Close;
+  }
+
+  private afterAcl(peek: FramePeek, oversize: bool): FrameFate {
     if (oversize) {
       this.metrics.unparsed.add(["oversize"]);
       return FrameFate.Pass;
@@ -63,14 +106,20 @@ export class RequestObserver {
     return isObservedRequest(peek.code) ? FrameFate.Observe : FrameFate.Pass;
   }
 
-  // A complete observed request (no size prefix).
-  onFrame(frame: Uint8Array): void {
+  // A complete observed or held request (no size prefix). Returns what to
+  // send instead of a held one.
+  onFrame(frame: Uint8Array): Uint8Array | null {
     const request = this.current;
     this.current = null;
+    const denial = this.denial;
+    if (denial != null) {
+      this.denial = null;
+      return denial.standIn;
+    }
     const decoded = decodeCommand(frame);
     if (!decoded.ok) {
       this.metrics.unparsed.add(["undecodable"]);
-      return;
+      return null;
     }
     const cmd = decoded.command!;
     const code = cmd.code;
@@ -79,6 +128,7 @@ export class RequestObserver {
     else if (code == HEART_BEAT) this.observeHeartbeat(cmd);
     else if (code == GET_ROUTEINFO_BY_TOPIC) this.observeRoute(cmd);
     else this.observePopAck(cmd, request);
+    return null;
   }
 
   private observeSend(cmd: RemotingCommand): void {

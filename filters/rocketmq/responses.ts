@@ -6,7 +6,7 @@ import { getCurrentTimeNanoseconds } from "../../assembly/proxy";
 import { encodeFrame, splitFrame, FramePeek } from "../../assembly/rocketmq/frame";
 import { rewriteRouteAddresses } from "../../assembly/rocketmq/route";
 import { GET_ROUTEINFO_BY_TOPIC, LITE_PULL_MESSAGE, PEEK_MESSAGE, POP_MESSAGE, PULL_MESSAGE } from "../../assembly/rocketmq/request_codes";
-import { SUCCESS, responseCodeLabel } from "../../assembly/rocketmq/response_codes";
+import { NO_PERMISSION, SUCCESS, responseCodeLabel } from "../../assembly/rocketmq/response_codes";
 import { InflightRequest, InflightRequests } from "./inflight";
 import { RocketMQMetrics } from "./metrics";
 
@@ -22,6 +22,8 @@ export class ResponseObserver {
   // The request of the response being read (set in decide, used in onFrame).
   private current: InflightRequest | null = null;
   private rewriting: bool = false;
+  // The answer the ACL made for a denied request (acl.ts), sent instead.
+  private synthetic: Uint8Array | null = null;
 
   constructor(
     private metrics: RocketMQMetrics,
@@ -36,6 +38,7 @@ export class ResponseObserver {
   decide(peek: FramePeek, oversize: bool): FrameFate {
     this.current = null;
     this.rewriting = false;
+    this.synthetic = null;
     const request = this.inflight.take(peek.opaque);
     if (request == null) {
       this.metrics.unparsed.add(["unmatched_response"]);
@@ -43,9 +46,19 @@ export class ResponseObserver {
     }
     // The client answering a request of the server: nothing more to count.
     if (!this.fromServer) return FrameFate.Pass;
-    this.metrics.responses.add([request.codeLabel, responseCodeLabel(peek.code)]);
+    const synthetic = request.synthetic;
+    // The client sees NO_PERMISSION for a denied request.
+    this.metrics.responses.add([request.codeLabel, responseCodeLabel(synthetic != null ? NO_PERMISSION : peek.code)]);
     const elapsed = getCurrentTimeNanoseconds() - request.startNanos;
     this.metrics.latency.record([request.codeLabel], elapsed / 1000000);
+    if (synthetic != null) {
+      if (oversize) {
+        this.metrics.unparsed.add(["oversize"]);
+        return FrameFate.Pass;
+      }
+      this.synthetic = synthetic;
+      return FrameFate.Hold;
+    }
     if (request.code == GET_ROUTEINFO_BY_TOPIC && peek.code == SUCCESS && this.routeRewriteAddress.length > 0) {
       if (oversize) {
         this.metrics.routeRewrites.add(["failed"]);
@@ -68,6 +81,11 @@ export class ResponseObserver {
   // response is the stored messages back to back, each starting with its
   // int32 total size (which counts itself).
   onFrame(frame: Uint8Array): Uint8Array | null {
+    const synthetic = this.synthetic;
+    if (synthetic != null) {
+      this.synthetic = null;
+      return synthetic;
+    }
     if (this.rewriting) {
       this.rewriting = false;
       return this.rewriteRoute(frame);

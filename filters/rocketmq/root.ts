@@ -1,6 +1,7 @@
 // One per plugin configuration per Envoy worker: reads the configuration and
 // owns what all connections of this worker share (metrics, label caps).
 import { RootContext, StreamContext, log } from "../../assembly/proxy";
+import { RocketMQAclEnforcer } from "./acl";
 import { RocketMQFilterConfig } from "./config";
 import { RocketMQMetrics } from "./metrics";
 import { RocketMQConnection } from "./connection";
@@ -8,6 +9,7 @@ import { RocketMQConnection } from "./connection";
 export class RocketMQRoot extends RootContext {
   config: RocketMQFilterConfig = new RocketMQFilterConfig();
   metrics: RocketMQMetrics = new RocketMQMetrics(this.config);
+  acl: RocketMQAclEnforcer = new RocketMQAclEnforcer(this.config.acl, this.metrics);
 
   onConfigure(configuration: string): bool {
     const config = RocketMQFilterConfig.parse(configuration);
@@ -17,6 +19,7 @@ export class RocketMQRoot extends RootContext {
     }
     this.config = config;
     this.metrics = new RocketMQMetrics(config);
+    this.acl = new RocketMQAclEnforcer(config.acl, this.metrics);
     return true;
   }
 
