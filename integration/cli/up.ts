@@ -171,8 +171,8 @@ async function startRocketMQWithSidecar(mode: RocketMQMode | undefined): Promise
 }
 
 /**
- * Build, start, record the state; `onSignal` teardown on SIGINT/SIGTERM/SIGHUP.
- * Returns the running stack and state; exits the process after a signal.
+ * Build, start, record the state in the run folder, then call onReady (or
+ * onFail). SIGINT/SIGTERM/SIGHUP at any point tear down what runs and exit 0.
  */
 async function bringUp(opts: UpOptions, detached: boolean, onReady: (state: UpState) => void, onFail: (e: Error) => void): Promise<void> {
   const started = Date.now();
