@@ -73,3 +73,26 @@ export async function remotingRoundTrip(namesrv: string, topic: string, count: n
     .filter((l) => l.startsWith("{"))
     .map((l) => JSON.parse(l) as RoundTripEvent);
 }
+
+export type SendEvent =
+  | { event: "sent"; status: string; msgId: string; queueId: number; brokerAddr: string | null }
+  | { event: "error"; exception: string; responseCode: number; message: string; cause: string | null; causeResponseCode: number; causeMessage: string | null }
+  | { event: "done"; sent: number; failed: number };
+
+/**
+ * RemotingSend: `count` sends with DefaultMQProducer (group `group`) through
+ * `namesrv`, each reported as sent or with the exception the client threw.
+ */
+export async function remotingSend(namesrv: string, topic: string, count: number, group: string, timeoutMs = 120_000): Promise<SendEvent[]> {
+  const [cp, classes] = [await rocketmqClasspath(), await rocketmqJavaClasses()];
+  const home = runPath("rocketmq-client");
+  const r = await runCommand(
+    javaBin(),
+    ["-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Djava.net.preferIPv4Stack=true", `-Duser.home=${home}`, "-cp", [classes, cp.classpath].join(delimiter), "RemotingSend", namesrv, topic, String(count), group],
+    { name: `remoting-send-${topic}`, timeoutMs },
+  );
+  return r.stdout
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l) as SendEvent);
+}
