@@ -128,6 +128,14 @@ describe("http-mq-bridge: Dapr publish to Kafka through real Envoy", () => {
     expect(new Set(reads.map((r) => r.partition)).size).toBeGreaterThan(1);
   });
 
+  it("publishing to a topic that does not exist yet waits for auto-creation and succeeds", async () => {
+    const topic = `bridge-auto-${randomBytes(4).toString("hex")}`;
+    const res = await publish(bridge.url, `/v1.0/publish/kafka/${topic}?metadata.rawPayload=true`, "first");
+    expect(res.status, await res.clone().text()).toBe(204);
+    const [read] = await readAll(topic, 1);
+    expect(read.message.value!.toString()).toBe("first");
+  });
+
   it("concurrent publishes over reused tunnel connections: every 204 is in the topic exactly once", async () => {
     const topic = await createTopic(3);
     const n = 60;

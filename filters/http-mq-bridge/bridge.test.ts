@@ -292,6 +292,36 @@ describe("http-mq-bridge HTTP filter (Dapr publish)", () => {
     expect(requestHeader(lastCall(host).body).apiKey).toBe(0);
   });
 
+  it("asks Metadata again on the tick while a new topic has no leader, then publishes; gives up with 503 after metadataRetries", async () => {
+    const host = await bridge({ ...CONFIG, metadataRetries: 2, metadataRetryBackoffMs: 50 });
+    const s = publishStream(host, "/v1.0/publish/kafka/fresh?metadata.rawPayload=true", "v");
+    let call = lastCall(host);
+    host.respondToHttpCall(call.token, { headers: TUNNEL_OK, body: metadataResponse(decodeMetadata(call.body).correlationId, "fresh", 0, 5) }); // LEADER_NOT_AVAILABLE
+    expect(s.localResponse).toBeUndefined();
+    expect(host.httpCalls).toHaveLength(0);
+    expect(host.tickPeriodMs).toBe(50);
+    host.tick();
+    call = lastCall(host);
+    host.respondToHttpCall(call.token, { headers: TUNNEL_OK, body: metadataResponse(decodeMetadata(call.body).correlationId, "fresh", 0, 3) }); // UNKNOWN_TOPIC_OR_PARTITION, auto-creation on
+    host.tick();
+    call = lastCall(host);
+    host.respondToHttpCall(call.token, { headers: TUNNEL_OK, body: metadataResponse(decodeMetadata(call.body).correlationId, "fresh", 2) });
+    call = lastCall(host);
+    const p = await decodeProduce(call.body);
+    host.respondToHttpCall(call.token, { headers: TUNNEL_OK, body: produceResponse(p.correlationId, "fresh", p.topics[0].partitions[0].index) });
+    expect(s.localResponse?.status).toBe(204);
+    expect(host.tickPeriodMs).toBe(0); // the timer stops when nobody waits
+
+    const t = publishStream(host, "/v1.0/publish/kafka/never?metadata.rawPayload=true", "v");
+    for (let i = 0; i < 3; i++) {
+      if (i > 0) host.tick();
+      call = lastCall(host);
+      host.respondToHttpCall(call.token, { headers: TUNNEL_OK, body: metadataResponse(decodeMetadata(call.body).correlationId, "never", 0, 5) });
+    }
+    expect(t.localResponse?.status).toBe(503);
+    expect(JSON.parse(t.localResponse!.body).message).toMatch(/LEADER_NOT_AVAILABLE/);
+  });
+
   it("partitionKey is the record key and picks the partition Java's murmur2 partitioner picks; rawPayload keeps bytes exact", async () => {
     const host = await bridge();
     const partitioner = Partitioners.JavaCompatiblePartitioner();

@@ -7,6 +7,7 @@
 //     },
 //     "maxBodyBytes"?: 1048576, "timeoutMs"?: 5000, "metadataMaxAgeMs"?: 60000,
 //     "appId"?: "mqmesh", "clientId"?: "mqmesh-bridge", "retryAfterSeconds"?: 1,
+//     "metadataRetries"?: 20, "metadataRetryBackoffMs"?: 100,
 //     "rest"?: { "pubsub": "<name>" }     Kafka REST-style /topics/... on that pubsub
 //   }
 // Errors name the field ("pubsubs.orders.cluster: required").
@@ -30,6 +31,10 @@ export class BridgeConfig {
   appId: string = "mqmesh";
   clientId: string = "mqmesh-bridge";
   retryAfterSeconds: i32 = 1;
+  // Metadata that says "retry" (a topic being auto-created has no leader yet)
+  // is asked again after metadataRetryBackoffMs, up to metadataRetries times.
+  metadataRetries: i32 = 20;
+  metadataRetryBackoffMs: i32 = 100;
   // The pubsub that Kafka REST-style /topics/... requests use; "" = that API is off.
   restPubsub: string = "";
   error: string = "";
@@ -48,6 +53,8 @@ export class BridgeConfig {
     config.appId = c.str("appId", config.appId);
     config.clientId = c.str("clientId", config.clientId);
     config.retryAfterSeconds = c.int("retryAfterSeconds", config.retryAfterSeconds, 0, 3600);
+    config.metadataRetries = c.int("metadataRetries", config.metadataRetries, 0, 1000);
+    config.metadataRetryBackoffMs = c.int("metadataRetryBackoffMs", config.metadataRetryBackoffMs, 1, 60000);
     const map = c.value("pubsubs");
     if (map == null) c.fail("pubsubs", "required: at least one pubsub");
     else if (!map.isObject) c.fail("pubsubs", "expected object of name -> pubsub");

@@ -30,6 +30,7 @@ const enum Phase {
   Collecting, // waiting for the body
   Metadata, // Metadata call in flight
   Producing, // Produce call in flight
+  Waiting, // Metadata asked again on the root's next tick
   Done, // answered
 }
 
@@ -58,6 +59,8 @@ export class PublishStream extends HttpContext {
   private tracestate: string = "";
   private token: u32 = 0;
   private correlationId: i32 = 0;
+  private metadataAttempts: i32 = 0;
+  private gone: bool = false;
 
   private get bridge(): BridgeRoot {
     return this.root as BridgeRoot;
@@ -204,6 +207,15 @@ export class PublishStream extends HttpContext {
     const pubsub = this.pubsub!;
     if (this.phase == Phase.Metadata) {
       const o = metadataOutcome(frame, this.correlationId, this.topic);
+      // A topic being created (auto-creation, or by an admin a moment ago)
+      // has no leader yet: ask again shortly instead of failing the publish.
+      const settling = o.status == 503 || (o.status == 404 && pubsub.allowAutoTopicCreation);
+      if (!o.ok && settling && this.metadataAttempts < this.bridge.config.metadataRetries) {
+        this.metadataAttempts++;
+        this.phase = Phase.Waiting;
+        this.bridge.retryLater(this);
+        return;
+      }
       if (!o.ok) {
         this.kafkaFailure(o);
         return;
@@ -250,6 +262,18 @@ export class PublishStream extends HttpContext {
       entries.push(e);
     }
     this.sendLocalResponse(200, String.UTF8.encode(offsetsBody(entries)), [new HeaderPair("content-type", "application/vnd.kafka.v2+json")], "mqmesh_published");
+  }
+
+  onDone(): bool {
+    this.gone = true;
+    return true;
+  }
+
+  // From the root's tick: the stream may have ended meanwhile.
+  retryMetadata(): void {
+    if (this.gone || this.phase != Phase.Waiting) return;
+    this.setEffectiveContext();
+    this.askMetadata();
   }
 
   // ---- steps
@@ -302,6 +326,11 @@ export class PublishStream extends HttpContext {
       this.produce(partitions);
       return;
     }
+    this.askMetadata();
+  }
+
+  private askMetadata(): void {
+    const bridge = this.bridge;
     this.correlationId = bridge.nextCorrelationId();
     const frame = metadataRequest(this.correlationId, bridge.config.clientId, this.topic, this.pubsub!.allowAutoTopicCreation);
     this.call(Phase.Metadata, frame);

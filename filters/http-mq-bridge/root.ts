@@ -12,6 +12,9 @@ export class BridgeRoot extends RootContext {
   config: BridgeConfig = new BridgeConfig();
   private topics: Map<string, CachedTopic> = new Map<string, CachedTopic>();
   private correlation: i32 = 0;
+  // Publishes waiting to ask Metadata again; served by the tick timer.
+  private waiting: PublishStream[] = [];
+  private ticking: bool = false;
   private roundRobin: u32 = 0;
 
   onConfigure(configuration: string): bool {
@@ -27,6 +30,25 @@ export class BridgeRoot extends RootContext {
 
   createHttpContext(id: u32): HttpContext | null {
     return new PublishStream(id, this);
+  }
+
+  // Asks again for `stream` after the backoff.
+  retryLater(stream: PublishStream): void {
+    this.waiting.push(stream);
+    if (!this.ticking) {
+      this.ticking = true;
+      this.setTickPeriod(<u32>this.config.metadataRetryBackoffMs);
+    }
+  }
+
+  onTick(): void {
+    const due = this.waiting;
+    this.waiting = [];
+    for (let i = 0; i < due.length; i++) due[i].retryMetadata();
+    if (this.waiting.length == 0 && this.ticking) {
+      this.ticking = false;
+      this.setTickPeriod(0);
+    }
   }
 
   nowMs(): i64 {
