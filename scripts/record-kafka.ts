@@ -8,18 +8,11 @@
 // bootstrap one and the per-broker ones) is recorded. Each file holds the
 // connections in order with their reads per direction as they arrived, and
 // the ground truth the tests check the filter's metrics against.
-import { once } from "node:events";
 import { mkdirSync, writeFileSync } from "node:fs";
-import net from "node:net";
 import { fileURLToPath } from "node:url";
 import { Kafka, logLevel } from "kafkajs";
-import { freePort, kcat, startKafka, stopAll } from "../integration/stack/index.ts";
-
-export interface RecordedChunk {
-  // "request": client to broker; "response": broker to client
-  direction: "request" | "response";
-  base64: string;
-}
+import { kcat, startKafka, stopAll } from "../integration/stack/index.ts";
+import { RecordingProxy, type RecordedChunk } from "./recording-proxy.ts";
 
 export interface Recording {
   client: string;
@@ -29,51 +22,6 @@ export interface Recording {
 }
 
 const outDir = fileURLToPath(new URL("../test/recordings/kafka/", import.meta.url));
-
-class RecordingProxy {
-  connections: RecordedChunk[][] = [];
-  private server: net.Server;
-  private sockets = new Set<net.Socket>();
-
-  constructor(private upstreamPort: () => number) {
-    this.server = net.createServer((client) => this.relay(client));
-  }
-
-  async listen(port: number): Promise<void> {
-    this.server.listen(port, "127.0.0.1");
-    await once(this.server, "listening");
-  }
-
-  take(): RecordedChunk[][] {
-    const taken = this.connections.filter((c) => c.length > 0);
-    this.connections = [];
-    return taken;
-  }
-
-  async close(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-
-  private relay(client: net.Socket): void {
-    const chunks: RecordedChunk[] = [];
-    this.connections.push(chunks);
-    const broker = net.connect(this.upstreamPort(), "127.0.0.1");
-    for (const s of [client, broker]) this.sockets.add(s);
-    client.on("data", (d) => {
-      chunks.push({ direction: "request", base64: d.toString("base64") });
-      broker.write(d);
-    });
-    broker.on("data", (d) => {
-      chunks.push({ direction: "response", base64: d.toString("base64") });
-      client.write(d);
-    });
-    client.on("close", () => broker.destroy());
-    broker.on("close", () => client.destroy());
-    client.on("error", () => broker.destroy());
-    broker.on("error", () => client.destroy());
-  }
-}
 
 async function recordKafkajs(address: string, topic: string, count: number): Promise<Recording["truth"]> {
   const kafka = new Kafka({ clientId: "mqmesh-recorder", brokers: [address], logLevel: logLevel.NOTHING });
@@ -117,15 +65,14 @@ async function recordKcat(address: string, topic: string, count: number): Promis
 
 async function main(): Promise<void> {
   mkdirSync(outDir, { recursive: true });
-  const proxyPort = await freePort();
   let brokerPort = 0;
   const proxy = new RecordingProxy(() => brokerPort);
-  await proxy.listen(proxyPort);
+  await proxy.listen();
   const kafka = await startKafka({
-    extraListeners: [{ name: "RECORDED", advertised: [{ host: "127.0.0.1", port: proxyPort }] }],
+    extraListeners: [{ name: "RECORDED", advertised: [{ host: "127.0.0.1", port: proxy.port }] }],
   });
   brokerPort = kafka.brokers[0].listeners["RECORDED"];
-  const address = `127.0.0.1:${proxyPort}`;
+  const address = proxy.address;
   try {
     const runs: [string, (a: string, t: string, n: number) => Promise<Recording["truth"]>][] = [
       ["kafkajs", recordKafkajs],

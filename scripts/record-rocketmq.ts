@@ -15,21 +15,12 @@
 //   proxy   client -> R(proxy remoting), for routes, sends and pulls (route from the cluster-mode proxy)
 // Each file holds the connections in order with their reads per direction as
 // they arrived, and the ground truth the tests check the metrics against.
-import { once } from "node:events";
 import { mkdirSync, writeFileSync } from "node:fs";
-import net from "node:net";
 import { fileURLToPath } from "node:url";
-import { freePort, LOOPBACK, stopAll } from "../integration/stack/index.ts";
+import { stopAll } from "../integration/stack/index.ts";
 import { startRocketMQ } from "../integration/stack/rocketmq.ts";
 import { remotingRoundTrip } from "../integration/stack/rocketmq-java.ts";
-
-export interface RecordedChunk {
-  // "request": client to server; "response": server to client (a server may
-  // also send requests to the client on the same connection, and the client
-  // answers them: the direction is the socket's, not the command's)
-  direction: "request" | "response";
-  base64: string;
-}
+import { RecordingProxy, type RecordedChunk, type ToClient } from "./recording-proxy.ts";
 
 export interface Recording {
   client: string;
@@ -65,62 +56,21 @@ function rewriteFrame(frame: Buffer, rewrites: [string, string][]): Buffer {
   return out;
 }
 
-class RecordingProxy {
-  connections: RecordedChunk[][] = [];
-  port = 0;
-  private server: net.Server;
-  private sockets = new Set<net.Socket>();
-
-  constructor(private upstream: number, private rewrites: () => [string, string][]) {
-    this.server = net.createServer((client) => this.relay(client));
-  }
-
-  get address(): string {
-    return `${LOOPBACK}:${this.port}`;
-  }
-
-  async listen(): Promise<void> {
-    this.port = await freePort();
-    this.server.listen(this.port, LOOPBACK);
-    await once(this.server, "listening");
-  }
-
-  take(): RecordedChunk[][] {
-    const taken = this.connections.filter((c) => c.length > 0);
-    this.connections = [];
-    return taken;
-  }
-
-  async close(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-
-  private relay(client: net.Socket): void {
-    const chunks: RecordedChunk[] = [];
-    this.connections.push(chunks);
-    const server = net.connect(this.upstream, LOOPBACK);
-    for (const s of [client, server]) this.sockets.add(s);
-    client.on("data", (d) => {
-      chunks.push({ direction: "request", base64: d.toString("base64") });
-      server.write(d);
-    });
-    // Toward the client, whole frames with server addresses rewritten.
+// Toward the client, whole frames with server addresses rewritten.
+function rewritingFrames(rewrites: () => [string, string][]): ToClient {
+  return () => {
     let pending = Buffer.alloc(0);
-    server.on("data", (d) => {
-      chunks.push({ direction: "response", base64: d.toString("base64") });
+    return (d) => {
       pending = Buffer.concat([pending, d]);
+      const frames: Buffer[] = [];
       while (pending.length >= 4 && pending.length >= 4 + pending.readInt32BE(0)) {
         const size = 4 + pending.readInt32BE(0);
-        client.write(rewriteFrame(pending.subarray(0, size), this.rewrites()));
+        frames.push(rewriteFrame(pending.subarray(0, size), rewrites()));
         pending = pending.subarray(size);
       }
-    });
-    client.on("close", () => server.destroy());
-    server.on("close", () => client.destroy());
-    client.on("error", () => server.destroy());
-    server.on("error", () => client.destroy());
-  }
+      return Buffer.concat(frames);
+    };
+  };
 }
 
 async function main(): Promise<void> {
@@ -131,10 +81,10 @@ async function main(): Promise<void> {
   const proxies: RecordingProxy[] = [];
   try {
     // broker: name server and broker port, each behind a recorder.
-    const broker = new RecordingProxy(rmq.ports.broker, () => []);
-    const namesrv = new RecordingProxy(rmq.ports.namesrv, () => [[rmq.brokerAddr, broker.address]]);
+    const broker = new RecordingProxy(rmq.ports.broker);
+    const namesrv = new RecordingProxy(rmq.ports.namesrv, rewritingFrames(() => [[rmq.brokerAddr, broker.address]]));
     // proxy: the proxy's remoting port answers routes with its own address.
-    const proxy: RecordingProxy = new RecordingProxy(port(rmq.proxyRemoting), () => [[rmq.proxyRemoting, proxy.address]]);
+    const proxy: RecordingProxy = new RecordingProxy(port(rmq.proxyRemoting), rewritingFrames(() => [[rmq.proxyRemoting, proxy.address]]));
     proxies.push(broker, namesrv, proxy);
     for (const p of proxies) await p.listen();
 
