@@ -46,7 +46,7 @@ const HELP = `usage: npm run bench:rocketmq -- [options]
   --messages N         … or at most N messages per batch, whichever ends first (default 0: no limit)
   --message-size B     message body size in bytes (default 1024)
   --threads N          producer threads, each sending synchronously (default 8)
-  --warmup S           seconds of sending per case before the rounds (default 3; at least 100 messages)
+  --warmup S           seconds of sending per case before the rounds (default 5; at least 100 messages)
   --concurrency N      Envoy worker threads (default 2)
   --wasm F             filter module (default build/rocketmq.wasm, rebuilt when stale)
   --cases LIST         subset, e.g. tcp,rewrite (default direct,tcp,observe,rewrite)
@@ -61,7 +61,7 @@ const { values: opt } = parseArgs({
     messages: { type: "string", default: "0" },
     "message-size": { type: "string", default: "1024" },
     threads: { type: "string", default: "8" },
-    warmup: { type: "string", default: "3" },
+    warmup: { type: "string", default: "5" },
     concurrency: { type: "string", default: "2" },
     wasm: { type: "string" },
     cases: { type: "string", default: "direct,tcp,observe,rewrite" },
