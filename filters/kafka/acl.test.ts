@@ -3,12 +3,12 @@
 // the same way, and what the filter lets through decoded by the codec
 // fixture. Denied requests reach the broker as ApiVersions v0 with the same
 // correlation id, and the client gets the synthesized error in order.
-import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { freshModule } from "../../scripts/compile.ts";
 import type { Recording } from "../../scripts/record-kafka.ts";
 import { ProxyHost } from "../../test/host/index.ts";
+import { chunksOf, joined, loadRecording, replay } from "../../test/support/recordings.ts";
 import { SCHEMAS, requestFrame, responseFrame, type Value } from "../../test/kafka/wire.ts";
 import { loadCodec, type KafkaCodec } from "../../test/kafka/module.ts";
 import type { SchemaField } from "../../test/kafka/schema.gen.ts";
@@ -286,40 +286,27 @@ describe("configuration", () => {
 describe("recorded traffic with an ACL that denies nothing it uses", () => {
   for (const client of ["kafkajs", "kcat"]) {
     it(`${client}: passes byte for byte`, async () => {
-      const rec: Recording = JSON.parse(readFileSync(new URL(`../../test/recordings/kafka/${client}.json`, import.meta.url), "utf8"));
+      const rec = loadRecording<Recording>("kafka", client);
       const host = await startFilter();
       for (const connection of rec.connections) {
-        const conn = host.newConnection();
-        const req: Buffer[] = [];
-        const resp: Buffer[] = [];
-        for (const c of connection) {
-          const bytes = Buffer.from(c.base64, "base64");
-          if (c.direction === "request") {
-            req.push(bytes);
-            conn.callOnDownstreamData(bytes);
-          } else {
-            resp.push(bytes);
-            conn.callOnUpstreamData(bytes);
-          }
-        }
-        conn.closeDownstream();
-        expect(Buffer.from(conn.forwardedUpstream).equals(Buffer.concat(req))).toBe(true);
+        const chunks = chunksOf(connection);
+        const conn = replay(host, chunks);
+        expect(Buffer.from(conn.forwardedUpstream).equals(joined(chunks, "request"))).toBe(true);
         // Metadata answers are re-encoded; they must decode the same.
-        expect(framesOf(conn.forwardedDownstream).length).toBe(framesOf(Buffer.concat(resp)).length);
+        expect(framesOf(conn.forwardedDownstream).length).toBe(framesOf(joined(chunks, "response")).length);
       }
       expect(host.failed).toBeUndefined();
     });
   }
 
   it("denying the recorded topic answers its produce requests with the error", async () => {
-    const rec: Recording = JSON.parse(readFileSync(new URL(`../../test/recordings/kafka/kafkajs.json`, import.meta.url), "utf8"));
+    const rec = loadRecording<Recording>("kafka", "kafkajs");
     const host = await startFilter({ acl: { rules: [{ action: "deny", topics: [rec.truth.topic], operations: ["produce"] }] } });
     for (const connection of rec.connections) {
       const conn = host.newConnection();
-      for (const c of connection) {
-        const bytes = Buffer.from(c.base64, "base64");
-        if (c.direction === "request") conn.callOnDownstreamData(bytes);
-        else conn.callOnUpstreamData(bytes);
+      for (const c of chunksOf(connection)) {
+        if (c.direction === "request") conn.callOnDownstreamData(c.bytes);
+        else conn.callOnUpstreamData(c.bytes);
       }
     }
     expect(host.getCounter(`mqmesh_kafka_denied_requests_total;api=Produce;topic=${rec.truth.topic}`)).toBeGreaterThan(0);

@@ -3,12 +3,12 @@
 // of every field; the expected output is the same encoder's bytes for the
 // same values with only the mapped brokers' host and port changed, so "every
 // other byte preserved" is checked byte for byte, for every version.
-import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { freshModule } from "../../scripts/compile.ts";
 import type { Recording } from "../../scripts/record-kafka.ts";
 import { ProxyHost } from "../../test/host/index.ts";
+import { chunksOf, joined, loadRecording, replay } from "../../test/support/recordings.ts";
 import { SCHEMAS, isFlexible, randomStruct, requestFrame, responseFrame, rngFrom, versionsOf, type Value } from "../../test/kafka/wire.ts";
 import type { SchemaField } from "../../test/kafka/schema.gen.ts";
 
@@ -233,21 +233,16 @@ describe("recorded client traffic", () => {
   // The recordings come from a single broker (node 1): with node 1 mapped, only
   // the frames that carry broker addresses change, and only in those bytes.
   it.each(["kafkajs", "kcat"])("%s: only address-carrying responses change", async (client) => {
-    const rec: Recording = JSON.parse(readFileSync(new URL(`../../test/recordings/kafka/${client}.json`, import.meta.url), "utf8"));
+    const rec = loadRecording<Recording>("kafka", client);
     const host = await startFilter({ brokerAddresses: { "1": "127.0.0.1:19092" } });
     let changed = 0;
     for (const connection of rec.connections) {
-      const conn = host.newConnection();
+      const chunks = chunksOf(connection);
+      const conn = replay(host, chunks);
       const apiOf = new Map<number, number>();
-      for (const c of connection) {
-        const bytes = Buffer.from(c.base64, "base64");
-        if (c.direction === "request") conn.callOnDownstreamData(bytes);
-        else conn.callOnUpstreamData(bytes);
-      }
-      conn.closeDownstream();
-      const requests = Buffer.concat(connection.filter((c) => c.direction === "request").map((c) => Buffer.from(c.base64, "base64")));
+      const requests = joined(chunks, "request");
       for (let p = 0; p + 4 <= requests.length; p += 4 + requests.readInt32BE(p)) apiOf.set(requests.readInt32BE(p + 8), requests.readInt16BE(p + 4));
-      const before = Buffer.concat(connection.filter((c) => c.direction === "response").map((c) => Buffer.from(c.base64, "base64")));
+      const before = joined(chunks, "response");
       const after = Buffer.from(conn.forwardedDownstream);
       expect(Buffer.from(conn.forwardedUpstream).equals(requests)).toBe(true);
       // Walk both response streams frame by frame.

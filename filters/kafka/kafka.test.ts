@@ -2,34 +2,18 @@
 // from real clients against a real broker (scripts/record-kafka.ts): what it
 // forwards is byte-for-byte what arrived, however the reads are split, and
 // its metrics equal what the clients really did.
-import { readFileSync } from "node:fs";
-import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { freshModule } from "../../scripts/compile.ts";
 import type { Recording } from "../../scripts/record-kafka.ts";
 import { ProxyHost } from "../../test/host/index.ts";
+import { assertAnySplitSame, assertRandomReadsSafe, chunksOf, joined, loadRecording, replay, type Chunk } from "../../test/support/recordings.ts";
 
 let wasm: string;
 beforeAll(async () => {
   wasm = await freshModule({ entry: "filters/kafka/index.ts", out: "build/kafka.wasm" });
 }, 120_000);
 
-function recording(client: string): Recording {
-  return JSON.parse(readFileSync(new URL(`../../test/recordings/kafka/${client}.json`, import.meta.url), "utf8"));
-}
-
-interface Chunk {
-  direction: "request" | "response";
-  bytes: Buffer;
-}
-
-function chunksOf(connection: Recording["connections"][number]): Chunk[] {
-  return connection.map((c) => ({ direction: c.direction, bytes: Buffer.from(c.base64, "base64") }));
-}
-
-function joined(chunks: Chunk[], direction: Chunk["direction"]): Buffer {
-  return Buffer.concat(chunks.filter((c) => c.direction === direction).map((c) => c.bytes));
-}
+const recording = (client: string) => loadRecording<Recording>("kafka", client);
 
 // Walks the frames of one direction: [frame start, size].
 function* frames(stream: Buffer): Generator<[number, number]> {
@@ -71,23 +55,6 @@ const API_NAMES: Record<number, string> = {
 
 async function startFilter(config: object = {}): Promise<ProxyHost> {
   return ProxyHost.start(wasm, { pluginConfig: JSON.stringify(config) });
-}
-
-// Replays one connection, each recorded read cut into pieces by `split`.
-function replay(host: ProxyHost, chunks: Chunk[], split: (n: number) => number[] = (n) => [n]) {
-  const conn = host.newConnection();
-  for (const chunk of chunks) {
-    let pos = 0;
-    for (const size of split(chunk.bytes.length)) {
-      const piece = chunk.bytes.subarray(pos, pos + size);
-      pos += size;
-      if (piece.length === 0) continue;
-      const action = chunk.direction === "request" ? conn.callOnDownstreamData(piece) : conn.callOnUpstreamData(piece);
-      expect(action).toBe("continue");
-    }
-  }
-  conn.closeDownstream();
-  return conn;
 }
 
 describe.each(["kafkajs", "kcat"])("traffic recorded from %s", (client) => {
@@ -141,37 +108,13 @@ describe.each(["kafkajs", "kcat"])("traffic recorded from %s", (client) => {
   });
 
   it("gives the same bytes and metrics whatever the read boundaries", async () => {
-    const reference = await startFilter();
-    for (const connection of rec.connections) replay(reference, chunksOf(connection));
     const names = [
       `mqmesh_kafka_produced_records_total;topic=${rec.truth.topic}`,
       `mqmesh_kafka_fetched_records_total;topic=${rec.truth.topic}`,
       `mqmesh_kafka_requests_total;api=Metadata`,
       `mqmesh_kafka_responses_total;api=Produce`,
     ];
-    await fc.assert(
-      fc.asyncProperty(fc.array(fc.integer({ min: 1, max: 97 }), { minLength: 1, maxLength: 16 }), async (sizes) => {
-        const host = await startFilter();
-        let turn = 0;
-        const split = (n: number) => {
-          const out: number[] = [];
-          for (let left = n; left > 0; ) {
-            const size = Math.min(left, sizes[turn++ % sizes.length]);
-            out.push(size);
-            left -= size;
-          }
-          return out;
-        };
-        for (const connection of rec.connections) {
-          const chunks = chunksOf(connection);
-          const conn = replay(host, chunks, split);
-          expect(Buffer.from(conn.forwardedUpstream).equals(joined(chunks, "request"))).toBe(true);
-          expect(Buffer.from(conn.forwardedDownstream).equals(joined(chunks, "response"))).toBe(true);
-        }
-        for (const name of names) expect(host.getCounter(name, 0), name).toBe(reference.getCounter(name, 0));
-      }),
-      { numRuns: 25 },
-    );
+    await assertAnySplitSame(startFilter, rec.connections, names, 25);
   });
 });
 
@@ -234,23 +177,6 @@ describe("bytes that are not Kafka", () => {
   });
 
   it("never traps or corrupts on random bytes in either direction", async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(fc.tuple(fc.boolean(), fc.uint8Array({ minLength: 1, maxLength: 200 })), { maxLength: 12 }), async (reads) => {
-        const host = await startFilter();
-        const conn = host.newConnection();
-        for (const [request, bytes] of reads) {
-          if (request) conn.callOnDownstreamData(bytes);
-          else conn.callOnUpstreamData(bytes);
-        }
-        conn.closeDownstream();
-        const sent = (request: boolean) => Buffer.concat(reads.filter(([r]) => r === request).map(([, b]) => Buffer.from(b)));
-        // Bytes withheld at the end of a read are released when more arrive or at end of stream:
-        // whatever went out is a prefix of what came in, in order.
-        expect(sent(true).subarray(0, conn.forwardedUpstream.length).equals(Buffer.from(conn.forwardedUpstream))).toBe(true);
-        expect(sent(false).subarray(0, conn.forwardedDownstream.length).equals(Buffer.from(conn.forwardedDownstream))).toBe(true);
-        expect(host.failed).toBeUndefined();
-      }),
-      { numRuns: 200 },
-    );
+    await assertRandomReadsSafe(startFilter, 200);
   });
 });

@@ -3,34 +3,19 @@
 // cluster-mode proxy (scripts/record-rocketmq.ts): what it forwards is
 // byte-for-byte what arrived, however the reads are split, and its metrics
 // equal what the client really did.
-import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { freshModule } from "../../scripts/compile.ts";
 import type { Recording } from "../../scripts/record-rocketmq.ts";
 import { ProxyHost } from "../../test/host/index.ts";
+import { assertAnySplitSame, assertRandomReadsSafe, chunksOf, joined, loadRecording, replay, type Chunk } from "../../test/support/recordings.ts";
 
 let wasm: string;
 beforeAll(async () => {
   wasm = await freshModule({ entry: "filters/rocketmq/index.ts", out: "build/rocketmq.wasm" });
 }, 120_000);
 
-function recording(server: string): Recording {
-  return JSON.parse(readFileSync(new URL(`../../test/recordings/rocketmq/${server}.json`, import.meta.url), "utf8"));
-}
-
-interface Chunk {
-  direction: "request" | "response";
-  bytes: Buffer;
-}
-
-function chunksOf(connection: Recording["connections"][number]): Chunk[] {
-  return connection.map((c) => ({ direction: c.direction, bytes: Buffer.from(c.base64, "base64") }));
-}
-
-function joined(chunks: Chunk[], direction: Chunk["direction"]): Buffer {
-  return Buffer.concat(chunks.filter((c) => c.direction === direction).map((c) => c.bytes));
-}
+const recording = (server: string) => loadRecording<Recording>("rocketmq", server);
 
 // An independent reading of remoting frames (JSON headers only: what the
 // Java client and the servers use by default).
@@ -116,23 +101,6 @@ async function startFilter(config: object = {}): Promise<ProxyHost> {
   return ProxyHost.start(wasm, { pluginConfig: JSON.stringify(config) });
 }
 
-// Replays one connection, each recorded read cut into pieces by `split`.
-function replay(host: ProxyHost, chunks: Chunk[], split: (n: number) => number[] = (n) => [n]) {
-  const conn = host.newConnection();
-  for (const chunk of chunks) {
-    let pos = 0;
-    for (const size of split(chunk.bytes.length)) {
-      const piece = chunk.bytes.subarray(pos, pos + size);
-      pos += size;
-      if (piece.length === 0) continue;
-      const action = chunk.direction === "request" ? conn.callOnDownstreamData(piece) : conn.callOnUpstreamData(piece);
-      expect(action).toBe("continue");
-    }
-  }
-  conn.closeDownstream();
-  return conn;
-}
-
 const P = "mqmesh_rocketmq_";
 
 describe.each(["broker", "proxy"])("Java client traffic recorded through the %s", (server) => {
@@ -187,8 +155,6 @@ describe.each(["broker", "proxy"])("Java client traffic recorded through the %s"
   });
 
   it("gives the same bytes and metrics whatever the read boundaries", async () => {
-    const reference = await startFilter();
-    for (const connection of rec.connections) replay(reference, chunksOf(connection));
     const names = [
       `${P}sent_messages_total;topic=${topic};group=${producerGroup}`,
       `${P}consumed_messages_total;topic=${topic};group=${consumerGroup}`,
@@ -196,29 +162,7 @@ describe.each(["broker", "proxy"])("Java client traffic recorded through the %s"
       `${P}responses_total;code=SEND_MESSAGE_V2;result=SUCCESS`,
       `${P}responses_total;code=GET_ROUTEINFO_BY_TOPIC;result=SUCCESS`,
     ];
-    await fc.assert(
-      fc.asyncProperty(fc.array(fc.integer({ min: 1, max: 97 }), { minLength: 1, maxLength: 16 }), async (sizes) => {
-        const host = await startFilter();
-        let turn = 0;
-        const split = (n: number) => {
-          const out: number[] = [];
-          for (let left = n; left > 0; ) {
-            const size = Math.min(left, sizes[turn++ % sizes.length]);
-            out.push(size);
-            left -= size;
-          }
-          return out;
-        };
-        for (const connection of rec.connections) {
-          const chunks = chunksOf(connection);
-          const conn = replay(host, chunks, split);
-          expect(Buffer.from(conn.forwardedUpstream).equals(joined(chunks, "request"))).toBe(true);
-          expect(Buffer.from(conn.forwardedDownstream).equals(joined(chunks, "response"))).toBe(true);
-        }
-        for (const n of names) expect(host.getCounter(n, 0), n).toBe(reference.getCounter(n, 0));
-      }),
-      { numRuns: 20 },
-    );
+    await assertAnySplitSame(startFilter, rec.connections, names, 20);
   }, 120_000);
 });
 
@@ -355,22 +299,7 @@ describe("bytes that are not remoting frames", () => {
   });
 
   it("never traps or corrupts on random bytes in either direction", async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(fc.tuple(fc.boolean(), fc.uint8Array({ minLength: 1, maxLength: 200 })), { maxLength: 12 }), async (reads) => {
-        const host = await startFilter();
-        const conn = host.newConnection();
-        for (const [request, bytes] of reads) {
-          if (request) conn.callOnDownstreamData(bytes);
-          else conn.callOnUpstreamData(bytes);
-        }
-        conn.closeDownstream();
-        const sent = (request: boolean) => Buffer.concat(reads.filter(([r]) => r === request).map(([, b]) => Buffer.from(b)));
-        expect(sent(true).subarray(0, conn.forwardedUpstream.length).equals(Buffer.from(conn.forwardedUpstream))).toBe(true);
-        expect(sent(false).subarray(0, conn.forwardedDownstream.length).equals(Buffer.from(conn.forwardedDownstream))).toBe(true);
-        expect(host.failed).toBeUndefined();
-      }),
-      { numRuns: 200 },
-    );
+    await assertRandomReadsSafe(startFilter, 200);
   }, 120_000);
 
   it("never traps on recorded frames with bytes flipped", async () => {
