@@ -66,7 +66,7 @@ class Split {
 
   // Counts the topic as allowed or denied; true when denied.
   denies(name: string | null, op: i32): bool {
-    const ok = !this.all && (op == VISIBLE ? this.acl.topicVisible(name) : this.acl.topicAllowed(name, op));
+    const ok = !this.all && (op == VISIBLE ? this.acl.topicVisible(name) : this.acl.allowed(name, op));
     if (ok) {
       this.allowed++;
       return false;
@@ -471,7 +471,7 @@ function mergeOffsetFetch(acl: AclConfig, res: OffsetFetchResponse, part: Offset
   // v0-7: one group, topics at the top.
   const topics = new Array<OffsetFetchResponseTopic>();
   for (let i = 0; i < res.topics.length; i++) {
-    if (acl.topicAllowed(res.topics[i].name, OP_CONSUME)) topics.push(res.topics[i]);
+    if (acl.allowed(res.topics[i].name, OP_CONSUME)) topics.push(res.topics[i]);
   }
   for (let i = 0; i < part.topics.length; i++) topics.push(part.topics[i]);
   res.topics = topics;
@@ -481,7 +481,7 @@ function mergeOffsetFetch(acl: AclConfig, res: OffsetFetchResponse, part: Offset
     const kept = new Array<OffsetFetchResponseTopics>();
     for (let i = 0; i < group.topics.length; i++) {
       const t = group.topics[i];
-      if (acl.topicAllowed(nameOf(t.name, t.topicId), OP_CONSUME)) kept.push(t);
+      if (acl.allowed(nameOf(t.name, t.topicId), OP_CONSUME)) kept.push(t);
     }
     group.topics = kept;
   }

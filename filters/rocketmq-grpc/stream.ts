@@ -196,7 +196,7 @@ export class RocketMQGrpcStream extends HttpContext {
         for (let i = 0; i < messages.length; i++) {
           const m = unchecked(messages[i]);
           counts.add(m.topic, m.bodyBytes);
-          if (held && deniedTopic == null && !acl.allowed(op, m.topic)) deniedTopic = m.topic;
+          if (held && deniedTopic == null && !acl.allowed(m.topic, op)) deniedTopic = m.topic;
         }
         this.sent = counts;
         if (counts.topics.length > 0) this.topic = counts.topics[0];
@@ -247,7 +247,7 @@ export class RocketMQGrpcStream extends HttpContext {
       default:
         break;
     }
-    if (held && deniedTopic == null && this.method != Method.SendMessage && !acl.allowed(op, this.topic)) deniedTopic = this.topic;
+    if (held && deniedTopic == null && this.method != Method.SendMessage && !acl.allowed(this.topic, op)) deniedTopic = this.topic;
     if (deniedTopic == null) return null;
     // Denied: the broker gets an empty request of the same method (which it
     // rejects without touching any topic) and its answer is replaced.

@@ -3,7 +3,7 @@
 // (`acl: {defaultAction, rules: [{action, topics, operations}]}`), with
 // RocketMQ's operations. See README.md ("Topic ACLs").
 import { ConfigReader } from "../../assembly/common/config";
-import { MatcherList } from "../../assembly/common/matcher";
+import { TopicAcl, TopicOperations } from "../../assembly/common/topic_acl";
 import {
   ACK_MESSAGE, BATCH_ACK_MESSAGE, CHANGE_MESSAGE_INVISIBLETIME, CONSUMER_SEND_MSG_BACK, GET_EARLIEST_MSG_STORETIME,
   GET_MAX_OFFSET, GET_MIN_OFFSET, GET_ROUTEINFO_BY_TOPIC, LITE_PULL_MESSAGE, NOTIFICATION, PEEK_MESSAGE, POLLING_INFO,
@@ -11,14 +11,14 @@ import {
   SEND_MESSAGE, SEND_MESSAGE_V2, SEND_REPLY_MESSAGE, SEND_REPLY_MESSAGE_V2, UPDATE_CONSUMER_OFFSET,
 } from "../../assembly/rocketmq/request_codes";
 
-// Operations on a topic, as bits so a rule can name several.
+// Operations on a topic, as bits so a rule can name several (in the order of
+// OPERATIONS' names).
 export const OP_SEND: i32 = 1;
 export const OP_CONSUME: i32 = 2;
 export const OP_ROUTE: i32 = 4;
 export const OP_ALL: i32 = 7;
 
-const OP_NAMES: string[] = ["send", "consume", "route", "*"];
-const OP_BITS: i32[] = [OP_SEND, OP_CONSUME, OP_ROUTE, OP_ALL];
+const OPERATIONS = new TopicOperations(["send", "consume", "route"]);
 
 // The topic operation a request performs, 0 for requests the ACL ignores.
 export function requestOperation(code: i32): i32 {
@@ -51,81 +51,23 @@ export function requestOperation(code: i32): i32 {
 }
 
 export function operationName(op: i32): string {
-  const at = OP_BITS.indexOf(op);
-  return at < 0 ? "" : OP_NAMES[at];
+  return OPERATIONS.name(op);
 }
 
-export class AclRule {
-  constructor(readonly allow: bool, readonly topics: MatcherList, readonly operations: i32) {}
-}
-
-export class RocketMQAcl {
-  // False when the configuration has no `acl` section: nothing is checked.
-  enabled: bool = false;
-  defaultAllow: bool = true;
-  rules: AclRule[] = [];
+export class RocketMQAcl extends TopicAcl {
+  constructor() {
+    super(OPERATIONS);
+  }
 
   static parse(root: ConfigReader): RocketMQAcl {
     const acl = new RocketMQAcl();
-    if (!root.has("acl")) {
-      root.allow("acl");
-      return acl;
-    }
-    const c = root.obj("acl");
-    acl.enabled = true;
-    acl.defaultAllow = c.choice("defaultAction", ["allow", "deny"], 0) == 0;
-    const rules = c.array("rules");
-    for (let i = 0; i < rules.length; i++) {
-      const r = rules[i];
-      const allow = r.choice("action", ["allow", "deny"], 1) == 0;
-      if (!r.has("action")) r.fail("action", "missing required field");
-      const topics = new MatcherList();
-      const patterns = r.strList("topics");
-      for (let t = 0; t < patterns.length; t++) {
-        if (patterns[t].length == 0) r.fail("topics[" + t.toString() + "]", "must not be empty");
-        else topics.add(patterns[t], i);
-      }
-      if (!r.has("topics") || patterns.length == 0) r.fail("topics", "must list at least one topic pattern");
-      let ops = 0;
-      if (!r.has("operations")) {
-        r.allow("operations");
-        ops = OP_ALL;
-      } else {
-        const names = r.strList("operations");
-        for (let o = 0; o < names.length; o++) {
-          const at = OP_NAMES.indexOf(names[o]);
-          if (at < 0) r.fail("operations[" + o.toString() + "]", "expected one of " + OP_NAMES.join(", "));
-          else ops |= OP_BITS[at];
-        }
-        if (names.length == 0) r.fail("operations", "must list at least one operation");
-      }
-      acl.rules.push(new AclRule(allow, topics, ops));
-    }
+    acl.readSection(root);
     return acl;
   }
 
   // Whether any topic could be denied this operation: only then are such
   // requests read before they go on.
   mayDeny(op: i32): bool {
-    if (!this.enabled || op == 0) return false;
-    if (!this.defaultAllow) return true;
-    for (let i = 0; i < this.rules.length; i++) {
-      const rule = this.rules[i];
-      if (!rule.allow && (rule.operations & op) != 0) return true;
-    }
-    return false;
-  }
-
-  // The first rule naming the operation and matching the topic decides. A
-  // request whose topic cannot be read (name null) is allowed only when no
-  // topic could be denied the operation.
-  allowed(topic: string | null, op: i32): bool {
-    if (!this.enabled) return true;
-    if (topic == null) return !this.mayDeny(op);
-    for (let i = 0; i < this.rules.length; i++) {
-      const rule = this.rules[i];
-      if ((rule.operations & op) != 0 && rule.topics.matchesAny(topic!)) return rule.allow;
-    }
-    return this.defaultAllow;
+    return this.canDeny(op);
   }
 }
