@@ -4,19 +4,23 @@
 import { WasmResult } from "./types";
 import * as host from "./hostcalls";
 import { HeaderPair } from "./pairs";
-import { noteGrpcCallout } from "./registry";
+import { beginReentrantCall, endReentrantCall, noteGrpcCallout } from "./registry";
 
 // An unknown cluster is ParseFailure in cpp-host.
 export function grpcCall(cluster: string, service: string, method: string, metadata: HeaderPair[],
   message: ArrayBuffer | null, timeoutMs: u32): host.CallResult {
+  const caller = beginReentrantCall();
   const r = host.grpcCall(cluster, service, method, metadata, message, timeoutMs);
-  if (r.status == WasmResult.Ok) noteGrpcCallout(r.token);
+  endReentrantCall(caller);
+  if (r.status == WasmResult.Ok) noteGrpcCallout(r.token, caller);
   return r;
 }
 
 export function grpcStream(cluster: string, service: string, method: string, metadata: HeaderPair[]): host.CallResult {
+  const caller = beginReentrantCall();
   const r = host.grpcStream(cluster, service, method, metadata);
-  if (r.status == WasmResult.Ok) noteGrpcCallout(r.token);
+  endReentrantCall(caller);
+  if (r.status == WasmResult.Ok) noteGrpcCallout(r.token, caller);
   return r;
 }
 

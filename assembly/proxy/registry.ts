@@ -128,12 +128,25 @@ export function forget(id: u32): void {
   roots.delete(id);
 }
 
-export function noteHttpCallout(token: u32): void {
-  httpCallouts.set(token, effective);
+// Envoy may run other callbacks of this VM inside a call that opens a
+// connection (proxy_http_call to an internal listener runs that listener's
+// network filters before returning). The host restores its current context
+// afterwards, so the SDK must too, and the call belongs to the context that
+// made it, not to whichever ran last.
+export function beginReentrantCall(): u32 {
+  return effective;
 }
 
-export function noteGrpcCallout(token: u32): void {
-  grpcCallouts.set(token, effective);
+export function endReentrantCall(caller: u32): void {
+  effective = caller;
+}
+
+export function noteHttpCallout(token: u32, caller: u32): void {
+  httpCallouts.set(token, caller);
+}
+
+export function noteGrpcCallout(token: u32, caller: u32): void {
+  grpcCallouts.set(token, caller);
 }
 
 // The context a call's callbacks go to; `done` drops the entry.

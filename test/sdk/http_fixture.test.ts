@@ -77,6 +77,17 @@ describe("http calls", () => {
     expect(stream.requestForwarded).toBe(false);
   });
 
+  it("delivers the answer to the calling stream when Envoy runs another callback inside proxy_http_call", async () => {
+    // An http call to an internal listener: Envoy opens that connection, and
+    // runs the listener's network filters in this VM, before the call returns.
+    const host = await start();
+    const stream = host.newHttpStream();
+    host.afterHostCall("proxy_http_call", () => void host.newConnection());
+    stream.callOnRequestHeaders(get("/call"), { endOfStream: true });
+    host.respondToHttpCall(host.httpCalls[0].token, { headers: [[":status", "200"]], body: "pong" });
+    expect(stream.localResponse).toMatchObject({ status: 200, body: "called:pong" });
+  });
+
   it("answers 502 when the call fails", async () => {
     const host = await start();
     const stream = host.newHttpStream();
