@@ -63,7 +63,7 @@ export function formatEndpoints(e: Endpoints, seconds: number): string {
     row("name server (sidecar)", `${r.namesrv}   remoting clients: namesrvAddr`);
     row("proxy remoting (sidecar)", r.remoting);
     row("proxy gRPC (sidecar)", `${r.grpc}   gRPC clients: endpoints`);
-    row("filter", r.filter ?? "none yet (tcp_proxy / HTTP/2 router)");
+    row("filters", r.filter ?? "none (tcp_proxy / HTTP/2 router)");
     row("direct", `namesrv ${r.direct.namesrv}, proxy ${r.direct.proxyRemoting} / gRPC ${r.direct.proxyGrpc}, broker ${r.direct.broker}`);
   } else lines.push("RocketMQ                   off (--no-rocketmq)");
   lines.push("");

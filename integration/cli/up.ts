@@ -13,14 +13,8 @@ import { closeSync, existsSync, openSync, readSync, statSync, writeFileSync } fr
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { cachePath, kafkaWasmPath, progress, runCommand, runDir, runPath, stackMode, startKafkaStack, stopAll, type KafkaStack } from "../stack/index.ts";
-import { startRocketMQ as startRocketMQProcesses, type RocketMQ, type RocketMQMode } from "../stack/rocketmq.ts";
-import { startRocketMQSidecar, type RocketMQSidecar } from "../stack/rocketmq-sidecar.ts";
-
-interface RocketMQStack {
-  rocketmq: RocketMQ;
-  sidecar: RocketMQSidecar;
-  stop(): Promise<void>;
-}
+import type { RocketMQMode } from "../stack/rocketmq.ts";
+import { startRocketMQStack, type RocketMQStack } from "../stack/rocketmq-stack.ts";
 import { formatEndpoints, type Endpoints } from "./endpoints.ts";
 import { readState, writeState, type UpState } from "./state.ts";
 
@@ -81,7 +75,7 @@ export async function startStack(
           return startKafkaStack({ kafka: { brokers: opts.kafkaBrokers } });
         })
       : Promise.resolve(undefined),
-    opts.rocketmq ? startRocketMQWithSidecar(opts.rocketmqMode) : Promise.resolve(undefined),
+    opts.rocketmq ? startRocketMQStack({ mode: opts.rocketmqMode, rebuildFilters: false }) : Promise.resolve(undefined),
   ]);
   const kafka: KafkaStack | undefined = kafkaResult.status === "fulfilled" ? kafkaResult.value : undefined;
   const rocketmq: RocketMQStack | undefined = rocketmqResult.status === "fulfilled" ? rocketmqResult.value : undefined;
@@ -125,8 +119,7 @@ export async function startStack(
           namesrv: rocketmq.sidecar.namesrv,
           remoting: rocketmq.sidecar.remoting,
           grpc: rocketmq.sidecar.grpc,
-          // envoy-configs/rocketmq-sidecar.yaml has no Wasm filter in its chains yet.
-          filter: null,
+          filter: [rocketmq.endpoints.sidecar.remotingWasm, rocketmq.endpoints.sidecar.grpcWasm].filter((f) => f).join(", ") || null,
           adminUrl: rocketmq.sidecar.envoy.adminUrl,
           direct: {
             namesrv: rocketmq.rocketmq.namesrv,
@@ -145,29 +138,6 @@ export async function startStack(
     logs: runPath("logs"),
   };
   return { endpoints, stop };
-}
-
-/**
- * RocketMQ and its sidecar: the same two calls as startRocketMQStack() in
- * stack/rocketmq-global.ts, made here because that module imports vitest (for
- * inject), which takes seconds to load outside a test run.
- */
-async function startRocketMQWithSidecar(mode: RocketMQMode | undefined): Promise<RocketMQStack> {
-  const rocketmq = await startRocketMQProcesses({ mode });
-  try {
-    const sidecar = await startRocketMQSidecar(rocketmq);
-    return {
-      rocketmq,
-      sidecar,
-      async stop() {
-        await sidecar.stop();
-        await rocketmq.stop();
-      },
-    };
-  } catch (e) {
-    await rocketmq.stop();
-    throw e;
-  }
 }
 
 /**
