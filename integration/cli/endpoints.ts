@@ -36,7 +36,7 @@ export interface RocketMQEndpoints {
 export interface Endpoints {
   kafka: KafkaEndpoints | null;
   rocketmq: RocketMQEndpoints | null;
-  /** An Envoy HTTP listener with the wasm HTTP filter; null until the project has one. */
+  /** The HTTP-to-Kafka bridge's listener (Dapr publish and REST-style records APIs); null without Kafka. */
   http: { url: string; filter: string | null; adminUrl: string } | null;
   envoy: { version: string; admin: Record<string, string> };
   /** Logs of every process of this run. */
@@ -67,7 +67,11 @@ export function formatEndpoints(e: Endpoints, seconds: number): string {
     row("direct", `namesrv ${r.direct.namesrv}, proxy ${r.direct.proxyRemoting} / gRPC ${r.direct.proxyGrpc}, broker ${r.direct.broker}`);
   } else lines.push("RocketMQ                   off (--no-rocketmq)");
   lines.push("");
-  lines.push(e.http ? `HTTP                       ${e.http.url}   filter: ${e.http.filter ?? "none"}` : "HTTP                       none yet (no HTTP listener template in envoy-configs/)");
+  lines.push(
+    e.http
+      ? `HTTP bridge                ${e.http.url}   POST /v1.0/publish/kafka/<topic> (Dapr), POST /topics/<topic> (REST)   filter: ${e.http.filter ?? "none"}`
+      : "HTTP bridge                none (no Kafka, or build/http-mq-bridge.wasm missing)",
+  );
   lines.push("");
   lines.push(`Envoy ${e.envoy.version} admin`);
   for (const [name, url] of Object.entries(e.envoy.admin)) row(name, url);

@@ -10,11 +10,12 @@
 // reaps its process groups as for any dead run.
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, openSync, readSync, statSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { cachePath, kafkaWasmPath, progress, runCommand, runDir, runPath, stackMode, startKafkaStack, stopAll, type KafkaStack } from "../stack/index.ts";
 import type { RocketMQMode } from "../stack/rocketmq.ts";
 import { startRocketMQStack, type RocketMQStack } from "../stack/rocketmq-stack.ts";
+import { startBridge, type Bridge } from "../stack/bridge.ts";
 import { formatEndpoints, type Endpoints } from "./endpoints.ts";
 import { readState, writeState, type UpState } from "./state.ts";
 
@@ -79,12 +80,15 @@ export async function startStack(
   ]);
   const kafka: KafkaStack | undefined = kafkaResult.status === "fulfilled" ? kafkaResult.value : undefined;
   const rocketmq: RocketMQStack | undefined = rocketmqResult.status === "fulfilled" ? rocketmqResult.value : undefined;
+  const bridgeResult = await Promise.allSettled([kafka ? startKafkaBridge(kafka) : Promise.resolve(undefined)]);
+  const bridge: Bridge | undefined = bridgeResult[0].status === "fulfilled" ? bridgeResult[0].value : undefined;
   const stop = async () => {
-    await Promise.allSettled([kafka?.stop(), rocketmq?.stop()]);
+    await Promise.allSettled([bridge?.stop(), kafka?.stop(), rocketmq?.stop()]);
     await stopAll();
   };
-  const failures = [kafkaResult, rocketmqResult].flatMap((r, i) =>
-    r.status === "rejected" ? [`${i === 0 ? "kafka" : "rocketmq"}: ${(r.reason as Error)?.message ?? r.reason}`] : [],
+  const names = ["kafka", "rocketmq", "http bridge"];
+  const failures = [kafkaResult, rocketmqResult, bridgeResult[0]].flatMap((r, i) =>
+    r.status === "rejected" ? [`${names[i]}: ${(r.reason as Error)?.message ?? r.reason}`] : [],
   );
   if (failures.length) {
     await stop();
@@ -101,6 +105,7 @@ export async function startStack(
     admin["rocketmq sidecar"] = rocketmq.sidecar.envoy.adminUrl;
     envoyVersion ||= rocketmq.sidecar.envoy.binary.version;
   }
+  if (bridge) admin["http bridge"] = bridge.envoy.adminUrl;
   const endpoints: Endpoints = {
     kafka: kafka
       ? {
@@ -132,12 +137,27 @@ export async function startStack(
           version: rocketmq.rocketmq.version,
         }
       : null,
-    // No HTTP listener template exists yet (envoy-configs/); it will be listed here.
-    http: null,
+    http: bridge ? { url: bridge.url, filter: resolve("build/http-mq-bridge.wasm"), adminUrl: bridge.envoy.adminUrl } : null,
     envoy: { version: envoyVersion, admin },
     logs: runPath("logs"),
   };
   return { endpoints, stop };
+}
+
+/**
+ * The HTTP-to-Kafka bridge (envoy-configs/http-bridge-kafka.yaml) in front of
+ * the first broker, when build/http-mq-bridge.wasm exists: apps publish with
+ * Dapr's API (pubsub "kafka") or the Kafka REST-style records API.
+ */
+async function startKafkaBridge(kafka: KafkaStack): Promise<Bridge | undefined> {
+  const wasm = resolve("build/http-mq-bridge.wasm");
+  if (!existsSync(wasm)) return undefined;
+  const broker = kafka.kafka.brokers[0];
+  return startBridge({
+    upstream: { host: broker.host, port: broker.port },
+    wasm,
+    filterConfig: { pubsubs: { kafka: { type: "kafka", cluster: "kafka_tunnel" } }, rest: { pubsub: "kafka" } },
+  });
 }
 
 /**
