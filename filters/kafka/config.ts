@@ -2,13 +2,11 @@
 // is optional; a wrong one rejects the whole configuration with the field
 // named, so Envoy refuses the filter instead of running with a surprise.
 import { ConfigReader } from "../../assembly/common/config";
+import { OnUnknown, readOnUnknown } from "../../assembly/common/on_unknown";
 import { AclConfig } from "./acl_config";
 import { BrokerRewriteConfig } from "./broker_rewrite";
 
-export enum OnUnknown {
-  Pass = 0,
-  Close = 1,
-}
+export { OnUnknown };
 
 export class KafkaFilterConfig {
   // What to do with bytes that are not a Kafka frame this filter can follow.
@@ -26,7 +24,7 @@ export class KafkaFilterConfig {
   static parse(text: string): KafkaFilterConfig {
     const config = new KafkaFilterConfig();
     const c = ConfigReader.parse(text);
-    config.onUnknown = <OnUnknown>c.choice("onUnknown", ["pass", "close"], OnUnknown.Pass);
+    config.onUnknown = readOnUnknown(c);
     config.maxFrameBytes = c.int("maxFrameBytes", config.maxFrameBytes, 64, 1 << 30);
     const metrics = c.obj("metrics");
     config.perTopicMetrics = metrics.bool("perTopic", config.perTopicMetrics);

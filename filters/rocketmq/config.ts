@@ -2,12 +2,10 @@
 // field is optional; a wrong one rejects the whole configuration with the
 // field named, so Envoy refuses the filter instead of running with a surprise.
 import { ConfigReader } from "../../assembly/common/config";
+import { OnUnknown, readOnUnknown } from "../../assembly/common/on_unknown";
 import { RocketMQAcl } from "./acl_config";
 
-export enum OnUnknown {
-  Pass = 0,
-  Close = 1,
-}
+export { OnUnknown };
 
 export class RocketMQFilterConfig {
   // What to do with bytes that are not remoting frames this filter can follow.
@@ -33,7 +31,7 @@ export class RocketMQFilterConfig {
   static parse(text: string): RocketMQFilterConfig {
     const config = new RocketMQFilterConfig();
     const c = ConfigReader.parse(text);
-    config.onUnknown = <OnUnknown>c.choice("onUnknown", ["pass", "close"], OnUnknown.Pass);
+    config.onUnknown = readOnUnknown(c);
     config.maxFrameBytes = c.int("maxFrameBytes", config.maxFrameBytes, 64, 1 << 30);
     config.maxInflight = c.int("maxInflight", config.maxInflight, 1, 1 << 20);
     const metrics = c.obj("metrics");
