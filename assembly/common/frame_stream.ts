@@ -17,7 +17,14 @@
 //   Hold     withhold until complete; the handler may then replace it
 //   NeedMore withhold the bytes so far and ask again when more arrive
 //   Close    the stream cannot continue (the caller closes the connection)
-// Frames larger than maxFrame are never kept: Hold and Observe become Pass.
+//   Scan     forward as it arrives and show it, in order and without keeping
+//            it, to the handler's FrameScanner, which asks only for the bytes
+//            it needs and lets the rest go by unseen
+// Frames larger than maxFrame are never kept: Hold, Observe and Scan become Pass.
+//
+// Reads come as a ChunkSource: the stream asks it only for the ranges it must
+// look at or rebuild, so a source over the host's buffer (framed_connection.ts)
+// never copies the bytes of Pass and Scan frames nobody looks at.
 import { BytesWriter } from "./bytes_writer";
 
 export const SIZE_PREFIX: i32 = 4;
@@ -28,6 +35,7 @@ export enum FrameFate {
   Hold = 2,
   NeedMore = 3,
   Close = 4,
+  Scan = 5,
 }
 
 export enum StreamAction {
@@ -51,7 +59,54 @@ export abstract class FrameHandler {
   // The size prefix is negative: the stream cannot be followed any further.
   // Return true to close the connection, false to pass everything from here on.
   abstract onDesync(size: i32): bool;
+  // After decide returned Scan: the scanner for this frame, positioned at the
+  // first byte after the size prefix (null: the frame is passed instead).
+  scanner(): FrameScanner | null {
+    return null;
+  }
+  // A Scan frame went by completely; its scanner has seen what it asked for.
+  onScanned(scanner: FrameScanner): void {}
 }
+
+// Reads a frame in order as it passes, across reads, without the frame ever
+// being kept: it first passes over `skip` bytes unseen, then is handed the
+// next `want` bytes together in take(), which sets the next skip and want.
+// want == 0 means it needs nothing more of this frame. A scanner must never
+// ask for bytes beyond the frame's end.
+export abstract class FrameScanner {
+  skip: i32 = 0;
+  want: i32 = 0;
+  abstract take(bytes: Uint8Array): void;
+}
+
+// Where the bytes of one read come from. range() may cost a copy (the host's
+// buffer), so the stream asks only for what it needs.
+export abstract class ChunkSource {
+  abstract get length(): i32;
+  // Bytes [start, end) of the read; the view stays valid.
+  abstract range(start: i32, end: i32): Uint8Array;
+  // True when range() is free: then decide() sees all that has arrived.
+  abstract get cheap(): bool;
+}
+
+export class ArraySource extends ChunkSource {
+  constructor(public bytes: Uint8Array) {
+    super();
+  }
+  get length(): i32 {
+    return this.bytes.length;
+  }
+  range(start: i32, end: i32): Uint8Array {
+    return this.bytes.subarray(start, end);
+  }
+  get cheap(): bool {
+    return true;
+  }
+}
+
+// First look a handler gets at a frame in an expensive source; doubled while
+// it answers NeedMore and more has arrived.
+const PEEK: i32 = 256;
 
 const enum Phase {
   Prefix, // at a frame boundary, or reading a size prefix split across reads
@@ -79,7 +134,13 @@ export class FrameStream {
   private out: BytesWriter = new BytesWriter();
   private changed: bool = false;
   private cleanEnd: i32 = 0;
-  private chunk: Uint8Array = new Uint8Array(0);
+  private src: ChunkSource = new ArraySource(new Uint8Array(0));
+  private arraySource: ArraySource = new ArraySource(new Uint8Array(0));
+  private keptSource: ArraySource = new ArraySource(new Uint8Array(0));
+  // The scanner of the current Scan frame, and the bytes of a want split
+  // across reads.
+  private scanning: FrameScanner | null = null;
+  private staged: BytesWriter = new BytesWriter();
 
   constructor(private handler: FrameHandler, private maxFrame: i32) {}
 
@@ -95,11 +156,19 @@ export class FrameStream {
   // chunk: everything Envoy holds for this direction now. With endOfStream,
   // withheld bytes are released as they are: nothing more will complete them.
   push(chunk: Uint8Array, endOfStream: bool): StreamAction {
-    this.chunk = chunk;
+    const src = this.arraySource;
+    src.bytes = chunk;
+    return this.pushFrom(src, endOfStream);
+  }
+
+  // push() over a source that is read only where needed. With
+  // StreamAction.Forward nothing was read beyond what the handler looked at.
+  pushFrom(src: ChunkSource, endOfStream: bool): StreamAction {
+    this.src = src;
     this.changed = false;
     this.cleanEnd = 0;
     let pos = 0;
-    const n = chunk.length;
+    const n = src.length;
     while (pos < n) {
       const phase = this.phase;
       if (phase == Phase.Desynced) {
@@ -119,7 +188,8 @@ export class FrameStream {
         if (this.remaining == 0) this.finishFrame();
       } else {
         const take = min(this.remaining, n - pos);
-        if (this.fate == FrameFate.Observe) this.kept.range(chunk, pos, pos + take);
+        if (this.fate == FrameFate.Observe) this.keepChunk(pos, pos + take);
+        else if (this.fate == FrameFate.Scan) this.scan(src, pos, pos + take);
         this.emitChunk(pos, pos + take);
         this.remaining -= take;
         pos += take;
@@ -138,45 +208,61 @@ export class FrameStream {
   // The fast path: the size prefix is in this chunk, so the handler can
   // decide on a view of the chunk and a complete frame is never copied.
   private frameFromChunk(pos: i32): i32 {
-    const chunk = this.chunk;
-    const size = readSize(chunk, pos);
+    const src = this.src;
+    const size = readSize(src.range(pos, pos + SIZE_PREFIX), 0);
     if (size < 0) return this.desync(size, pos);
-    const available = min(size, chunk.length - pos - SIZE_PREFIX);
+    const available = min(size, src.length - pos - SIZE_PREFIX);
     const bodyStart = pos + SIZE_PREFIX;
     const end = bodyStart + available;
     const oversize = size > this.maxFrame;
-    const fate = this.resolve(this.handler.decide(chunk.subarray(bodyStart, end), size, oversize), available == size, oversize);
+    // An expensive source shows the handler a growing head while it asks for more.
+    let peek = src.cheap ? available : min(available, PEEK);
+    let fate = this.handler.decide(src.range(bodyStart, bodyStart + peek), size, oversize);
+    while (fate == FrameFate.NeedMore && peek < available) {
+      peek = min(available, peek << 2);
+      fate = this.handler.decide(src.range(bodyStart, bodyStart + peek), size, oversize);
+    }
+    fate = this.resolve(fate, available == size, oversize);
     if (fate == FrameFate.Close) return -1;
     this.frameSize = size;
     this.remaining = size - available;
     this.fate = fate;
     if (fate == FrameFate.NeedMore) {
       this.markChanged();
-      this.kept.range(chunk, pos, end);
+      this.keepChunk(pos, end);
       this.phase = Phase.Deciding;
       return end;
+    }
+    if (fate == FrameFate.Scan) {
+      const scanner = this.handler.scanner();
+      if (scanner == null) fate = this.fate = FrameFate.Pass;
+      else this.startScan(scanner);
     }
     if (available == size) {
       this.framesSeen++;
       if (fate == FrameFate.Hold) {
-        const replacement = this.handler.onFrame(chunk.subarray(bodyStart, end), true);
+        const replacement = this.handler.onFrame(src.range(bodyStart, end), true);
         if (replacement != null) {
           this.markChanged();
           this.out.range(replacement, 0, replacement.length);
           return end;
         }
       } else if (fate == FrameFate.Observe) {
-        this.handler.onFrame(chunk.subarray(bodyStart, end), false);
+        this.handler.onFrame(src.range(bodyStart, end), false);
+      } else if (fate == FrameFate.Scan) {
+        this.scan(src, bodyStart, end);
+        this.endScan();
       }
       this.emitChunk(pos, end);
       return end;
     }
     if (fate == FrameFate.Hold) {
       this.markChanged();
-      this.kept.range(chunk, pos, end);
+      this.keepChunk(pos, end);
       this.phase = Phase.Holding;
     } else {
-      if (fate == FrameFate.Observe) this.kept.range(chunk, pos, end);
+      if (fate == FrameFate.Observe) this.keepChunk(pos, end);
+      else if (fate == FrameFate.Scan) this.scan(src, bodyStart, end);
       this.emitChunk(pos, end);
       this.phase = Phase.Passing;
     }
@@ -186,8 +272,8 @@ export class FrameStream {
   // A size prefix split across reads: withhold its bytes until it is whole.
   private prefixPiece(pos: i32): i32 {
     this.markChanged();
-    const take = min(SIZE_PREFIX - this.kept.length, this.chunk.length - pos);
-    this.kept.range(this.chunk, pos, pos + take);
+    const take = min(SIZE_PREFIX - this.kept.length, this.src.length - pos);
+    this.keepChunk(pos, pos + take);
     pos += take;
     if (this.kept.length < SIZE_PREFIX) return pos;
     const size = readSize(this.kept.buf, 0);
@@ -204,8 +290,8 @@ export class FrameStream {
 
   private keep(pos: i32): i32 {
     this.markChanged();
-    const take = min(this.remaining, this.chunk.length - pos);
-    this.kept.range(this.chunk, pos, pos + take);
+    const take = min(this.remaining, this.src.length - pos);
+    this.keepChunk(pos, pos + take);
     this.remaining -= take;
     return pos + take;
   }
@@ -216,13 +302,25 @@ export class FrameStream {
     const fate = this.resolve(this.handler.decide(head, this.frameSize, oversize), this.remaining == 0, oversize);
     if (fate == FrameFate.Close || fate == FrameFate.NeedMore) return fate;
     this.fate = fate;
+    if (fate == FrameFate.Scan) {
+      const scanner = this.handler.scanner();
+      if (scanner == null) {
+        this.fate = FrameFate.Pass;
+      } else {
+        // The scanner starts with the bytes withheld while deciding.
+        this.startScan(scanner);
+        const keptSource = this.keptSource;
+        keptSource.bytes = this.kept.view();
+        this.scan(keptSource, SIZE_PREFIX, keptSource.bytes.length);
+      }
+    }
     if (fate == FrameFate.Hold) {
       this.phase = Phase.Holding;
     } else {
       // What was withheld while deciding goes out now; an observed frame
       // keeps its copy.
       this.emitKept();
-      if (fate == FrameFate.Pass) this.kept.reset();
+      if (this.fate != FrameFate.Observe) this.kept.reset();
       this.phase = Phase.Passing;
     }
     if (this.remaining == 0) this.finishFrame();
@@ -247,6 +345,8 @@ export class FrameStream {
       else this.emitKept();
     } else if (this.fate == FrameFate.Observe) {
       this.handler.onFrame(this.kept.view().subarray(SIZE_PREFIX), false);
+    } else if (this.fate == FrameFate.Scan) {
+      this.endScan();
     }
     this.kept.reset();
     this.phase = Phase.Prefix;
@@ -257,9 +357,58 @@ export class FrameStream {
     return this.handler.onDesync(size) ? -1 : pos;
   }
 
+  private startScan(scanner: FrameScanner): void {
+    this.scanning = scanner;
+    this.staged.reset();
+  }
+
+  // Feeds src[start, end), the next bytes of the Scan frame, to its scanner:
+  // skipped bytes are never read from the source.
+  private scan(src: ChunkSource, start: i32, end: i32): void {
+    const s = this.scanning;
+    if (s == null) return;
+    let pos = start;
+    while (pos < end) {
+      if (s.skip > 0) {
+        const k = min(s.skip, end - pos);
+        s.skip -= k;
+        pos += k;
+        continue;
+      }
+      const want = s.want;
+      if (want <= 0) return;
+      const staged = this.staged.length;
+      const k = min(want - staged, end - pos);
+      if (staged == 0 && k == want) {
+        s.take(src.range(pos, pos + k));
+        pos += k;
+        continue;
+      }
+      this.staged.bytes(src.range(pos, pos + k));
+      pos += k;
+      if (this.staged.length == want) {
+        const bytes = this.staged.toBytes();
+        this.staged.reset();
+        s.take(bytes);
+      }
+    }
+  }
+
+  private endScan(): void {
+    const s = this.scanning;
+    this.scanning = null;
+    this.staged.reset();
+    if (s != null) this.handler.onScanned(s);
+  }
+
+  private keepChunk(start: i32, end: i32): void {
+    if (end > start) this.kept.bytes(this.src.range(start, end));
+  }
+
   private emitChunk(start: i32, end: i32): void {
-    if (this.changed) this.out.range(this.chunk, start, end);
-    else this.cleanEnd = end;
+    if (this.changed) {
+      if (end > start) this.out.bytes(this.src.range(start, end));
+    } else this.cleanEnd = end;
   }
 
   private emitKept(): void {
@@ -272,7 +421,7 @@ export class FrameStream {
     if (this.changed) return;
     this.changed = true;
     this.out.reset();
-    this.out.range(this.chunk, 0, this.cleanEnd);
+    if (this.cleanEnd > 0) this.out.bytes(this.src.range(0, this.cleanEnd));
   }
 
   private result(): StreamAction {
@@ -280,7 +429,8 @@ export class FrameStream {
     this.output = this.out.view();
     // Bytes withheld and released within the same callback leave the buffer
     // as it was: then there is nothing to rewrite.
-    if (bytesEqual(this.output, this.chunk)) return StreamAction.Forward;
+    const n = this.src.length;
+    if (this.output.length == n && bytesEqual(this.output, this.src.range(0, n))) return StreamAction.Forward;
     return StreamAction.Replace;
   }
 }

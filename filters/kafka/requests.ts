@@ -1,11 +1,14 @@
 // The request direction: counts every request by API (and client id), notes
 // it as waiting for its response, and reads produce requests for per-topic
-// record and byte counts.
-import { FrameFate, FrameHandler } from "../../assembly/common/frame_stream";
+// record and byte counts: as they stream by with the ProduceScanner, which
+// never keeps the frame and skips the record bodies; a held produce request
+// (ACL) is decoded in full instead, with the same counts.
+import { FrameFate, FrameHandler, FrameScanner } from "../../assembly/common/frame_stream";
 import { getCurrentTimeNanoseconds } from "../../assembly/proxy";
 import { ApiKey, apiKeyName, firstFlexibleVersion } from "../../assembly/kafka/api_keys";
 import { decodeRequestBody, hasCodec } from "../../assembly/kafka/apis";
 import { ProduceRequest } from "../../assembly/kafka/api/produce";
+import { ProduceScanner } from "../../assembly/kafka/produce_scanner";
 import { readBatches } from "../../assembly/kafka/record_batch";
 import { topicName } from "../../assembly/kafka/topic_ids";
 import { KafkaFilterConfig, OnUnknown } from "./config";
@@ -30,6 +33,8 @@ function readI32(b: Uint8Array, at: i32): i32 {
 export class RequestObserver extends FrameHandler {
   // The request being read (set in decide, used in onFrame).
   private current: InflightRequest | null = null;
+  private currentSize: i32 = 0;
+  private readonly produceScanner: ProduceScanner = new ProduceScanner();
 
   constructor(
     private metrics: KafkaMetrics,
@@ -66,6 +71,7 @@ export class RequestObserver extends FrameHandler {
     const request = new InflightRequest(readI32(head, 4), apiKey, apiVersion, getCurrentTimeNanoseconds());
     this.inflight.add(request);
     this.current = request;
+    this.currentSize = frameSize;
     if (oversize) {
       this.metrics.unparsed.add(["oversize"]);
       return FrameFate.Pass;
@@ -74,8 +80,32 @@ export class RequestObserver extends FrameHandler {
       if (this.interceptors[i].wantsRequest(apiKey, apiVersion)) return FrameFate.Hold;
     }
     // Produce is read for its topics, and for acks=0 (no response will come).
-    if (apiKey == ApiKey.Produce && hasCodec(apiKey, apiVersion)) return FrameFate.Observe;
+    if (apiKey == ApiKey.Produce && hasCodec(apiKey, apiVersion)) return FrameFate.Scan;
     return FrameFate.Pass;
+  }
+
+  scanner(): FrameScanner | null {
+    return this.produceScanner.reset(this.currentSize);
+  }
+
+  // The same outcome as onFrame's decode of a produce request that is not held.
+  onScanned(scanner: FrameScanner): void {
+    this.current = null;
+    const s = scanner as ProduceScanner;
+    if (!s.ok) {
+      this.metrics.unparsed.add(["undecodable"]);
+      return;
+    }
+    if (s.acks == 0) this.inflight.dropNewest(s.correlationId);
+    if (!this.metrics.wantsTopics) return;
+    const byId = s.apiVersion >= 13;
+    const count = s.topicRecords.length;
+    for (let t = 0; t < count; t++) {
+      const name = byId ? topicName("", s.topicIds[t]) : topicName(s.topicNames[t], new Uint8Array(16));
+      const label = this.metrics.topic(name);
+      this.metrics.producedRecords.add([label], <u64>s.topicRecords[t]);
+      this.metrics.producedBytes.add([label], <u64>s.topicBytes[t]);
+    }
   }
 
   onFrame(body: Uint8Array, held: bool): Uint8Array | null {

@@ -12,6 +12,9 @@ interface FrameStreamFixture {
   observed(): string;
   withheld(): number;
   desyncs(): number;
+  pushLazy(chunk: Uint8Array, endOfStream: boolean): number;
+  fetched(): number;
+  resetFetched(): void;
 }
 
 const FORWARD = 0, REPLACE = 1, CLOSE = 2;
@@ -40,6 +43,7 @@ function expectedWire(bodies: string[], maxFrame: number): { wire: Buffer; obser
     else if (c === "d") continue;
     else {
       if (c === "o" || (c === "n" && body.length >= 3)) observed.push(body);
+      if (c === "s") observed.push("s:" + [...body].filter((_, i) => i % 3 === 0).join(""));
       parts.push(frame(body));
     }
   }
@@ -58,11 +62,12 @@ function splitAt(bytes: Buffer, sizes: number[]): Buffer[] {
   return chunks;
 }
 
-function run(chunks: Buffer[], endOfStreamOnLast = false): { wire: Buffer; actions: number[] } {
+function run(chunks: Buffer[], endOfStreamOnLast = false, lazy = false): { wire: Buffer; actions: number[] } {
   const out: Buffer[] = [];
   const actions: number[] = [];
   chunks.forEach((chunk, i) => {
-    const action = fx.push(chunk, endOfStreamOnLast && i === chunks.length - 1);
+    const eos = endOfStreamOnLast && i === chunks.length - 1;
+    const action = lazy ? fx.pushLazy(chunk, eos) : fx.push(chunk, eos);
     actions.push(action);
     if (action === FORWARD) out.push(chunk);
     else if (action === REPLACE) out.push(Buffer.from(fx.output()));
@@ -71,7 +76,7 @@ function run(chunks: Buffer[], endOfStreamOnLast = false): { wire: Buffer; actio
 }
 
 const body = fc
-  .tuple(fc.constantFrom("p", "o", "h", "u", "x", "d", "n", "z"), fc.string({ unit: fc.constantFrom("a", "b", "c", "q"), maxLength: 40 }))
+  .tuple(fc.constantFrom("p", "o", "h", "u", "x", "d", "n", "s", "z"), fc.string({ unit: fc.constantFrom("a", "b", "c", "q"), maxLength: 40 }))
   .map(([first, rest]) => first + rest);
 const bodies = fc.array(fc.oneof(body, fc.constant("")), { maxLength: 12 });
 const splits = fc.array(fc.integer({ min: 1, max: 23 }), { maxLength: 60 });
@@ -91,6 +96,35 @@ describe("frame stream", () => {
       }),
       { numRuns: 400 },
     );
+  });
+
+  it("puts the same bytes on the wire through a source read only where needed", () => {
+    fc.assert(
+      fc.property(bodies, splits, fc.integer({ min: 8, max: 64 }), fc.boolean(), (frames, sizes, maxFrame, eos) => {
+        fx.reset(maxFrame, false);
+        const input = Buffer.concat(frames.map(frame));
+        const expected = expectedWire(frames, maxFrame);
+        const { wire, actions } = run(splitAt(input, sizes), eos, true);
+        expect(wire.toString("latin1")).toBe(expected.wire.toString("latin1"));
+        expect(fx.observed()).toBe(expected.observed.join("|"));
+        expect(fx.withheld()).toBe(0);
+        expect(actions).not.toContain(CLOSE);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it("never reads the bytes of passed frames, and only what a scanner asks for", () => {
+    fx.reset(1 << 20, false);
+    fx.resetFetched();
+    const big = (c: string) => frame(c + "a".repeat(30_000));
+    const input = Buffer.concat([big("p"), big("s"), big("p")]);
+    const { wire, actions } = run(splitAt(input, Array(100).fill(16384)), false, true);
+    expect(wire).toEqual(input);
+    expect(actions.every((a) => a === FORWARD)).toBe(true);
+    // size prefixes, first looks at each frame, and the scanned 10 001 bytes
+    expect(fx.fetched()).toBeLessThan(3 * (4 + 256) + 10_001 + 64);
+    expect(fx.observed()).toBe("s:s" + "a".repeat(10_000));
   });
 
   it("leaves the buffer alone when whole frames are only observed", () => {
