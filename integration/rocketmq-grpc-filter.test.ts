@@ -4,25 +4,17 @@
 // per-topic metrics Prometheus scrapes equal what the client did; a topic the
 // ACL denies gives the producer RocketMQ's own permission error
 // (ForbiddenException, Status FORBIDDEN 40300).
-import { appendFileSync } from "node:fs";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ForbiddenException, Producer, SimpleConsumer } from "rocketmq-client-nodejs";
 import { freshModule } from "../scripts/compile.ts";
-import { runPath } from "./stack/cache.ts";
 import { useRocketMQStack, type RocketMQEndpoints } from "./stack/rocketmq-global.ts";
 import { createTopic } from "./stack/rocketmq-remoting.ts";
 import { startRocketMQSidecar, type RocketMQSidecar } from "./stack/rocketmq-sidecar.ts";
 import { eventually, prometheusValue } from "./support/envoy-metrics.ts";
+import { fileLogger } from "./stack/client-logger.ts";
 
 const N = 40;
 const DENIED_PREFIX = "mqmesh-denied-";
-
-function fileLogger(name: string) {
-  const file = join(runPath("logs"), `${name}.log`);
-  const write = (level: string) => (...args: unknown[]) => appendFileSync(file, `${new Date().toISOString()} ${level} ${args.map((a) => (a instanceof Error ? a.stack : typeof a === "string" ? a : JSON.stringify(a))).join(" ")}\n`);
-  return { info: write("INFO"), warn: write("WARN"), error: write("ERROR"), debug: () => {} };
-}
 
 describe("rocketmq-grpc filter in the sidecar", () => {
   let rmq: RocketMQEndpoints;

@@ -4,26 +4,17 @@
 // went through the sidecar: with the proxy in cluster mode (the stack's
 // default) all of them, since route answers name the endpoint the client used;
 // in local mode only the route queries (apache/rocketmq#9630).
-import { appendFileSync } from "node:fs";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Producer, SimpleConsumer, type MessageView } from "rocketmq-client-nodejs";
-import { runPath } from "./stack/cache.ts";
 import { useRocketMQStack, type RocketMQEndpoints } from "./stack/rocketmq-global.ts";
 import { createTopic } from "./stack/rocketmq-remoting.ts";
 import { envoyStats } from "./support/envoy-metrics.ts";
+import { fileLogger } from "./stack/client-logger.ts";
 
 const N = 100;
 const GRPC = "cluster.rocketmq_proxy_grpc.grpc.apache.rocketmq.v2.MessagingService";
 
 /** rocketmq-client-nodejs logs to ~/logs by default; ours go to the run folder. */
-function fileLogger(name: string) {
-  const file = join(runPath("logs"), `${name}.log`);
-  const write = (level: string) => (...args: unknown[]) =>
-    appendFileSync(file, `${new Date().toISOString()} ${level} ${args.map((a) => (a instanceof Error ? a.stack : typeof a === "string" ? a : JSON.stringify(a))).join(" ")}\n`);
-  return { info: write("INFO"), warn: write("WARN"), error: write("ERROR"), debug: () => {} };
-}
-
 describe("RocketMQ gRPC through the sidecar", () => {
   let rmq: RocketMQEndpoints;
   let stopStack = async () => {};

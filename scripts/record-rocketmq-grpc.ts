@@ -12,14 +12,14 @@
 // headers, body chunks and trailers. The proxy runs in cluster mode with
 // useEndpointPortFromRequest, so route answers name the recorder and every
 // call (send, receive, ack) goes through it.
-import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import http2 from "node:http2";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Producer, SimpleConsumer } from "rocketmq-client-nodejs";
 import { freePort, LOOPBACK, stopAll } from "../integration/stack/index.ts";
-import { runPath } from "../integration/stack/cache.ts";
 import { startRocketMQ } from "../integration/stack/rocketmq.ts";
+import { fileLogger } from "../integration/stack/client-logger.ts";
 
 export type Pairs = [string, string][];
 
@@ -127,12 +127,6 @@ class RecordingH2Proxy {
       stream.destroy();
     });
   }
-}
-
-function fileLogger(name: string) {
-  const file = join(runPath("logs"), `${name}.log`);
-  const write = (level: string) => (...args: unknown[]) => appendFileSync(file, `${new Date().toISOString()} ${level} ${args.map((a) => (typeof a === "string" ? a : String(a))).join(" ")}\n`);
-  return { info: write("INFO"), warn: write("WARN"), error: write("ERROR"), debug: () => {} };
 }
 
 async function main(): Promise<void> {
