@@ -59,6 +59,10 @@ export interface KafkaCluster {
   bootstrap: string;
   classpath: Classpath;
   stop(): Promise<void>;
+  /** Stops one broker (index into `brokers`); its ports stay reserved and its data dir is kept. */
+  stopBroker(index: number, graceMs?: number): Promise<void>;
+  /** Starts a stopped broker again on the same ports and data dir; resolves once the cluster serves all brokers again. */
+  startBroker(index: number): Promise<void>;
 }
 
 let cpPromise: Promise<Classpath> | undefined;
@@ -134,6 +138,57 @@ export async function startKafka(opts: KafkaOptions = {}): Promise<KafkaCluster>
     await Promise.all(procs.map((p) => p.stop(15_000)));
     for (const b of brokers) [b.port, b.controllerPort, ...Object.values(b.listeners)].forEach(releasePort);
   };
+  let restarts = 0;
+  const spawnBroker = (i: number) => {
+    const b = brokers[i];
+    const proc = spawnManaged({
+      name: restarts ? `${name}-${b.nodeId}-restart-${restarts}` : `${name}-${b.nodeId}`,
+      command: javaBin(),
+      args: [
+        `-Xmx${opts.heap ?? "512m"}`,
+        "-Xms128m",
+        "-XX:+UseSerialGC",
+        "-Djava.awt.headless=true",
+        `-Dlog4j2.configurationFile=${log4j}`,
+        ...(opts.jvmArgs ?? []),
+        "-cp",
+        classpath.classpath,
+        "kafka.Kafka",
+        configs[i],
+      ],
+    });
+    procs[i] = proc;
+    b.proc = proc;
+  };
+  const waitServing = async (timeoutMs: number) => {
+    const kafka = new Kafka({ clientId: "mqmesh-health", brokers: brokers.map((b) => `${b.host}:${b.port}`), logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 2000 });
+    const admin = kafka.admin();
+    try {
+      let connected = false;
+      await waitUntil(
+        async () => {
+          if (!connected) {
+            await admin.connect();
+            connected = true;
+          }
+          const desc = await admin.describeCluster();
+          return desc.brokers.length === n && desc.controller !== null;
+        },
+        { what: `${n} Kafka broker(s) to serve describeCluster`, timeoutMs, intervalMs: 500, proc: procs },
+      );
+    } finally {
+      await admin.disconnect().catch(() => {});
+    }
+  };
+  const stopBroker = async (index: number, graceMs = 15_000) => {
+    await brokers[index].proc.stop(graceMs);
+  };
+  const startBroker = async (index: number) => {
+    if (brokers[index].proc.exitStatus() === undefined) throw new Error(`broker ${brokers[index].nodeId} is still running`);
+    restarts++;
+    spawnBroker(index);
+    await waitServing(opts.startTimeoutMs ?? 120_000);
+  };
   try {
     for (let i = 0; i < n; i++) {
       const nodeId = i + 1;
@@ -185,47 +240,11 @@ export async function startKafka(opts: KafkaOptions = {}): Promise<KafkaCluster>
         }),
       ),
     );
-    for (const [i, b] of brokers.entries()) {
-      const proc = spawnManaged({
-        name: `${name}-${b.nodeId}`,
-        command: javaBin(),
-        args: [
-          `-Xmx${opts.heap ?? "512m"}`,
-          "-Xms128m",
-          "-XX:+UseSerialGC",
-          "-Djava.awt.headless=true",
-          `-Dlog4j2.configurationFile=${log4j}`,
-          ...(opts.jvmArgs ?? []),
-          "-cp",
-          classpath.classpath,
-          "kafka.Kafka",
-          configs[i],
-        ],
-      });
-      procs.push(proc);
-      b.proc = proc;
-    }
+    for (const i of brokers.keys()) spawnBroker(i);
     const bootstrap = brokers.map((b) => `${b.host}:${b.port}`).join(",");
-    const kafka = new Kafka({ clientId: "mqmesh-health", brokers: bootstrap.split(","), logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 2000 });
-    const admin = kafka.admin();
-    try {
-      let connected = false;
-      await waitUntil(
-        async () => {
-          if (!connected) {
-            await admin.connect();
-            connected = true;
-          }
-          const desc = await admin.describeCluster();
-          return desc.brokers.length === n && desc.controller !== null;
-        },
-        { what: `${n} Kafka broker(s) to serve describeCluster`, timeoutMs: opts.startTimeoutMs ?? 120_000, intervalMs: 500, proc: procs },
-      );
-    } finally {
-      await admin.disconnect().catch(() => {});
-    }
+    await waitServing(opts.startTimeoutMs ?? 120_000);
     progress(name, `${n} broker(s) ${KAFKA_VERSION} up at ${bootstrap} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    return { version: KAFKA_VERSION, clusterId, brokers, bootstrap, classpath, stop };
+    return { version: KAFKA_VERSION, clusterId, brokers, bootstrap, classpath, stop, stopBroker, startBroker };
   } catch (e) {
     await stop();
     throw e;
