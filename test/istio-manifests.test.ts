@@ -1,0 +1,157 @@
+// envoy-configs/istio/: every manifest parses, has the kinds Istio serves,
+// every WasmPlugin names its filter's image, type (NETWORK for the TCP
+// protocols, HTTP for the HTTP filters), ports and fail strategy, and its
+// pluginConfig is accepted by the filter itself: the built .wasm is loaded
+// in the host emulator with that configuration, as JSON the way Istio hands
+// a pluginConfig Struct to Envoy, and proxy_on_configure must return true.
+// Offline checks only: no API server validates these here.
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseAllDocuments, parse } from "yaml";
+import { ProxyHost } from "./host/index.ts";
+
+const dir = new URL("../envoy-configs/istio/", import.meta.url).pathname;
+const buildDir = new URL("../build/", import.meta.url).pathname;
+
+interface Manifest {
+  file: string;
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string };
+  spec?: any;
+  data?: Record<string, string>;
+}
+
+const manifests: Manifest[] = readdirSync(dir)
+  .filter((f) => f.endsWith(".yaml"))
+  .sort()
+  .flatMap((file) =>
+    parseAllDocuments(readFileSync(join(dir, file), "utf8")).map((doc) => {
+      expect(doc.errors, file).toEqual([]);
+      return { file, ...(doc.toJS() as Omit<Manifest, "file">) };
+    }),
+  );
+
+const wasmPlugins = manifests.filter((m) => m.kind === "WasmPlugin");
+
+/** What each filter is, and the root_id its README gives it. */
+const FILTERS: Record<string, { type: "NETWORK" | "HTTP"; rootId: string; ports: number[] }> = {
+  kafka: { type: "NETWORK", rootId: "mqmesh_kafka", ports: [9092] },
+  rocketmq: { type: "NETWORK", rootId: "mqmesh_rocketmq", ports: [8080, 9876] },
+  "rocketmq-grpc": { type: "HTTP", rootId: "mqmesh_rocketmq_grpc", ports: [8081] },
+  "http-mq-bridge": { type: "HTTP", rootId: "http_mq_bridge", ports: [3500] },
+};
+
+const KINDS: Record<string, string[]> = {
+  WasmPlugin: ["extensions.istio.io/v1alpha1"],
+  EnvoyFilter: ["networking.istio.io/v1alpha3"],
+  ConfigMap: ["v1"],
+};
+
+function filterOf(plugin: Manifest): string {
+  const m = /^oci:\/\/[^/]+\/(?:[^/]+\/)*([a-z-]+):[\w.-]+$/.exec(plugin.spec.url);
+  expect(m, `${plugin.metadata.name}: url ${plugin.spec.url}`).not.toBeNull();
+  return m![1];
+}
+
+describe("Istio manifests (envoy-configs/istio)", () => {
+  it("are Istio or core kinds with the right apiVersion and a name", () => {
+    expect(manifests.length).toBeGreaterThan(0);
+    for (const m of manifests) {
+      expect(Object.keys(KINDS), `${m.file}: kind`).toContain(m.kind);
+      expect(KINDS[m.kind], `${m.file}: apiVersion of ${m.kind}`).toContain(m.apiVersion);
+      expect(m.metadata?.name, m.file).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+    }
+  });
+
+  it("have one WasmPlugin per filter", () => {
+    expect(wasmPlugins.map(filterOf).sort()).toEqual(Object.keys(FILTERS).sort());
+  });
+
+  describe.each(Object.keys(FILTERS))("WasmPlugin for %s", (filter) => {
+    const plugin = () => wasmPlugins.find((p) => filterOf(p) === filter)!;
+    const expected = FILTERS[filter];
+
+    it("has the filter's type, root id, fail strategy, phase, selector and ports", () => {
+      const spec = plugin().spec;
+      expect(spec.type).toBe(expected.type);
+      expect(spec.pluginName).toBe(expected.rootId);
+      expect(spec.failStrategy).toBe("FAIL_CLOSE");
+      expect(["AUTHN", "AUTHZ", "STATS"]).toContain(spec.phase);
+      expect(Object.keys(spec.selector?.matchLabels ?? {}).length).toBeGreaterThan(0);
+      expect(["IfNotPresent", "Always"]).toContain(spec.imagePullPolicy);
+      const ports = spec.match.flatMap((m: any) => {
+        expect(["CLIENT", "SERVER", "CLIENT_AND_SERVER"]).toContain(m.mode);
+        return m.ports.map((p: any) => p.number);
+      });
+      expect(ports.sort()).toEqual([...expected.ports].sort());
+    });
+
+    it("has a pluginConfig the filter accepts", async () => {
+      const spec = plugin().spec;
+      expect(typeof spec.pluginConfig).toBe("object");
+      const host = await ProxyHost.load(join(buildDir, `${filter}.wasm`), {
+        rootId: spec.pluginName,
+        pluginConfig: JSON.stringify(spec.pluginConfig),
+      });
+      expect(host.startVm()).toBe(true);
+      expect(host.configure(), host.logText()).toBe(true);
+      expect(host.logsAt("error")).toEqual([]);
+    });
+  });
+
+  it("the bridge's pubsubs name the cluster the EnvoyFilter adds, whose endpoint is the tunnel listener", () => {
+    const bridge = wasmPlugins.find((p) => filterOf(p) === "http-mq-bridge")!;
+    const envoyFilter = manifests.find((m) => m.kind === "EnvoyFilter" && m.file === "http-mq-bridge.yaml")!;
+    expect(envoyFilter.spec.workloadSelector.labels).toEqual(bridge.spec.selector.matchLabels);
+    const patches: any[] = envoyFilter.spec.configPatches;
+    const byApply = (a: string) => patches.filter((p) => p.applyTo === a);
+
+    const clusters = byApply("CLUSTER").map((p) => p.patch.value);
+    for (const pubsub of Object.values<any>(bridge.spec.pluginConfig.pubsubs)) {
+      const cluster = clusters.find((c) => c.name === pubsub.cluster);
+      expect(cluster, pubsub.cluster).toBeDefined();
+      const address = cluster.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address;
+      const listener = byApply("LISTENER").map((p) => p.patch.value).find((l) => l.name === address.envoy_internal_address.server_listener_name);
+      expect(listener?.internal_listener).toEqual({});
+      const [tunnel, tcpProxy] = listener.filter_chains[0].filters;
+      expect(tcpProxy.name).toBe("envoy.filters.network.tcp_proxy");
+      expect(tcpProxy.typed_config.cluster).toMatch(/^outbound\|9092\|\|/);
+
+      // The tunnel filter comes by ECDS: the EXTENSION_CONFIG of the same name.
+      const ext = byApply("EXTENSION_CONFIG").map((p) => p.patch.value).find((e) => e.name === tunnel.name);
+      expect(tunnel.config_discovery.type_urls).toEqual([ext.typed_config["@type"]]);
+      expect(ext.typed_config["@type"]).toBe("type.googleapis.com/envoy.extensions.filters.network.wasm.v3.Wasm");
+      expect(ext.typed_config.config.root_id).toBe("kafka_tunnel");
+      expect(ext.typed_config.config.fail_open).toBe(false);
+      expect(ext.typed_config.config.vm_config.vm_id).not.toBe(bridge.spec.pluginName);
+      expect(ext.typed_config.config.vm_config.code.remote.http_uri.uri).toBe(bridge.spec.url);
+    }
+    const buffer = byApply("HTTP_FILTER").find((p) => p.patch.value.name === "envoy.filters.http.buffer");
+    expect(buffer.match.listener.portNumber).toBe(3500);
+    expect(buffer.patch.operation).toBe("INSERT_BEFORE");
+  });
+
+  it("the tunnel plugin's configuration is accepted by the module under root id kafka_tunnel", async () => {
+    const ext = manifests
+      .filter((m) => m.kind === "EnvoyFilter")
+      .flatMap((m) => m.spec.configPatches)
+      .find((p: any) => p.applyTo === "EXTENSION_CONFIG").patch.value.typed_config.config;
+    const host = await ProxyHost.load(join(buildDir, "http-mq-bridge.wasm"), { rootId: ext.root_id, pluginConfig: ext.configuration.value });
+    expect(host.startVm()).toBe(true);
+    expect(host.configure(), host.logText()).toBe(true);
+  });
+
+  it("the stats bootstrap override carries exactly the tag rules of envoy-configs/stats-tags.yaml", () => {
+    const cm = manifests.find((m) => m.kind === "ConfigMap" && m.metadata.name === "mqmesh-stats-bootstrap")!;
+    const override = JSON.parse(cm.data!["custom_bootstrap.json"]);
+    const reference = parse(readFileSync(new URL("../envoy-configs/stats-tags.yaml", import.meta.url), "utf8"));
+    expect(override.stats_config.stats_tags).toEqual(reference.stats_config.stats_tags);
+    // Only the tags: Istio's own stats_config fields (use_all_default_tags,
+    // stats_matcher) stay as Istio generates them.
+    expect(Object.keys(override)).toEqual(["stats_config"]);
+    expect(Object.keys(override.stats_config)).toEqual(["stats_tags"]);
+    for (const t of override.stats_config.stats_tags) expect(() => new RegExp(t.regex)).not.toThrow();
+  });
+});
