@@ -39,9 +39,10 @@ function malformed(message: string): ApiError {
 }
 
 // Splits and decodes a publish path; pr.error is set when it is not valid.
-export function parsePublishPath(path: string): PublishRequest {
+// `prefix`: the part before {pubsub}/{topic} (publish, bulk, cloudevents).
+export function parsePublishPath(path: string, prefix: string = PUBLISH_PREFIX): PublishRequest {
   const pr = new PublishRequest();
-  let rest = path.substring(PUBLISH_PREFIX.length);
+  let rest = path.substring(prefix.length);
   let query = "";
   const q = rest.indexOf("?");
   if (q >= 0) {

@@ -19,10 +19,12 @@ import { parseTraceparent } from "../../assembly/common/trace_context";
 import { RecordHeader } from "../../assembly/kafka/record_batch";
 import { RecordBatchBuilder } from "../../assembly/kafka/record_batch_builder";
 import { PubsubConfig } from "./config";
-import { ApiError, EnvelopeInput, isPublishPath, kafkaTopicProblem, parseBool, parsePublishPath, wrapCloudEvent } from "./dapr";
+import { ApiError, EnvelopeInput, PUBLISH_PREFIX, isPublishPath, kafkaTopicProblem, parseBool, parsePublishPath, wrapCloudEvent } from "./dapr";
 import { Outcome, metadataOutcome, metadataRequest, produceRequestMulti, produceResults } from "./kafka_client";
 import { OffsetEntry, RestError, RestRecord, embeddedFormat, isRestPath, offsetsBody, parseRestBody, parseRestPath } from "./rest";
 import { BridgeRoot } from "./root";
+import { BULK_PREFIX, failedEntriesBody, isBulkPath, parseBulk } from "./bulk";
+import { CLOUDEVENTS_PREFIX, CeMode, EventResult, batchEvents, batchResultsBody, binaryEvent, ceMode, isCloudEventsPath, structuredEvent } from "./cloudevents";
 import { TUNNEL_CONTENT_TYPE, TUNNEL_HEADER } from "./tunnel";
 
 const enum Phase {
@@ -37,6 +39,8 @@ const enum Phase {
 const enum Api {
   Dapr,
   Rest,
+  CloudEvents,
+  Bulk,
 }
 
 export class PublishStream extends HttpContext {
@@ -50,6 +54,10 @@ export class PublishStream extends HttpContext {
   private restFormat: i32 = 0;
   private restPartition: i32 = -1;
   private records: RestRecord[] = [];
+  // CloudEvents: the mode and the ce-* headers; bulk: entry ids; both: one id per record.
+  private ceMode: CeMode = CeMode.Binary;
+  private requestPairs: HeaderPair[] = [];
+  private recordIds: string[] = [];
   // Per record: its partition and its place in that partition's batch.
   private recordPartition: i32[] = [];
   private recordIndex: i32[] = [];
@@ -70,13 +78,21 @@ export class PublishStream extends HttpContext {
     const path = requestHeaders.get(":path");
     if (path == null) return FilterHeadersStatus.Continue;
     if (isRestPath(path) && this.bridge.config.restPubsub.length > 0) return this.restHeaders(path, endOfStream);
-    if (!isPublishPath(path)) return FilterHeadersStatus.Continue;
+    let prefix = "";
+    if (isPublishPath(path)) prefix = PUBLISH_PREFIX;
+    else if (isCloudEventsPath(path)) {
+      prefix = CLOUDEVENTS_PREFIX;
+      this.api = Api.CloudEvents;
+    } else if (isBulkPath(path)) {
+      prefix = BULK_PREFIX;
+      this.api = Api.Bulk;
+    } else return FilterHeadersStatus.Continue;
     const method = requestHeaders.get(":method");
     if (method == null || method != "POST") {
       this.fail(new ApiError(405, "ERR_METHOD_NOT_ALLOWED", "publish needs POST"), [new HeaderPair("allow", "POST")]);
       return FilterHeadersStatus.StopIteration;
     }
-    const pr = parsePublishPath(path);
+    const pr = parsePublishPath(path, prefix);
     if (pr.error != null) {
       this.fail(pr.error!);
       return FilterHeadersStatus.StopIteration;
@@ -111,6 +127,10 @@ export class PublishStream extends HttpContext {
     }
     const ct = requestHeaders.get("content-type");
     this.contentType = ct == null ? "" : ct;
+    if (this.api == Api.CloudEvents) {
+      this.ceMode = ceMode(this.contentType);
+      if (this.ceMode == CeMode.Binary) this.requestPairs = requestHeaders.pairs();
+    }
     this.readTrace();
     return this.collect(endOfStream);
   }
@@ -245,8 +265,29 @@ export class PublishStream extends HttpContext {
       return;
     }
     this.phase = Phase.Done;
-    if (this.api == Api.Dapr) {
+    if (this.api == Api.Dapr || (this.api == Api.CloudEvents && this.ceMode != CeMode.Batch)) {
       this.sendLocalResponse(204, null, [], "mqmesh_published");
+      return;
+    }
+    if (this.api == Api.Bulk) {
+      this.answerBulk(results.partitions);
+      return;
+    }
+    if (this.api == Api.CloudEvents) {
+      const out = new Array<EventResult>(0);
+      for (let i = 0; i < this.records.length; i++) {
+        const o = results.partitions[this.batchPartitions.indexOf(this.recordPartition[i])];
+        const r = new EventResult();
+        r.id = this.recordIds[i];
+        r.partition = this.recordPartition[i];
+        if (o.ok) r.offset = o.offset + <i64>this.recordIndex[i];
+        else {
+          r.status = o.status;
+          r.error = o.message;
+        }
+        out.push(r);
+      }
+      this.sendLocalResponse(200, String.UTF8.encode(batchResultsBody(out)), [new HeaderPair("content-type", "application/json")], "mqmesh_published");
       return;
     }
     const entries = new Array<OffsetEntry>(0);
@@ -287,20 +328,43 @@ export class PublishStream extends HttpContext {
         return;
       }
       this.records = parsed.records;
+    } else if (this.api == Api.CloudEvents) {
+      const ce = this.ceMode == CeMode.Binary ? binaryEvent(this.requestPairs, body) : this.ceMode == CeMode.Structured ? structuredEvent(body) : batchEvents(body);
+      if (ce.error != null) {
+        this.fail(ce.error!);
+        return;
+      }
+      if (ce.records.length == 0) {
+        this.phase = Phase.Done;
+        this.sendLocalResponse(200, String.UTF8.encode(batchResultsBody([])), [new HeaderPair("content-type", "application/json")], "mqmesh_published");
+        return;
+      }
+      // The request's trace context wins; else an event's traceparent extension.
+      for (let i = 0; i < ce.records.length; i++) {
+        const r = ce.records[i];
+        for (let k = 0; k < this.headers.length; k++) r.headers.push(this.headers[k]);
+        if (this.traceparent.length == 0 && ce.traceparents[i].length > 0) r.headers.push(new RecordHeader("traceparent", Uint8Array.wrap(String.UTF8.encode(ce.traceparents[i]))));
+      }
+      this.records = ce.records;
+      this.recordIds = ce.ids;
+    } else if (this.api == Api.Bulk) {
+      const e = this.envelope();
+      const b = parseBulk(body, this.rawPayload, this.headers, e, uuid4);
+      if (b.error != null) {
+        this.fail(b.error!);
+        return;
+      }
+      for (let i = 0; i < b.records.length; i++) if (b.records[i].key == null) b.records[i].key = this.key;
+      this.records = b.records;
+      this.recordIds = b.entryIds;
     } else {
       const rec = new RestRecord();
       rec.key = this.key;
       rec.headers = this.headers;
       if (!this.rawPayload) {
-        const e = new EnvelopeInput();
+        const e = this.envelope();
         e.id = uuid4();
-        e.source = bridge.config.appId;
-        e.topic = this.topic;
-        e.pubsub = this.pubsub!.name;
         e.contentType = this.contentType;
-        e.time = new Date(bridge.nowMs()).toISOString();
-        e.traceparent = this.traceparent;
-        e.tracestate = this.tracestate;
         const env = wrapCloudEvent(body, e);
         if (env.error != null) {
           this.fail(env.error!);
@@ -327,6 +391,34 @@ export class PublishStream extends HttpContext {
       return;
     }
     this.askMetadata();
+  }
+
+  private envelope(): EnvelopeInput {
+    const e = new EnvelopeInput();
+    e.source = this.bridge.config.appId;
+    e.topic = this.topic;
+    e.pubsub = this.pubsub!.name;
+    e.time = new Date(this.bridge.nowMs()).toISOString();
+    e.traceparent = this.traceparent;
+    e.tracestate = this.tracestate;
+    return e;
+  }
+
+  // 204 when every entry is stored, else 500 with the failed entries.
+  private answerBulk(partitions: Outcome[]): void {
+    const ids = new Array<string>(0);
+    const errs = new Array<string>(0);
+    for (let i = 0; i < this.records.length; i++) {
+      const o = partitions[this.batchPartitions.indexOf(this.recordPartition[i])];
+      if (o.ok) continue;
+      ids.push(this.recordIds[i]);
+      errs.push("pubsub " + this.pubsub!.name + ": " + o.message);
+    }
+    if (ids.length == 0) {
+      this.sendLocalResponse(204, null, [], "mqmesh_published");
+      return;
+    }
+    this.sendLocalResponse(500, String.UTF8.encode(failedEntriesBody("ERR_PUBSUB_PUBLISH_MESSAGE", ids, errs)), [new HeaderPair("content-type", "application/json")], "mqmesh_err_pubsub_publish_message");
   }
 
   private askMetadata(): void {
@@ -424,6 +516,15 @@ export class PublishStream extends HttpContext {
       return;
     }
     const text = "pubsub " + this.pubsub!.name + ": " + message;
+    if (this.api == Api.Bulk && this.recordIds.length > 0) {
+      this.phase = Phase.Done;
+      const errs = new Array<string>(0);
+      for (let i = 0; i < this.recordIds.length; i++) errs.push(text);
+      const headers = [new HeaderPair("content-type", "application/json")];
+      for (let i = 0; i < extra.length; i++) headers.push(extra[i]);
+      this.sendLocalResponse(status, String.UTF8.encode(failedEntriesBody(status == 404 ? "ERR_TOPIC_NOT_FOUND" : "ERR_PUBSUB_PUBLISH_MESSAGE", this.recordIds, errs)), headers, "mqmesh_bulk_failed");
+      return;
+    }
     if (status == 404) this.fail(new ApiError(404, "ERR_TOPIC_NOT_FOUND", text), extra);
     else this.fail(new ApiError(status, "ERR_PUBSUB_PUBLISH_MESSAGE", text), extra);
   }
