@@ -81,6 +81,9 @@ interface Result {
   seconds: number;
   latMs: number[];
   envoyCpuSec?: number;
+  /** CPU of this process (the load generator, and kafkajs in the direct case) and of the broker during the run, seconds. */
+  clientCpuSec: number;
+  brokerCpuSec: number;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -222,6 +225,13 @@ async function main() {
     agent = hb.agent;
     const senders: Record<CaseId, Send> = { direct: directSender(producer, topics.direct), bridge: hb.send };
     const envoyPid = bridge.envoy.proc.pid;
+    const brokerPid = b.proc.pid;
+    const measure = async (run: () => Promise<Omit<Result, "caseId" | "round" | "mode" | "rate" | "envoyCpuSec" | "clientCpuSec" | "brokerCpuSec">>, c: CaseId) => {
+      const e0 = cpuSeconds(envoyPid), b0 = cpuSeconds(brokerPid), u0 = process.cpuUsage();
+      const r = await run();
+      const u = process.cpuUsage(u0);
+      return { ...r, envoyCpuSec: c === "bridge" ? cpuSeconds(envoyPid) - e0 : undefined, brokerCpuSec: cpuSeconds(brokerPid) - b0, clientCpuSec: (u.user + u.system) / 1e6 };
+    };
 
     for (const c of ["direct", "bridge"] as CaseId[]) {
       if (WARMUP) {
@@ -233,18 +243,16 @@ async function main() {
       for (let round = 1; round <= ROUNDS; round++) {
         for (const c of ["direct", "bridge"] as CaseId[]) {
           progress("bench", `round ${round} ${c}: ${SECONDS} s at ${rate}/s`);
-          const cpu0 = cpuSeconds(envoyPid);
-          const r = await fixedRate(senders[c], rate, SECONDS);
-          results.push({ caseId: c, round, mode: "rate", rate, ...r, envoyCpuSec: c === "bridge" ? cpuSeconds(envoyPid) - cpu0 : undefined });
+          const r = await measure(() => fixedRate(senders[c], rate, SECONDS), c);
+          results.push({ caseId: c, round, mode: "rate", rate, ...r });
         }
       }
     }
     if (MAX_SECONDS) {
       for (const c of ["direct", "bridge"] as CaseId[]) {
         progress("bench", `max throughput ${c}: ${MAX_SECONDS} s, ${MAX_CONCURRENCY} outstanding`);
-        const cpu0 = cpuSeconds(envoyPid);
-        const r = await maxThroughput(senders[c], MAX_CONCURRENCY, MAX_SECONDS);
-        results.push({ caseId: c, round: 1, mode: "max", ...r, envoyCpuSec: c === "bridge" ? cpuSeconds(envoyPid) - cpu0 : undefined });
+        const r = await measure(() => maxThroughput(senders[c], MAX_CONCURRENCY, MAX_SECONDS), c);
+        results.push({ caseId: c, round: 1, mode: "max", ...r });
       }
     }
   } finally {
@@ -257,7 +265,7 @@ async function main() {
 }
 
 function report(results: Result[]) {
-  const rows = [["case", "mode", "round", "req/s", "ok", "err", "late", "p50 ms", "p90 ms", "p99 ms", "max ms", "Envoy CPU ms/req"]];
+  const rows = [["case", "mode", "round", "req/s", "ok", "err", "late", "p50 ms", "p90 ms", "p99 ms", "max ms", "CPU ms/req: Envoy", "client", "broker"]];
   for (const r of results) {
     const s = [...r.latMs].sort((a, b) => a - b);
     rows.push([
@@ -273,6 +281,8 @@ function report(results: Result[]) {
       percentile(s, 99).toFixed(2),
       (s[s.length - 1] ?? NaN).toFixed(1),
       r.envoyCpuSec !== undefined ? ((r.envoyCpuSec * 1000) / Math.max(1, r.sent)).toFixed(3) : "–",
+      ((r.clientCpuSec * 1000) / Math.max(1, r.sent)).toFixed(3),
+      ((r.brokerCpuSec * 1000) / Math.max(1, r.sent)).toFixed(3),
     ]);
   }
   console.log("");
