@@ -69,7 +69,7 @@ export function formatEndpoints(e: Endpoints, seconds: number): string {
   lines.push("");
   lines.push(
     e.http
-      ? `HTTP bridge                ${e.http.url}   POST /v1.0/publish/kafka/<topic> (Dapr), POST /topics/<topic> (REST)   filter: ${e.http.filter ?? "none"}`
+      ? `HTTP bridge                ${e.http.url}   POST /v1.0/publish/kafka/<topic> and /v1.0-alpha1/publish/bulk/kafka/<topic> (Dapr), /v1.0/cloudevents/kafka/<topic> (CloudEvents), /topics/<topic> (REST)   filter: ${e.http.filter ?? "none"}`
       : "HTTP bridge                none (no Kafka, or build/http-mq-bridge.wasm missing)",
   );
   lines.push("");
