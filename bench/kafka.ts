@@ -48,7 +48,7 @@ const HELP = `usage: npm run bench:kafka -- [options]
   --filter-config F    JSON for case 4 (default bench/kafka-acl-rewrite.json); placeholders
                        \${LISTEN_HOST} \${LISTEN_PORT} \${BROKER_ID} \${TOPIC_PREFIX} are filled in
   --wasm F             filter module (default build/kafka.wasm, rebuilt when stale)
-  --cases LIST         subset, e.g. tcp,observe (default direct,tcp,observe,full)
+  --cases LIST         subset, e.g. tcp,observe (default direct,tcp,noop,observe,full)
   --json F             also write every measurement as JSON to F
   --report F           print the table again from such a JSON file (runs nothing)
 `;
@@ -65,7 +65,7 @@ const { values: opt } = parseArgs({
     concurrency: { type: "string", default: "2" },
     "filter-config": { type: "string", default: join(REPO_ROOT, "bench", "kafka-acl-rewrite.json") },
     wasm: { type: "string" },
-    cases: { type: "string", default: "direct,tcp,observe,full" },
+    cases: { type: "string", default: "direct,tcp,noop,observe,full" },
     json: { type: "string" },
     report: { type: "string" },
     help: { type: "boolean", default: false },
@@ -86,11 +86,12 @@ const WARMUP = positive("warmup", opt.warmup!, 0);
 const CONCURRENCY = positive("concurrency", opt.concurrency!);
 const TOPIC_PREFIX = "mqmesh-bench-";
 
-type CaseId = "direct" | "tcp" | "observe" | "full";
-const ALL_CASES: CaseId[] = ["direct", "tcp", "observe", "full"];
+type CaseId = "direct" | "tcp" | "noop" | "observe" | "full";
+const ALL_CASES: CaseId[] = ["direct", "tcp", "noop", "observe", "full"];
 const LABEL: Record<CaseId, string> = {
   direct: "1 direct to broker",
   tcp: "2 Envoy tcp_proxy",
+  noop: "2b + no-op Wasm filter",
   observe: "3 + kafka filter {}",
   full: "4 + filter ACL+rewrite",
 };
@@ -167,6 +168,11 @@ function wasmModule(): string {
     return p;
   }
   return join(REPO_ROOT, "build", "kafka.wasm");
+}
+
+/** The do-nothing filter of case noop (bench/wasm/noop.ts): the cost of any Wasm network filter. */
+function noopWasm(): Promise<string> {
+  return freshModule({ entry: "bench/wasm/noop.ts", out: "build/bench/noop.wasm", target: "release" });
 }
 
 /** Rebuilds build/kafka.wasm when its sources are newer; keeps the old one if that build fails. */
@@ -255,6 +261,7 @@ async function main(): Promise<void> {
       const base = { name: `envoy-bench-${c}`, listenPort: listenPorts[c], upstream, concurrency: CONCURRENCY };
       let sidecar: Sidecar;
       if (c === "tcp") sidecar = await startKafkaSidecar(base);
+      else if (c === "noop") sidecar = await startKafkaSidecar({ ...base, wasm: await noopWasm(), filterConfig: {} });
       else if (c === "observe") sidecar = await startKafkaSidecar({ ...base, wasm, filterConfig: {} });
       else {
         const cfg = filterConfigFor(listenPorts[c]!, broker.nodeId);
