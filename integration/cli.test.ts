@@ -50,14 +50,14 @@ describe("mqmesh up --detach / down", () => {
 
     expect(out.detached).toBe(true);
     expect(out.rocketmq).toBeNull();
-    expect(out.http).toBeNull();
+    expect(out.http.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(out.kafka.bootstrap).toMatch(/^127\.0\.0\.1:\d+$/);
     expect(out.kafka.bootstrap).not.toBe(out.kafka.direct);
 
     // The up command has exited; its supervisor and processes keep running.
     expect(running(out.pid)).toBe(true);
     const procs: ManagedPid[] = recordedPids(out.runDir);
-    expect(procs.map((p) => p.name).sort()).toEqual(["envoy-kafka-baseline", "envoy-kafka-sidecar", "kafka-1"]);
+    expect(procs.map((p) => p.name).sort()).toEqual(["envoy-bridge", "envoy-kafka-baseline", "envoy-kafka-sidecar", "kafka-1"]);
     for (const p of procs) expect(groupAlive(p.pid), p.name).toBe(true);
 
     for (const url of Object.values(out.envoy.admin) as string[]) {
@@ -73,6 +73,10 @@ describe("mqmesh up --detach / down", () => {
     } finally {
       await admin.disconnect();
     }
+
+    // The HTTP bridge publishes to that Kafka: 204 only once the broker acknowledged.
+    const published = await fetch(`${out.http.url}/v1.0/publish/kafka/cli-test-${Date.now()}?metadata.rawPayload=true`, { method: "POST", body: "hello" });
+    expect(published.status).toBe(204);
 
     const status = await mqmesh(["status", "--json"], 60_000);
     expect(JSON.parse(status.stdout).map((r: { id: string }) => r.id)).toContain(id);
