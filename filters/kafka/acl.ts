@@ -8,7 +8,7 @@
 // responses never show a topic the client may not describe.
 import { CounterFamily } from "../../assembly/common/labelled_metrics";
 import { ApiKey, apiKeyName } from "../../assembly/kafka/api_keys";
-import { DecodedRequest, decodeResponseBody, encodeRequest, encodeResponse, hasCodec, newResponse } from "../../assembly/kafka/apis";
+import { DecodedRequest, encodeRequest, encodeResponse, hasCodec, newResponse } from "../../assembly/kafka/apis";
 import { RequestHeader, ResponseHeader } from "../../assembly/kafka/header";
 import { KafkaMessage } from "../../assembly/kafka/message";
 import { CLUSTER_AUTHORIZATION_FAILED, GROUP_AUTHORIZATION_FAILED, TOPIC_AUTHORIZATION_FAILED, TRANSACTIONAL_ID_AUTHORIZATION_FAILED } from "../../assembly/kafka/errors";
@@ -597,19 +597,16 @@ class AclResponses extends ResponseInterceptor {
     return inflight.apiKey == ApiKey.Metadata && this.state.acl.checksTopics && hasCodec(inflight.apiKey, inflight.apiVersion);
   }
 
-  onResponse(body: Uint8Array, inflight: InflightRequest): Uint8Array | null {
+  onResponse(response: KafkaMessage, inflight: InflightRequest): bool {
     const pending = this.state.pending;
     let part: KafkaMessage | null = null;
     if (pending.has(inflight)) {
       part = pending.get(inflight).part;
       pending.delete(inflight);
     }
-    if (part == null && inflight.apiKey != ApiKey.Metadata) return null;
-    const decoded = decodeResponseBody(inflight.apiKey, inflight.apiVersion, body);
-    const response = decoded.body;
-    if (response == null) return null;
+    if (part == null && inflight.apiKey != ApiKey.Metadata) return false;
     merge(this.state.acl, inflight.apiKey, response, part);
-    return encodeResponse(inflight.apiKey, inflight.apiVersion, decoded.header, response);
+    return true;
   }
 }
 

@@ -19,7 +19,8 @@ import { ConfigReader } from "../../assembly/common/config";
 import { JsonValue } from "../../assembly/common/json";
 import { CounterFamily, LabelCap } from "../../assembly/common/labelled_metrics";
 import { ApiKey, apiKeyName } from "../../assembly/kafka/api_keys";
-import { decodeResponseBody, encodeResponse, hasCodec } from "../../assembly/kafka/apis";
+import { hasCodec } from "../../assembly/kafka/apis";
+import { KafkaMessage } from "../../assembly/kafka/message";
 import { DescribeClusterResponse } from "../../assembly/kafka/api/describe_cluster";
 import { FetchResponse } from "../../assembly/kafka/api/fetch";
 import { FindCoordinatorResponse } from "../../assembly/kafka/api/find_coordinator";
@@ -172,86 +173,49 @@ export class BrokerRewriter extends ResponseInterceptor {
     return false;
   }
 
-  onResponse(body: Uint8Array, inflight: InflightRequest): Uint8Array | null {
+  onResponse(message: KafkaMessage, inflight: InflightRequest): bool {
     const key: i32 = inflight.apiKey;
     const v = inflight.apiVersion;
-    const decoded = decodeResponseBody(inflight.apiKey, v, body);
-    if (decoded.body == null) return null;
-    const message = decoded.body!;
     this.changed = false;
     switch (key) {
       case ApiKey.Metadata: {
         const brokers = (message as MetadataResponse).brokers;
-        for (let i = 0; i < brokers.length; i++) {
-          const b = brokers[i];
-          const to = this.target(b.nodeId, b.host, b.port);
-          if (to != null) {
-            b.host = to.host;
-            b.port = to.port;
-          }
-        }
+        for (let i = 0; i < brokers.length; i++) this.rewrite(brokers[i], brokers[i].nodeId);
         break;
       }
       case ApiKey.FindCoordinator: {
         const r = message as FindCoordinatorResponse;
-        if (v < 4) {
-          const to = this.target(r.nodeId, r.host, r.port);
-          if (to != null) {
-            r.host = to.host;
-            r.port = to.port;
-          }
-        } else {
-          for (let i = 0; i < r.coordinators.length; i++) {
-            const c = r.coordinators[i];
-            const to = this.target(c.nodeId, c.host, c.port);
-            if (to != null) {
-              c.host = to.host;
-              c.port = to.port;
-            }
-          }
-        }
+        if (v < 4) this.rewrite(r, r.nodeId);
+        else for (let i = 0; i < r.coordinators.length; i++) this.rewrite(r.coordinators[i], r.coordinators[i].nodeId);
         break;
       }
       case ApiKey.DescribeCluster: {
         const brokers = (message as DescribeClusterResponse).brokers;
-        for (let i = 0; i < brokers.length; i++) {
-          const b = brokers[i];
-          const to = this.target(b.brokerId, b.host, b.port);
-          if (to != null) {
-            b.host = to.host;
-            b.port = to.port;
-          }
-        }
+        for (let i = 0; i < brokers.length; i++) this.rewrite(brokers[i], brokers[i].brokerId);
         break;
       }
       case ApiKey.Produce: {
         const endpoints = (message as ProduceResponse).nodeEndpoints;
-        for (let i = 0; i < endpoints.length; i++) {
-          const e = endpoints[i];
-          const to = this.target(e.nodeId, e.host, e.port);
-          if (to != null) {
-            e.host = to.host;
-            e.port = to.port;
-          }
-        }
+        for (let i = 0; i < endpoints.length; i++) this.rewrite(endpoints[i], endpoints[i].nodeId);
         break;
       }
       case ApiKey.Fetch: {
         const endpoints = (message as FetchResponse).nodeEndpoints;
-        for (let i = 0; i < endpoints.length; i++) {
-          const e = endpoints[i];
-          const to = this.target(e.nodeId, e.host, e.port);
-          if (to != null) {
-            e.host = to.host;
-            e.port = to.port;
-          }
-        }
+        for (let i = 0; i < endpoints.length; i++) this.rewrite(endpoints[i], endpoints[i].nodeId);
         break;
       }
     }
-    if (!this.changed) return null;
-    this.rewritten.add([apiKeyName(key)]);
-    return encodeResponse(inflight.apiKey, v, decoded.header, message);
+    if (this.changed) this.rewritten.add([apiKeyName(key)]);
+    return this.changed;
+  }
+
+  // Every message type naming a broker has `host` and `port` fields; the
+  // generic is instantiated per type.
+  private rewrite<T>(node: T, nodeId: i32): void {
+    const to = this.target(nodeId, node.host, node.port);
+    if (to == null) return;
+    node.host = to.host;
+    node.port = to.port;
   }
 
   // The address to put in place of (host, port) for a node, or null to leave

@@ -10,6 +10,7 @@
 // `syntheticResponse` on its InflightRequest, which then goes to the client
 // instead of the broker's answer, with order and correlation ids intact.
 import { DecodedRequest } from "../../assembly/kafka/apis";
+import { KafkaMessage } from "../../assembly/kafka/message";
 import { InflightRequest } from "./inflight";
 
 export abstract class RequestInterceptor {
@@ -23,7 +24,8 @@ export abstract class RequestInterceptor {
 
 export abstract class ResponseInterceptor {
   abstract wantsResponse(inflight: InflightRequest): bool;
-  // The held response body (no size prefix). Returns the frame to send
-  // instead (size prefix included), or null to send it unchanged.
-  abstract onResponse(body: Uint8Array, inflight: InflightRequest): Uint8Array | null;
+  // The held response, decoded once for every interceptor (each sees the
+  // previous ones' changes). Change it in place and return true; the
+  // response is encoded once, after the last interceptor, if any did.
+  abstract onResponse(response: KafkaMessage, inflight: InflightRequest): bool;
 }

@@ -4,7 +4,8 @@
 import { FrameFate, FrameHandler } from "../../assembly/common/frame_stream";
 import { getCurrentTimeNanoseconds } from "../../assembly/proxy";
 import { ApiKey, apiKeyName } from "../../assembly/kafka/api_keys";
-import { decodeResponseBody, hasCodec } from "../../assembly/kafka/apis";
+import { decodeResponseBody, encodeResponse, hasCodec } from "../../assembly/kafka/apis";
+import { KafkaMessage } from "../../assembly/kafka/message";
 import { errorName } from "../../assembly/kafka/errors";
 import { FetchResponse } from "../../assembly/kafka/api/fetch";
 import { MetadataResponse } from "../../assembly/kafka/api/metadata";
@@ -61,27 +62,24 @@ export class ResponseObserver extends FrameHandler {
     if (request == null) return null;
     this.current = null;
     if (request.syntheticResponse != null) return request.syntheticResponse;
-    this.observe(request, body);
-    if (!held) return null;
-    // Every interceptor that wants the response sees it, each one the
-    // previous one's result (ACLs filter Metadata topics, rewrite its brokers).
-    let replacement: Uint8Array | null = null;
-    for (let i = 0; i < this.interceptors.length; i++) {
-      if (!this.interceptors[i].wantsResponse(request)) continue;
-      const current = replacement == null ? body : replacement.subarray(4);
-      const next = this.interceptors[i].onResponse(current, request);
-      if (next != null) replacement = next;
-    }
-    return replacement;
-  }
-
-  private observe(request: InflightRequest, body: Uint8Array): void {
+    // Decoded once: for the metrics, then for every interceptor in turn
+    // (ACLs filter Metadata topics, the rewrite changes its brokers).
     const decoded = decodeResponseBody(request.apiKey, request.apiVersion, body);
     if (decoded.body == null) {
       if (decoded.error != null) this.metrics.unparsed.add(["undecodable"]);
-      return;
+      return null;
     }
     const response = decoded.body!;
+    this.observe(request, response);
+    if (!held) return null;
+    let changed = false;
+    for (let i = 0; i < this.interceptors.length; i++) {
+      if (this.interceptors[i].wantsResponse(request) && this.interceptors[i].onResponse(response, request)) changed = true;
+    }
+    return changed ? encodeResponse(request.apiKey, request.apiVersion, decoded.header, response) : null;
+  }
+
+  private observe(request: InflightRequest, response: KafkaMessage): void {
     const api = apiKeyName(request.apiKey);
     this.errors.length = 0;
     collectResponseErrors(request.apiKey, response, this.errors);
