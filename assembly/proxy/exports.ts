@@ -22,9 +22,11 @@ import { BaseContext } from "./context";
 
 export function proxy_abi_version_0_2_1(): void {}
 
-// Host-written result blocks come from here and are freed by hostcalls.ts.
+// Host-written result blocks come from here: a managed ArrayBuffer, pinned
+// so the GC keeps it until memory.ts takeReturned() hands it over. The bytes
+// the host writes are then used in place instead of being copied once more.
 export function proxy_on_memory_allocate(size: usize): usize {
-  return heap.alloc(size);
+  return __pin(__new(size, idof<ArrayBuffer>()));
 }
 
 function readConfig(type: BufferType, size: u32): string {

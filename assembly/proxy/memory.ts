@@ -1,14 +1,15 @@
 // Pointer glue shared by the hostcall wrappers: the slots the host writes
-// results into, and the copy-out of host-allocated blocks.
+// results into, and the hand-over of host-allocated blocks.
 //
 // Memory rules:
 // - Blocks the host returns were allocated through proxy_on_memory_allocate
-//   (heap.alloc); each is copied into a managed ArrayBuffer and freed at once.
+//   as pinned managed ArrayBuffers; takeReturned unpins one and returns it,
+//   so the host's copy is the only one (this is on every read of a buffer).
 // - Buffers handed to the host are managed objects held in locals for the
-//   whole call. The incremental GC only steps inside managed allocations, and
-//   the host re-enters the module during a call only for
-//   proxy_on_memory_allocate, which does not allocate managed objects, so a
-//   buffer can neither move nor be collected while the host reads it.
+//   whole call. The host may re-enter the module during a call (allocation,
+//   and other callbacks inside proxy_http_call), so the GC may step then; but
+//   locals are roots on the shadow stack and AssemblyScript's GC never moves
+//   objects, so a buffer stays where the host reads it.
 import { WasmResult } from "./types";
 
 // Return slots the host writes into. Safe to share: see the re-entry note above.
@@ -38,10 +39,11 @@ export function takeReturned(): ArrayBuffer {
   const ptr = load<usize>(RET_PTR);
   const size = load<u32>(RET_SIZE);
   if (ptr == 0) return new ArrayBuffer(0);
-  const out = new ArrayBuffer(<i32>size);
-  memory.copy(changetype<usize>(out), ptr, size);
-  heap.free(ptr);
-  return out;
+  const block = changetype<ArrayBuffer>(ptr);
+  __unpin(ptr);
+  // The host reports what it wrote; it allocated exactly that so far, but a
+  // shorter report must not expose the rest.
+  return <u32>block.byteLength == size ? block : block.slice(0, <i32>size);
 }
 
 export function ptrOf(b: ArrayBuffer | null): usize {
