@@ -40,17 +40,52 @@ function cacheKey(values: string[]): string {
   return values.length == 1 ? values[0] : values.join("\u0000");
 }
 
-export class CounterFamily {
-  private byValues: Map<string, Counter> = new Map<string, Counter>();
+// The hot path of a filter updates metrics per frame: with1 and at1 reach a
+// one-label family's metric without building an array or a joined key, and
+// at1 caches by a small number standing for the value (an API key), so the
+// lookup is an array index.
+abstract class Family<M> {
+  private byValues: Map<string, M> = new Map<string, M>();
+  private byIndex: Array<M | null> = new Array<M | null>();
 
   constructor(readonly name: string, readonly labels: string[]) {}
 
-  with(values: string[]): Counter {
-    const key = cacheKey(values);
+  protected abstract make(name: string): M;
+
+  with(values: string[]): M {
+    return this.keyed(cacheKey(values), values);
+  }
+
+  with1(value: string): M {
+    return this.byValues.has(value) ? this.byValues.get(value) : this.keyed(value, [value]);
+  }
+
+  // `value` is only read the first time `index` is seen.
+  at1(index: i32, value: string): M {
+    const slots = this.byIndex;
+    if (index >= 0 && index < slots.length) {
+      const cached = unchecked(slots[index]);
+      if (cached != null) return cached;
+    }
+    const metric = this.with1(value);
+    if (index >= 0 && index < 4096) {
+      while (slots.length <= index) slots.push(null);
+      slots[index] = metric;
+    }
+    return metric;
+  }
+
+  private keyed(key: string, values: string[]): M {
     if (this.byValues.has(key)) return this.byValues.get(key);
-    const counter = new Counter(metricName(this.name, this.labels, values));
-    this.byValues.set(key, counter);
-    return counter;
+    const metric = this.make(metricName(this.name, this.labels, values));
+    this.byValues.set(key, metric);
+    return metric;
+  }
+}
+
+export class CounterFamily extends Family<Counter> {
+  protected make(name: string): Counter {
+    return new Counter(name);
   }
 
   add(values: string[], delta: u64 = 1): void {
@@ -58,17 +93,9 @@ export class CounterFamily {
   }
 }
 
-export class HistogramFamily {
-  private byValues: Map<string, Histogram> = new Map<string, Histogram>();
-
-  constructor(readonly name: string, readonly labels: string[]) {}
-
-  with(values: string[]): Histogram {
-    const key = cacheKey(values);
-    if (this.byValues.has(key)) return this.byValues.get(key);
-    const histogram = new Histogram(metricName(this.name, this.labels, values));
-    this.byValues.set(key, histogram);
-    return histogram;
+export class HistogramFamily extends Family<Histogram> {
+  protected make(name: string): Histogram {
+    return new Histogram(name);
   }
 
   record(values: string[], value: u64): void {

@@ -2,6 +2,7 @@
 // ride in the name and stats-tags.yaml turns them into Prometheus labels.
 import { CounterFamily, HistogramFamily, LabelCap, labelValue } from "../../assembly/common/labelled_metrics";
 import { Gauge } from "../../assembly/proxy";
+import { apiKeyName } from "../../assembly/kafka/api_keys";
 import { KafkaFilterConfig } from "./config";
 
 export class KafkaMetrics {
@@ -38,13 +39,19 @@ export class KafkaMetrics {
     return this.perTopic;
   }
 
-  request(api: string, clientId: string | null): void {
+  request(apiKey: i16, clientId: string | null): void {
     if (this.perClientId) {
       const id = clientId == null ? "" : labelValue(clientId);
-      this.requests.add([api, this.clientIds.resolve(id)]);
+      this.requests.add([apiKeyName(apiKey), this.clientIds.resolve(id)]);
     } else {
-      this.requests.add([api]);
+      this.requests.at1(apiKey, apiKeyName(apiKey)).increment();
     }
+  }
+
+  response(apiKey: i16, elapsedNanos: u64): void {
+    const api = apiKeyName(apiKey);
+    this.responses.at1(apiKey, api).increment();
+    this.latency.at1(apiKey, api).record(elapsedNanos / 1000000);
   }
 
   topic(name: string): string {

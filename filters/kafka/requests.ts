@@ -5,7 +5,7 @@
 // (ACL) is decoded in full instead, with the same counts.
 import { FrameFate, FrameHandler, FrameScanner } from "../../assembly/common/frame_stream";
 import { getCurrentTimeNanoseconds } from "../../assembly/proxy";
-import { ApiKey, apiKeyName, firstFlexibleVersion } from "../../assembly/kafka/api_keys";
+import { ApiKey, firstFlexibleVersion } from "../../assembly/kafka/api_keys";
 import { decodeRequestBody, hasCodec } from "../../assembly/kafka/apis";
 import { ProduceRequest } from "../../assembly/kafka/api/produce";
 import { ProduceScanner } from "../../assembly/kafka/produce_scanner";
@@ -67,7 +67,7 @@ export class RequestObserver extends FrameHandler {
         clientId = String.UTF8.decode(head.slice(FIXED_HEADER + 2, FIXED_HEADER + 2 + length).buffer);
       }
     }
-    this.metrics.request(apiKeyName(apiKey), clientId);
+    this.metrics.request(apiKey, clientId);
     const request = new InflightRequest(readI32(head, 4), apiKey, apiVersion, getCurrentTimeNanoseconds());
     this.inflight.add(request);
     this.current = request;
@@ -103,8 +103,8 @@ export class RequestObserver extends FrameHandler {
     for (let t = 0; t < count; t++) {
       const name = byId ? topicName("", s.topicIds[t]) : topicName(s.topicNames[t], new Uint8Array(16));
       const label = this.metrics.topic(name);
-      this.metrics.producedRecords.add([label], <u64>s.topicRecords[t]);
-      this.metrics.producedBytes.add([label], <u64>s.topicBytes[t]);
+      this.metrics.producedRecords.with1(label).increment(<u64>s.topicRecords[t]);
+      this.metrics.producedBytes.with1(label).increment(<u64>s.topicBytes[t]);
     }
   }
 
@@ -145,8 +145,8 @@ export class RequestObserver extends FrameHandler {
         bytes += data.length;
         records += readBatches(data).totalRecords;
       }
-      this.metrics.producedRecords.add([label], <u64>records);
-      this.metrics.producedBytes.add([label], <u64>bytes);
+      this.metrics.producedRecords.with1(label).increment(<u64>records);
+      this.metrics.producedBytes.with1(label).increment(<u64>bytes);
     }
   }
 

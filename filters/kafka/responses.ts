@@ -38,10 +38,7 @@ export class ResponseObserver extends FrameHandler {
     const correlationId = (<i32>head[0] << 24) | (<i32>head[1] << 16) | (<i32>head[2] << 8) | head[3];
     const request = this.inflight.take(correlationId);
     if (request == null) return this.unmatched();
-    const api = apiKeyName(request.apiKey);
-    this.metrics.responses.add([api]);
-    const elapsed = getCurrentTimeNanoseconds() - request.startNanos;
-    this.metrics.latency.record([api], elapsed / 1000000);
+    this.metrics.response(request.apiKey, getCurrentTimeNanoseconds() - request.startNanos);
     this.current = request;
     // The filter answered this request itself: the broker's answer (to the
     // stand-in request) is replaced, however large.
@@ -120,8 +117,8 @@ export class ResponseObserver extends FrameHandler {
           bytes += batch.sizeInBytes;
         }
       }
-      this.metrics.fetchedRecords.add([label], <u64>records);
-      this.metrics.fetchedBytes.add([label], <u64>bytes);
+      this.metrics.fetchedRecords.with1(label).increment(<u64>records);
+      this.metrics.fetchedBytes.with1(label).increment(<u64>bytes);
     }
   }
 
