@@ -47,7 +47,8 @@ const HELP = `usage: npm run bench:kafka -- [options]
   --concurrency N      Envoy worker threads (default 2)
   --filter-config F    JSON for case 4 (default bench/kafka-acl-rewrite.json); placeholders
                        \${LISTEN_HOST} \${LISTEN_PORT} \${BROKER_ID} \${TOPIC_PREFIX} are filled in
-  --wasm F             filter module (default build/kafka.wasm, rebuilt when stale)
+  --module F           filter module (default build/kafka.wasm, rebuilt when stale); not --wasm,
+                       which the AssemblyScript compiler loaded by this script takes for itself
   --cases LIST         subset, e.g. tcp,observe (default direct,tcp,noop,observe,full)
   --json F             also write every measurement as JSON to F
   --report F           print the table again from such a JSON file (runs nothing)
@@ -64,7 +65,7 @@ const { values: opt } = parseArgs({
     warmup: { type: "string", default: "20000" },
     concurrency: { type: "string", default: "2" },
     "filter-config": { type: "string", default: join(REPO_ROOT, "bench", "kafka-acl-rewrite.json") },
-    wasm: { type: "string" },
+    module: { type: "string" },
     cases: { type: "string", default: "direct,tcp,noop,observe,full" },
     json: { type: "string" },
     report: { type: "string" },
@@ -162,9 +163,9 @@ async function producerPerformance(topic: string, bootstrap: string, records: nu
 // ---------- setup ----------
 
 function wasmModule(): string {
-  if (opt.wasm) {
-    const p = resolve(opt.wasm);
-    if (!existsSync(p)) throw new Error(`--wasm ${opt.wasm}: no such file`);
+  if (opt.module) {
+    const p = resolve(opt.module);
+    if (!existsSync(p)) throw new Error(`--module ${opt.module}: no such file`);
     return p;
   }
   return join(REPO_ROOT, "build", "kafka.wasm");
@@ -177,7 +178,7 @@ function noopWasm(): Promise<string> {
 
 /** Rebuilds build/kafka.wasm when its sources are newer; keeps the old one if that build fails. */
 async function ensureWasm(path: string): Promise<void> {
-  if (opt.wasm) return;
+  if (opt.module) return;
   try {
     await freshModule({ entry: "filters/kafka/index.ts", out: "build/kafka.wasm", target: "release" });
   } catch (e) {
