@@ -19,6 +19,8 @@ import { decodeUtf8 } from "../common/utf8";
 // A v2 batch header; legacy (magic 0/1) batches need only the first 17 bytes.
 const BATCH_HEADER: i32 = 61;
 const BATCH_MIN: i32 = 17;
+// Shared by every "nothing taken yet": this runs per produce request.
+const EMPTY = new Uint8Array(0);
 
 const enum Step {
   Header, // api key, version, correlation id
@@ -74,7 +76,7 @@ export class ProduceScanner extends FrameScanner {
   // The record set being walked: bytes of it not yet consumed, and the first
   // bytes of the next batch already taken (tiny batches share a take).
   private recordsLeft: i32 = 0;
-  private carry: Uint8Array = new Uint8Array(0);
+  private carry: Uint8Array = EMPTY;
   private records: i64 = 0;
   private bytes: i64 = 0;
 
@@ -84,11 +86,13 @@ export class ProduceScanner extends FrameScanner {
     this.pos = 0;
     this.skip = 0;
     this.want = 0;
-    this.topicNames = new Array<string>(0);
-    this.topicIds = new Array<Uint8Array>(0);
-    this.topicRecords = new Array<i64>(0);
-    this.topicBytes = new Array<i64>(0);
-    this.carry = new Uint8Array(0);
+    // Emptied, not replaced: the previous frame's counts were read in
+    // onScanned before the next frame starts.
+    this.topicNames.length = 0;
+    this.topicIds.length = 0;
+    this.topicRecords.length = 0;
+    this.topicBytes.length = 0;
+    this.carry = EMPTY;
     this.reading = false;
     this.need(8, Step.Header);
     return this;
@@ -147,7 +151,7 @@ export class ProduceScanner extends FrameScanner {
           head = new Uint8Array(carry.length + b.length);
           head.set(carry);
           head.set(b, carry.length);
-          this.carry = new Uint8Array(0);
+          this.carry = EMPTY;
         }
         this.batches(head);
         break;
@@ -250,7 +254,7 @@ export class ProduceScanner extends FrameScanner {
       case Step.RecordsLength: {
         if (n >= 0) this.bytes += <i64>n;
         this.recordsLeft = n < 0 ? 0 : n;
-        this.batches(new Uint8Array(0));
+        this.batches(EMPTY);
         break;
       }
       default:
@@ -350,7 +354,7 @@ export class ProduceScanner extends FrameScanner {
           this.recordsLeft = left - size;
           if (size >= have) {
             if (size > have) this.pass(size - have);
-            head = new Uint8Array(0);
+            head = EMPTY;
             at = 0;
           } else {
             at += size;
@@ -361,7 +365,7 @@ export class ProduceScanner extends FrameScanner {
       // End of the set, a truncated tail or a bad batch: the rest goes by.
       if (left > have) this.pass(left - have);
       this.recordsLeft = 0;
-      this.carry = new Uint8Array(0);
+      this.carry = EMPTY;
       this.partitionDone();
       return;
     }
