@@ -45,6 +45,18 @@ export function readNullableString(r: BytesReader, flex: bool): string | null {
   return r.utf8(n);
 }
 
+// Pass over a string without decoding it (hot-path scanners).
+export function skipNullableString(r: BytesReader, flex: bool): void {
+  const n = readLength(r, flex, false);
+  if (n > 0) r.skip(n);
+}
+
+export function skipString(r: BytesReader, flex: bool): void {
+  const n = readLength(r, flex, false);
+  if (n < 0) r.fail("null string");
+  else if (n > 0) r.skip(n);
+}
+
 // A non-nullable string that is null on the wire is invalid.
 export function readString(r: BytesReader, flex: bool): string {
   const s = readNullableString(r, flex);
@@ -161,6 +173,17 @@ export function readTagCount(r: BytesReader): i32 {
     return 0;
   }
   return <i32>n;
+}
+
+// Passes over a tagged-field section, known tags included, by their sizes.
+export function skipTaggedFields(r: BytesReader): void {
+  const count = readTagCount(r);
+  for (let i = 0; i < count && r.ok; i++) {
+    r.uvarint();
+    const size = r.uvarint();
+    if (size > <u32>r.remaining) r.fail("tag size");
+    else r.skip(<i32>size);
+  }
 }
 
 // After a known tag was decoded from its own sub-reader: its errors become

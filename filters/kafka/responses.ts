@@ -11,6 +11,7 @@ import { FetchResponse } from "../../assembly/kafka/api/fetch";
 import { MetadataResponse } from "../../assembly/kafka/api/metadata";
 import { readBatches } from "../../assembly/kafka/record_batch";
 import { collectResponseErrors } from "../../assembly/kafka/response_errors";
+import { scanProduceResponseErrors } from "../../assembly/kafka/produce_response_errors";
 import { rememberTopicId, topicName } from "../../assembly/kafka/topic_ids";
 import { KafkaFilterConfig, OnUnknown } from "./config";
 import { InflightRequest, InflightRequests } from "./inflight";
@@ -59,6 +60,14 @@ export class ResponseObserver extends FrameHandler {
     if (request == null) return null;
     this.current = null;
     if (request.syntheticResponse != null) return request.syntheticResponse;
+    // Most responses are to produce requests: their error codes are read in
+    // place, without a decode (produce_response_errors.ts).
+    if (!held && request.apiKey == ApiKey.Produce) {
+      this.errors.length = 0;
+      if (scanProduceResponseErrors(request.apiVersion, body, this.errors)) this.countErrors(request);
+      else this.metrics.unparsed.add(["undecodable"]);
+      return null;
+    }
     // Decoded once: for the metrics, then for every interceptor in turn
     // (ACLs filter Metadata topics, the rewrite changes its brokers).
     const decoded = decodeResponseBody(request.apiKey, request.apiVersion, body);
@@ -77,12 +86,16 @@ export class ResponseObserver extends FrameHandler {
   }
 
   private observe(request: InflightRequest, response: KafkaMessage): void {
-    const api = apiKeyName(request.apiKey);
     this.errors.length = 0;
     collectResponseErrors(request.apiKey, response, this.errors);
-    for (let i = 0; i < this.errors.length; i++) this.metrics.responseErrors.add([api, errorName(this.errors[i])]);
+    this.countErrors(request);
     if (request.apiKey == ApiKey.Metadata) this.learnTopicIds(response as MetadataResponse);
     else if (request.apiKey == ApiKey.Fetch && this.metrics.wantsTopics) this.observeFetch(response as FetchResponse);
+  }
+
+  private countErrors(request: InflightRequest): void {
+    const api = apiKeyName(request.apiKey);
+    for (let i = 0; i < this.errors.length; i++) this.metrics.responseErrors.add([api, errorName(this.errors[i])]);
   }
 
   onDesync(size: i32): bool {
