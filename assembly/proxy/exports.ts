@@ -185,7 +185,10 @@ export function proxy_on_grpc_receive_initial_metadata(rootId: u32, token: u32, 
 
 export function proxy_on_grpc_receive(rootId: u32, token: u32, messageSize: u32): void {
   enter(rootId);
-  const ctx = calloutTarget(grpcCalloutOwner(token, rootId, false));
+  // A unary call that succeeded ends here: Envoy sends no proxy_on_grpc_close
+  // after its message, so its entry goes now. proxy-wasm-cpp-host numbers
+  // callouts by type in the low two bits: 0 HTTP, 1 gRPC call, 2 gRPC stream.
+  const ctx = calloutTarget(grpcCalloutOwner(token, rootId, (token & 3) == 1));
   if (ctx != null) ctx.onGrpcReceive(token, messageSize);
 }
 

@@ -314,8 +314,10 @@ export class ProxyHost {
 
   /**
    * Delivers a gRPC response on a pending call or stream: initial metadata,
-   * a message, trailing metadata (each only if given), then — for a call,
-   * or when `status` is given on a stream — proxy_on_grpc_close.
+   * a message, trailing metadata (each only if given), then
+   * proxy_on_grpc_close when `status` is given, or for a call without a
+   * message. As in Envoy, a unary call that succeeded (a message and no
+   * status) ends with proxy_on_grpc_receive: there is no close after it.
    */
   respondToGrpcCall(
     token: number,
@@ -349,7 +351,9 @@ export class ProxyHost {
           root.grpcTrailingMetadata = undefined;
         }
       }
-      if (call.kind === "call" || r.status !== undefined) {
+      const succeeded = call.kind === "call" && r.message !== undefined && r.status === undefined;
+      if (succeeded) this.grpcCalls.splice(this.grpcCalls.indexOf(call), 1);
+      else if (call.kind === "call" || r.status !== undefined) {
         this.grpcCalls.splice(this.grpcCalls.indexOf(call), 1);
         root.status = { code: r.status ?? 0, message: r.statusMessage ?? "" };
         try {

@@ -41,9 +41,10 @@ const header = (pairs: Pairs, name: string) => pairs.find(([k]) => k.toLowerCase
 
 export function registerCallImports(h: ProxyHost, def: DefineImport): void {
   let nextHttpToken = 1;
-  // Envoy tells unary calls and streams apart by the token's low bit.
-  let nextCallToken = 0;
-  let nextStreamToken = 1;
+  // proxy-wasm-cpp-host (WasmBase::nextGrpcCallId/nextGrpcStreamId) keeps the
+  // callout type in a token's low two bits: 1 for unary calls, 2 for streams.
+  let nextCallToken = 1;
+  let nextStreamToken = 2;
 
   const pairs = (data: Uint8Array, what: string): Pairs => {
     const p = decodePairs(data);
@@ -87,7 +88,8 @@ export function registerCallImports(h: ProxyHost, def: DefineImport): void {
       const message = h.mem.read(msgPtr, msgLen, "message");
       h.mem.checkSlot(tokenSlot, 4, "return_call_id");
       knownCluster(cluster, Status.ParseFailure);
-      const token = (nextCallToken += 2);
+      const token = nextCallToken;
+      nextCallToken += 4;
       h.grpcCalls.push({ token, kind: "call", cluster, service, method, initialMetadata: metadata, message, sent: [], timeoutMs: timeout >>> 0, contextId: h.ctx().id });
       h.mem.writeU32(tokenSlot, token, "return_call_id");
       return Status.Ok;
@@ -105,7 +107,7 @@ export function registerCallImports(h: ProxyHost, def: DefineImport): void {
       h.mem.checkSlot(tokenSlot, 4, "return_stream_id");
       knownCluster(cluster, Status.ParseFailure);
       const token = nextStreamToken;
-      nextStreamToken += 2;
+      nextStreamToken += 4;
       h.grpcCalls.push({ token, kind: "stream", cluster, service, method, initialMetadata: metadata, sent: [], contextId: h.ctx().id });
       h.mem.writeU32(tokenSlot, token, "return_stream_id");
       return Status.Ok;
@@ -120,7 +122,7 @@ export function registerCallImports(h: ProxyHost, def: DefineImport): void {
 
   def("env", "proxy_grpc_send", (token: number, ptr: number, len: number, endStream: number) => {
     const message = h.mem.read(ptr, len, "message");
-    if ((token & 1) === 0) throw new Fail(Status.BadArgument, `${token >>> 0} is a unary call id, not a stream id`);
+    if ((token & 3) !== 2) throw new Fail(Status.BadArgument, `${token >>> 0} is not a stream id`);
     find(token).sent.push({ message, endStream: endStream !== 0 });
     return Status.Ok;
   });
