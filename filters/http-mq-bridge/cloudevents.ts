@@ -246,6 +246,8 @@ export function batchEvents(body: Uint8Array): CeRecords {
 export class EventResult {
   id: string = "";
   partition: i32 = -1;
+  // RocketMQ: the stored message's id (there is no partition).
+  messageId: string = "";
   offset: i64 = -1;
   // 0: stored
   status: u32 = 0;
@@ -256,7 +258,9 @@ export function batchResultsBody(results: EventResult[]): string {
   const w = new JsonWriter().beginObject().key("results").beginArray();
   for (let i = 0; i < results.length; i++) {
     const r = results[i];
-    w.beginObject().key("id").string(r.id).key("partition").int(r.partition);
+    w.beginObject().key("id").string(r.id);
+    if (r.partition >= 0) w.key("partition").int(r.partition);
+    if (r.messageId.length > 0) w.key("messageId").string(r.messageId);
     if (r.status == 0) w.key("offset").int(r.offset);
     else w.key("status").int(r.status).key("error").string(r.error);
     w.endObject();

@@ -4,6 +4,8 @@
 //       "<name>": { "type": "kafka", "cluster": "<cluster of the tunnel>",
 //                   "partitions"?: n, "acks"?: -1 | 1, "timeoutMs"?: ms,
 //                   "allowAutoTopicCreation"?: bool }
+//       "<name>": { "type": "rocketmq", "cluster": "<gRPC cluster of the proxy>",
+//                   "namespace"?: "", "timeoutMs"?: ms, "keyAsMessageGroup"?: bool }
 //     },
 //     "maxBodyBytes"?: 1048576, "timeoutMs"?: 5000, "metadataMaxAgeMs"?: 60000,
 //     "appId"?: "mqmesh", "clientId"?: "mqmesh-bridge", "retryAfterSeconds"?: 1,
@@ -13,14 +15,21 @@
 // Errors name the field ("pubsubs.orders.cluster: required").
 import { ConfigReader } from "../../assembly/common/config";
 
+export const TYPE_KAFKA = "kafka";
+export const TYPE_ROCKETMQ = "rocketmq";
+
 export class PubsubConfig {
   name: string = "";
+  type: string = TYPE_KAFKA;
   cluster: string = "";
   // 0: from Metadata (cached).
   partitions: i32 = 0;
   acks: i16 = -1;
   timeoutMs: i32 = 5000;
   allowAutoTopicCreation: bool = true;
+  // RocketMQ: the namespace of topics; the key also as FIFO message group.
+  namespace: string = "";
+  keyAsMessageGroup: bool = false;
 }
 
 export class BridgeConfig {
@@ -67,13 +76,20 @@ export class BridgeConfig {
         out.name = name;
         if (name.length == 0) pubsubs.fail(name, "a pubsub name must not be empty");
         const type = p.requireStr("type");
-        if (p.has("type") && type != "kafka") p.fail("type", "only \"kafka\" is supported so far");
+        if (p.has("type") && type != TYPE_KAFKA && type != TYPE_ROCKETMQ) p.fail("type", "expected \"kafka\" or \"rocketmq\"");
+        out.type = type;
         out.cluster = p.requireStr("cluster");
-        out.partitions = p.int("partitions", 0, 1, 1000000);
-        out.acks = <i16>p.int("acks", -1, -1, 1);
-        if (out.acks == 0) p.fail("acks", "0 is not allowed: the bridge answers only after the broker acknowledged (-1 or 1)");
         out.timeoutMs = p.int("timeoutMs", config.timeoutMs, 1, 600000);
-        out.allowAutoTopicCreation = p.bool("allowAutoTopicCreation", true);
+        // Fields of the other type stay unread, so finish() names them as unknown.
+        if (type == TYPE_ROCKETMQ) {
+          out.namespace = p.str("namespace", "");
+          out.keyAsMessageGroup = p.bool("keyAsMessageGroup", false);
+        } else {
+          out.partitions = p.int("partitions", 0, 1, 1000000);
+          out.acks = <i16>p.int("acks", -1, -1, 1);
+          if (out.acks == 0) p.fail("acks", "0 is not allowed: the bridge answers only after the broker acknowledged (-1 or 1)");
+          out.allowAutoTopicCreation = p.bool("allowAutoTopicCreation", true);
+        }
         config.pubsubs.push(out);
       }
       if (map.length == 0) c.fail("pubsubs", "required: at least one pubsub");
@@ -81,7 +97,9 @@ export class BridgeConfig {
     if (c.has("rest")) {
       const rest = c.obj("rest");
       config.restPubsub = rest.requireStr("pubsub");
-      if (rest.has("pubsub") && config.pubsub(config.restPubsub) == null) rest.fail("pubsub", "names no configured pubsub");
+      const restTarget = config.pubsub(config.restPubsub);
+      if (rest.has("pubsub") && restTarget == null) rest.fail("pubsub", "names no configured pubsub");
+      else if (restTarget != null && restTarget.type != TYPE_KAFKA) rest.fail("pubsub", "the Kafka REST-style API needs a pubsub of type \"kafka\"");
     }
     if (!c.finish()) config.error = c.summary;
     return config;

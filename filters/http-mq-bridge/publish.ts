@@ -12,13 +12,16 @@
 // config puts envoy.filters.http.buffer after this filter (README.md).
 import {
   FilterDataStatus, FilterHeadersStatus, FilterTrailersStatus, HeaderPair, HttpContext, WasmResult,
-  getRandomBytes, httpCall, httpCallResponseBody, httpCallResponseHeaders, log, requestBody, requestHeaders,
+  getCallStatus, getRandomBytes, grpcReceiveBuffer, httpCall, httpCallResponseBody, httpCallResponseHeaders, log, requestBody, requestHeaders,
 } from "../../assembly/proxy";
 import { partitionForKey } from "../../assembly/common/murmur2";
 import { parseTraceparent } from "../../assembly/common/trace_context";
 import { RecordHeader } from "../../assembly/kafka/record_batch";
 import { RecordBatchBuilder } from "../../assembly/kafka/record_batch_builder";
-import { PubsubConfig } from "./config";
+import { PubsubConfig, TYPE_ROCKETMQ } from "./config";
+import { OutgoingMessage } from "../../assembly/rocketmq/grpc/send_request";
+import { rocketmqTopicProblem } from "./rocketmq_client";
+import { RocketMQSend, Shape } from "./rocketmq_send";
 import { ApiError, EnvelopeInput, PUBLISH_PREFIX, isPublishPath, kafkaTopicProblem, parseBool, parsePublishPath, wrapCloudEvent } from "./dapr";
 import { Outcome, metadataOutcome, metadataRequest, produceRequestMulti, produceResults } from "./kafka_client";
 import { OffsetEntry, RestError, RestRecord, embeddedFormat, isRestPath, offsetsBody, parseRestBody, parseRestPath } from "./rest";
@@ -69,6 +72,8 @@ export class PublishStream extends HttpContext {
   private correlationId: i32 = 0;
   private metadataAttempts: i32 = 0;
   private gone: bool = false;
+  // RocketMQ pubsubs: the SendMessage calls in flight.
+  private rocketmq: RocketMQSend | null = null;
 
   private get bridge(): BridgeRoot {
     return this.root as BridgeRoot;
@@ -102,7 +107,7 @@ export class PublishStream extends HttpContext {
       this.fail(new ApiError(404, "ERR_PUBSUB_NOT_FOUND", "pubsub " + pr.pubsub + " not found"));
       return FilterHeadersStatus.StopIteration;
     }
-    const topicProblem = kafkaTopicProblem(pr.topic);
+    const topicProblem = pubsub.type == TYPE_ROCKETMQ ? rocketmqTopicProblem(pr.topic) : kafkaTopicProblem(pr.topic);
     if (topicProblem != null) {
       this.fail(new ApiError(400, "ERR_MALFORMED_REQUEST", "topic: " + topicProblem!));
       return FilterHeadersStatus.StopIteration;
@@ -385,6 +390,10 @@ export class PublishStream extends HttpContext {
         if (this.tracestate.length > 0) h.push(new RecordHeader("tracestate", ts));
       }
     }
+    if (this.pubsub!.type == TYPE_ROCKETMQ) {
+      this.sendRocketMQ();
+      return;
+    }
     const partitions = bridge.partitionsOf(this.pubsub!, this.topic);
     if (partitions > 0) {
       this.produce(partitions);
@@ -419,6 +428,43 @@ export class PublishStream extends HttpContext {
       return;
     }
     this.sendLocalResponse(500, String.UTF8.encode(failedEntriesBody("ERR_PUBSUB_PUBLISH_MESSAGE", ids, errs)), [new HeaderPair("content-type", "application/json")], "mqmesh_err_pubsub_publish_message");
+  }
+
+  private sendRocketMQ(): void {
+    const bridge = this.bridge;
+    const now = bridge.nowMs();
+    const messages = new Array<OutgoingMessage>(0);
+    const problem = RocketMQSend.prepare(this.records, this.pubsub!, this.topic, now, bridge.config.appId, messages);
+    if (problem.length > 0) {
+      this.fail(new ApiError(400, "ERR_MALFORMED_REQUEST", problem));
+      return;
+    }
+    const send = new RocketMQSend();
+    this.rocketmq = send;
+    this.phase = Phase.Producing;
+    if (!send.start(messages, this.pubsub!, bridge.config.clientId, now, uuid4)) this.answerRocketMQ();
+  }
+
+  onGrpcReceive(token: u32, messageSize: u32): void {
+    if (this.rocketmq == null || this.phase != Phase.Producing) return;
+    const data = grpcReceiveBuffer.get(0, messageSize);
+    if (this.rocketmq!.received(token, data == null ? new Uint8Array(0) : Uint8Array.wrap(data!))) this.answerRocketMQ();
+  }
+
+  onGrpcClose(token: u32, statusCode: u32): void {
+    if (this.rocketmq == null || this.phase != Phase.Producing) return;
+    if (this.rocketmq!.closed(token, statusCode, getCallStatus().message)) this.answerRocketMQ();
+  }
+
+  private answerRocketMQ(): void {
+    const shape = this.api == Api.Bulk ? Shape.Bulk : this.api == Api.CloudEvents && this.ceMode == CeMode.Batch ? Shape.Batch : Shape.Single;
+    const r = this.rocketmq!.reply(shape, this.recordIds, this.pubsub!.name);
+    if (r.failure != null) {
+      this.kafkaFailure(r.failure!);
+      return;
+    }
+    this.phase = Phase.Done;
+    this.sendLocalResponse(r.status, r.body.length > 0 ? String.UTF8.encode(r.body) : null, r.headers, r.status == 500 ? "mqmesh_err_pubsub_publish_message" : "mqmesh_published");
   }
 
   private askMetadata(): void {
@@ -504,7 +550,7 @@ export class PublishStream extends HttpContext {
   }
 
   private kafkaFailure(o: Outcome): void {
-    const extra = o.status == 503 ? [new HeaderPair("retry-after", this.bridge.config.retryAfterSeconds.toString())] : [];
+    const extra = o.status == 503 || o.status == 429 ? [new HeaderPair("retry-after", this.bridge.config.retryAfterSeconds.toString())] : [];
     this.answer(o.status, o.message, extra);
   }
 
@@ -526,6 +572,7 @@ export class PublishStream extends HttpContext {
       return;
     }
     if (status == 404) this.fail(new ApiError(404, "ERR_TOPIC_NOT_FOUND", text), extra);
+    else if (status == 400) this.fail(new ApiError(400, "ERR_MALFORMED_REQUEST", text), extra);
     else this.fail(new ApiError(status, "ERR_PUBSUB_PUBLISH_MESSAGE", text), extra);
   }
 
