@@ -15,6 +15,8 @@ const PROTO_ROOT = require.resolve("rocketmq-client-nodejs/proto/apache/rocketmq
 let wasm: string;
 let SendMessageRequest: protobuf.Type;
 let SendMessageResponse: protobuf.Type;
+let QueryRouteRequest: protobuf.Type;
+let QueryRouteResponse: protobuf.Type;
 beforeAll(async () => {
   wasm = await freshModule({ entry: "filters/http-mq-bridge/index.ts", out: "build/http-mq-bridge.wasm" });
   const root = new protobuf.Root();
@@ -23,6 +25,8 @@ beforeAll(async () => {
   await root.load("apache/rocketmq/v2/service.proto");
   SendMessageRequest = root.lookupType("apache.rocketmq.v2.SendMessageRequest");
   SendMessageResponse = root.lookupType("apache.rocketmq.v2.SendMessageResponse");
+  QueryRouteRequest = root.lookupType("apache.rocketmq.v2.QueryRouteRequest");
+  QueryRouteResponse = root.lookupType("apache.rocketmq.v2.QueryRouteResponse");
 }, 180_000);
 
 const CONFIG = {
@@ -33,7 +37,7 @@ const CONFIG = {
   appId: "unit", maxBodyBytes: 4096,
 };
 const TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
-const Code = { OK: 20000, ILLEGAL_MESSAGE_PROPERTY_KEY: 40009, FORBIDDEN: 40300, TOPIC_NOT_FOUND: 40402, MESSAGE_BODY_TOO_LARGE: 41301, TOO_MANY_REQUESTS: 42900, PROXY_TIMEOUT: 50400 };
+const Code = { OK: 20000, MESSAGE_PROPERTY_CONFLICT_WITH_TYPE: 40014, ILLEGAL_MESSAGE_PROPERTY_KEY: 40007, FORBIDDEN: 40300, TOPIC_NOT_FOUND: 40402, MESSAGE_BODY_TOO_LARGE: 41301, TOO_MANY_REQUESTS: 42900, PROXY_TIMEOUT: 50400 };
 const GrpcStatus = { DeadlineExceeded: 4, Unavailable: 14 };
 
 const START_MS = Date.UTC(2026, 10, 22, 13, 4, 5, 678);
@@ -142,6 +146,32 @@ describe("http-mq-bridge with a RocketMQ pubsub (gRPC SendMessage)", () => {
       expect(Object.fromEntries(s.localResponse!.headers)["retry-after"], name).toBe(retryAfter ?? undefined);
     }
     expect(host.grpcCalls).toHaveLength(0);
+  });
+
+  it("a type conflict (how RocketMQ 5.3 proxies refuse a send to a missing topic) asks QueryRoute: TOPIC_NOT_FOUND makes it 404, else it stays 400", async () => {
+    const host = await bridge();
+    const conflict = answer(Code.MESSAGE_PROPERTY_CONFLICT_WITH_TYPE, "TopicMessageType validate failed, the expected type is UNSPECIFIED, but actual type is NORMAL");
+    for (const [route, status, errorCode, body] of [
+      [{ status: { code: Code.TOPIC_NOT_FOUND, message: "topic not exist" } }, 404, "ERR_TOPIC_NOT_FOUND", /pubsub fifo: RocketMQ TOPIC_NOT_FOUND: topic gone does not exist/],
+      [{ status: { code: Code.OK, message: "OK" } }, 400, "ERR_PUBSUB_PUBLISH_MESSAGE", /MESSAGE_PROPERTY_CONFLICT_WITH_TYPE: TopicMessageType validate failed/],
+      [null, 400, "ERR_PUBSUB_PUBLISH_MESSAGE", /MESSAGE_PROPERTY_CONFLICT_WITH_TYPE/],
+    ] as [object | null, number, string, RegExp][]) {
+      const s = publishStream(host, "/v1.0-alpha1/publish/bulk/fifo/gone", JSON.stringify([{ entryId: "1", event: "a" }, { entryId: "2", event: "b" }]));
+      const sends = [...host.grpcCalls];
+      sends.forEach((c) => host.respondToGrpcCall(c.token, { message: conflict }));
+      expect(s.localResponse).toBeUndefined();
+      expect(host.grpcCalls).toHaveLength(1);
+      const q = host.grpcCalls[0];
+      expect([q.service, q.method, q.cluster]).toEqual(["apache.rocketmq.v2.MessagingService", "QueryRoute", "rocketmq_proxy"]);
+      expect(QueryRouteRequest.toObject(QueryRouteRequest.decode(q.message!))).toEqual({ topic: { resourceNamespace: "shop", name: "gone" } });
+      if (route) host.respondToGrpcCall(q.token, { message: QueryRouteResponse.encode(QueryRouteResponse.fromObject(route)).finish() });
+      else host.respondToGrpcCall(q.token, { status: GrpcStatus.Unavailable });
+      expect(s.localResponse?.status).toBe(status);
+      const answered = JSON.parse(s.localResponse!.body);
+      expect(answered.errorCode).toBe(errorCode);
+      expect(answered.failedEntries.map((e: any) => e.entryId)).toEqual(["1", "2"]);
+      for (const e of answered.failedEntries) expect(e.error).toMatch(body);
+    }
   });
 
   it("CloudEvents binary: ce_ properties, content-type, partitionkey as key and (keyAsMessageGroup) FIFO message group; namespace in the topic and metadata", async () => {

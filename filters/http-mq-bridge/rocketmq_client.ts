@@ -11,13 +11,20 @@ import { HeaderPair, GrpcStatus } from "../../assembly/proxy";
 import { decodeUtf8 } from "../../assembly/common/utf8";
 import { OutgoingMessage, encodeSendMessageRequest } from "../../assembly/rocketmq/grpc/send_request";
 import { readSendMessageResponse } from "../../assembly/rocketmq/grpc/send_response";
-import { Status, codeName } from "../../assembly/rocketmq/grpc/status";
+import { Status, codeName, responseStatus } from "../../assembly/rocketmq/grpc/status";
 import { PubsubConfig } from "./config";
 import { Outcome } from "./kafka_client";
 import { RestRecord } from "./rest";
 
 export const SERVICE = "apache.rocketmq.v2.MessagingService";
 export const METHOD = "SendMessage";
+export const QUERY_ROUTE = "QueryRoute";
+// RocketMQ 5.3 proxies check the topic's message type before they look the
+// topic up: a send to a topic the broker does not have is refused with this
+// code (expected type UNSPECIFIED), never with TOPIC_NOT_FOUND.
+export const CODE_TYPE_CONFLICT: i32 = 40014;
+const CODE_NOT_FOUND: i32 = 40400;
+const CODE_TOPIC_NOT_FOUND: i32 = 40402;
 
 // RocketMQ's topic rule (TopicValidator): 1-127 of [a-zA-Z0-9_-%|].
 export function rocketmqTopicProblem(topic: string): string | null {
@@ -142,6 +149,8 @@ function statusOutcome(s: Status): Outcome {
 export class SendOutcome {
   outcome: Outcome = new Outcome();
   messageId: string = "";
+  // The RocketMQ code that decided the outcome; 0 when none did.
+  code: i32 = 0;
 }
 
 export function sendAnswer(response: Uint8Array): SendOutcome {
@@ -156,6 +165,7 @@ export function sendAnswer(response: Uint8Array): SendOutcome {
   const top = r.status.code;
   const s = (top == 20000 || top == 30000) && r.entries.length > 0 && r.entries[0].status.code != 0 ? r.entries[0].status : r.status;
   out.outcome = statusOutcome(s);
+  out.code = s.code;
   if (out.outcome.ok && r.entries.length > 0) {
     out.outcome.offset = r.entries[0].offset;
     out.messageId = r.entries[0].messageId;
@@ -179,4 +189,14 @@ export function callFailure(grpcStatus: u32, message: string): Outcome {
     default:
       return Outcome.failure(502, 0, "the RocketMQ proxy failed the call" + detail);
   }
+}
+
+// The failure a type conflict stands for, given the QueryRoute answer for the
+// topic (null: no usable answer): 404 when the topic does not exist, else
+// null (the conflict is real and stays a 400).
+export function missingTopic(routeResponse: Uint8Array | null, topic: string): Outcome | null {
+  if (routeResponse == null) return null;
+  const s = responseStatus(routeResponse);
+  if (s == null || (s.code != CODE_TOPIC_NOT_FOUND && s.code != CODE_NOT_FOUND)) return null;
+  return Outcome.failure(404, 0, "RocketMQ " + codeName(s.code) + ": topic " + topic + " does not exist" + (s.message.length > 0 ? " (" + s.message + ")" : ""));
 }

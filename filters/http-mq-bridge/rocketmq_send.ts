@@ -9,6 +9,11 @@
 //
 // Envoy ends a successful unary call with onGrpcReceive only; a failed one
 // (timeout, no connection, reset) with onGrpcClose and a gRPC status.
+//
+// A RocketMQ 5.3 proxy refuses a send to a topic that does not exist with
+// MESSAGE_PROPERTY_CONFLICT_WITH_TYPE (its type check comes first). When a
+// send fails so, one QueryRoute for the topic tells a missing topic (404)
+// from a real type conflict (400) before the app is answered.
 import { HeaderPair, getRandomBytes, grpcCall, log, WasmResult } from "../../assembly/proxy";
 import { messageId } from "../../assembly/rocketmq/grpc/message_id";
 import { OutgoingMessage } from "../../assembly/rocketmq/grpc/send_request";
@@ -17,7 +22,8 @@ import { EventResult, batchResultsBody } from "./cloudevents";
 import { PubsubConfig } from "./config";
 import { Outcome } from "./kafka_client";
 import { RestRecord } from "./rest";
-import { METHOD, SERVICE, callFailure, grpcMetadata, outgoingMessage, sendAnswer, sendMessageRequest } from "./rocketmq_client";
+import { queryRouteRequest } from "../../assembly/rocketmq/grpc/route";
+import { CODE_TYPE_CONFLICT, METHOD, QUERY_ROUTE, SERVICE, callFailure, grpcMetadata, missingTopic, outgoingMessage, sendAnswer, sendMessageRequest } from "./rocketmq_client";
 
 export const enum Shape {
   Single, // Dapr publish, CloudEvents binary/structured: 204
@@ -47,6 +53,14 @@ export class RocketMQSend {
   private outcomes: Array<Outcome | null> = [];
   private messageIds: string[] = [];
   private pending: i32 = 0;
+  // Messages refused with a type conflict, and the QueryRoute that explains them.
+  private conflicts: i32[] = [];
+  private routeToken: u32 = 0;
+  private routeAsked: bool = false;
+  private pubsub: PubsubConfig = new PubsubConfig();
+  private topic: string = "";
+  private clientId: string = "";
+  private newId: () => string = () => "";
 
   // Builds every message first: a record RocketMQ cannot carry fails the
   // request (returned as the message of a 400) before anything is sent.
@@ -62,6 +76,10 @@ export class RocketMQSend {
   // Starts the calls; false when none could be started (the cluster is not
   // usable), in which case nothing is pending.
   start(messages: OutgoingMessage[], pubsub: PubsubConfig, clientId: string, nowMs: i64, newId: () => string): bool {
+    this.pubsub = pubsub;
+    this.clientId = clientId;
+    this.newId = newId;
+    if (messages.length > 0) this.topic = messages[0].topic;
     let started = 0;
     for (let i = 0; i < messages.length; i++) {
       const request = sendMessageRequest(messages[i]);
@@ -82,19 +100,41 @@ export class RocketMQSend {
     return started > 0;
   }
 
-  // Each returns true when this was the last call to end.
-  received(token: u32, response: Uint8Array): bool {
+  // Each returns true when the app can be answered: every call has ended.
+  received(token: u32, response: Uint8Array, nowMs: i64): bool {
+    if (token != 0 && token == this.routeToken) return this.routeEnded(response);
     const i = this.open(token);
     if (i < 0) return false;
     const a = sendAnswer(response);
     if (a.outcome.ok && a.messageId.length > 0) this.messageIds[i] = a.messageId;
-    return this.settle(i, a.outcome);
+    if (a.code == CODE_TYPE_CONFLICT) this.conflicts.push(i);
+    return this.settle(i, a.outcome, nowMs);
   }
 
-  closed(token: u32, grpcStatus: u32, message: string): bool {
+  closed(token: u32, grpcStatus: u32, message: string, nowMs: i64): bool {
+    if (token != 0 && token == this.routeToken) return this.routeEnded(null);
     const i = this.open(token);
     if (i < 0) return false;
-    return this.settle(i, callFailure(grpcStatus, message));
+    return this.settle(i, callFailure(grpcStatus, message), nowMs);
+  }
+
+  private routeEnded(response: Uint8Array | null): bool {
+    this.routeToken = 0;
+    const missing = missingTopic(response, this.topic);
+    if (missing != null) for (let k = 0; k < this.conflicts.length; k++) this.outcomes[this.conflicts[k]] = missing;
+    return true;
+  }
+
+  // After the last send: false while a QueryRoute is still to answer.
+  private lastSendEnded(nowMs: i64): bool {
+    if (this.conflicts.length == 0 || this.routeAsked) return true;
+    this.routeAsked = true;
+    const p = this.pubsub;
+    const request = queryRouteRequest(p.namespace, this.topic);
+    const r = grpcCall(p.cluster, SERVICE, QUERY_ROUTE, grpcMetadata(p, this.clientId, this.newId(), nowMs), request.buffer, <u32>p.timeoutMs);
+    if (r.status != WasmResult.Ok) return true;
+    this.routeToken = r.token;
+    return false;
   }
 
   private open(token: u32): i32 {
@@ -102,10 +142,10 @@ export class RocketMQSend {
     return i >= 0 && token != 0 && this.outcomes[i] == null ? i : -1;
   }
 
-  private settle(i: i32, o: Outcome): bool {
+  private settle(i: i32, o: Outcome, nowMs: i64): bool {
     this.outcomes[i] = o;
     this.pending--;
-    return this.pending == 0;
+    return this.pending == 0 && this.lastSendEnded(nowMs);
   }
 
   // After the last call ended (ids: entry or event ids, for Bulk and Batch).

@@ -1,5 +1,5 @@
 // apache.rocketmq.v2.Resource {string resource_namespace = 1; string name = 2;}
-import { ProtoReader, WireType } from "../../common/protobuf";
+import { ProtoReader, ProtoWriter, WireType } from "../../common/protobuf";
 
 export class Resource {
   namespace: string = "";
@@ -30,4 +30,11 @@ export function resourceField(msg: Uint8Array, field: u32): Resource | null {
     }
   }
   return r.ok ? out : null;
+}
+
+export function writeResource(namespace: string, name: string): ProtoWriter {
+  const w = new ProtoWriter();
+  w.string(1, namespace);
+  w.string(2, name);
+  return w;
 }

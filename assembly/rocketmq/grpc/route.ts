@@ -9,7 +9,7 @@
 // Clients connect to the broker endpoints a route names; rewriting them to
 // the sidecar keeps every later call (send, receive, ack) in the mesh.
 import { FieldRewriter, ProtoWriter, rewriteAt } from "../../common/protobuf";
-import { resourceField } from "./resource";
+import { resourceField, writeResource } from "./resource";
 import { GroupTopic } from "./receive";
 
 export const SCHEME_IPV4: i32 = 1;
@@ -80,4 +80,12 @@ export function rewriteRouteEndpoints(msg: Uint8Array, endpoints: Uint8Array, co
 
 export function rewriteAssignmentEndpoints(msg: Uint8Array, endpoints: Uint8Array, count: StaticArray<i32>): Uint8Array | null {
   return rewriteAt(msg, ASSIGNMENT_PATH, new ReplaceWith(endpoints), count);
+}
+
+// A QueryRouteRequest for one topic, without endpoints: enough to learn
+// whether the topic exists (the status), not to use the route's addresses.
+export function queryRouteRequest(namespace: string, topic: string): Uint8Array {
+  const w = new ProtoWriter();
+  w.message(1, writeResource(namespace, topic));
+  return w.toBytes();
 }

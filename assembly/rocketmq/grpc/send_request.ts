@@ -13,6 +13,7 @@
 // The proxy picks the queue itself (by message group when there is one), so
 // queue_id stays 0; message_id must not be empty (ILLEGAL_MESSAGE_ID).
 import { ProtoWriter } from "../../common/protobuf";
+import { writeResource } from "./resource";
 
 export const ENCODING_IDENTITY: i32 = 1;
 export const MESSAGE_TYPE_NORMAL: i32 = 1;
@@ -31,13 +32,6 @@ export class OutgoingMessage {
   messageId: string = "";
   bornMs: i64 = 0;
   bornHost: string = "";
-}
-
-function resource(namespace: string, name: string): ProtoWriter {
-  const w = new ProtoWriter();
-  w.string(1, namespace);
-  w.string(2, name);
-  return w;
 }
 
 function systemProperties(m: OutgoingMessage): ProtoWriter {
@@ -65,7 +59,7 @@ function systemProperties(m: OutgoingMessage): ProtoWriter {
 
 export function encodeMessage(m: OutgoingMessage): ProtoWriter {
   const w = new ProtoWriter(m.body.length + 128);
-  w.message(1, resource(m.namespace, m.topic));
+  w.message(1, writeResource(m.namespace, m.topic));
   for (let i = 0; i < m.propertyNames.length; i++) {
     const e = new ProtoWriter();
     e.string(1, m.propertyNames[i], true);
