@@ -446,13 +446,13 @@ export class PublishStream extends HttpContext {
   }
 
   onGrpcReceive(token: u32, messageSize: u32): void {
-    if (this.rocketmq == null || this.phase != Phase.Producing) return;
+    if (this.gone || this.rocketmq == null || this.phase != Phase.Producing) return;
     const data = grpcReceiveBuffer.get(0, messageSize);
     if (this.rocketmq!.received(token, data == null ? new Uint8Array(0) : Uint8Array.wrap(data!), this.bridge.nowMs())) this.answerRocketMQ();
   }
 
   onGrpcClose(token: u32, statusCode: u32): void {
-    if (this.rocketmq == null || this.phase != Phase.Producing) return;
+    if (this.gone || this.rocketmq == null || this.phase != Phase.Producing) return;
     if (this.rocketmq!.closed(token, statusCode, getCallStatus().message, this.bridge.nowMs())) this.answerRocketMQ();
   }
 
