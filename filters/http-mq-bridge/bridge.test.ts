@@ -770,3 +770,294 @@ describe("http-mq-bridge HTTP filter (Dapr bulk publish)", () => {
     expect(host.httpCalls).toHaveLength(0);
   });
 });
+
+// ---- routing rules ------------------------------------------------------------------
+
+const ROUTES = [
+  { pattern: { type: ["order.created"] }, topic: "eq" },
+  { pattern: { type: [{ prefix: "audit." }] }, topic: "prefix" },
+  { pattern: { source: [{ suffix: "/eu" }] }, topic: "suffix" },
+  { pattern: { type: ["num"], data: { amount: [{ numeric: [">", 0, "<=", 5] }] } }, topic: "numeric" },
+  { pattern: { type: ["ab"], data: { region: [{ "anything-but": ["us", "eu"] }] } }, topic: "anything-but" },
+  { pattern: { type: ["ip"], data: { ip: [{ cidr: "10.0.0.0/8" }] } }, topic: "cidr" },
+  { pattern: { type: ["ip6"], clientip: [{ cidr: "2001:db8::/32" }] }, topic: "cidr6" },
+  { pattern: { type: ["ex"], subject: [{ exists: false }] }, topic: "no-subject" },
+  { pattern: { priority: [{ numeric: [">=", 5] }] }, topic: "urgent" },
+  { pattern: { data: { tags: ["vip"] } }, topic: "vip" },
+  { pattern: { type: ["order.created", "other"] }, topic: "later" },
+  { pattern: { pubsubname: ["fixed"], data: { kind: ["refund"] } }, topic: "refunds" },
+  { pattern: { pubsubname: [{ exists: false }], data: { kind: ["refund"] } }, topic: "raw-refunds" },
+  { pattern: { data: [{ prefix: "urgent:" }] }, topic: "text" },
+];
+const ROUTED = { ...CONFIG, pubsubs: { ...CONFIG.pubsubs, fixed: { ...CONFIG.pubsubs.fixed, routes: ROUTES }, kafka: { ...CONFIG.pubsubs.kafka, routes: [{ pattern: { type: ["a"] }, topic: "a" }] } } };
+
+// Every record of the last Produce with its topic.
+async function routed(host: ProxyHost) {
+  const call = lastCall(host);
+  const p = await decodeProduce(call.body);
+  const records = p.topics.flatMap((t: any) => t.partitions.flatMap((x: any) => x.batch.records.map((r: any) => ({ ...r, topic: t.name, partition: x.index }))));
+  return { call, p, records };
+}
+
+function ackTopics(host: ProxyHost, call: any, p: any, failPartition = -1) {
+  host.respondToHttpCall(call.token, {
+    headers: TUNNEL_OK,
+    body: responseFrame("Produce", 9, {
+      Responses: p.topics.map((t: any) => ({
+        Name: t.name,
+        PartitionResponses: t.partitions.map((x: any) => ({ Index: x.index, ErrorCode: x.index === failPartition ? 6 : 0, BaseOffset: 10n, LogAppendTimeMs: -1n, LogStartOffset: 0n, RecordErrors: [], ErrorMessage: null })),
+      })),
+      ThrottleTimeMs: 0,
+    }, p.correlationId),
+  });
+}
+
+describe("http-mq-bridge routing rules", () => {
+  const ce = (i: number, e: Record<string, unknown>) => ({ specversion: "1.0", id: `e${i}`, source: "urn:x", type: "t", ...e });
+
+  it("each operator sends a batch's events to their rule's topic; no match keeps the path's topic; the first matching rule wins", async () => {
+    const host = await bridge(ROUTED);
+    const cases: [Record<string, unknown>, string][] = [
+      [{ type: "order.created" }, "eq"], [{ type: "order.created.v2" }, "orders"], [{ type: "other" }, "later"],
+      [{ type: "audit.login" }, "prefix"], [{ type: "audit" }, "orders"],
+      [{ source: "/shop/eu" }, "suffix"], [{ source: "/shop/eu2" }, "orders"],
+      [{ type: "num", data: { amount: 5 } }, "numeric"], [{ type: "num", data: { amount: 0 } }, "orders"],
+      [{ type: "num", data: { amount: 0.0001 } }, "numeric"], [{ type: "num", data: { amount: 5.000001 } }, "orders"],
+      [{ type: "num", data: { amount: "3" } }, "numeric"], [{ type: "num", data: { amount: -1 } }, "orders"],
+      [{ type: "num", data: { amount: true } }, "orders"], [{ type: "num", data: {} }, "orders"],
+      [{ type: "ab", data: { region: "ap" } }, "anything-but"], [{ type: "ab", data: { region: "us" } }, "orders"],
+      [{ type: "ab", data: { region: "eu" } }, "orders"], [{ type: "ab", data: {} }, "orders"],
+      [{ type: "ip", data: { ip: "10.0.0.0" } }, "cidr"], [{ type: "ip", data: { ip: "10.255.255.255" } }, "cidr"],
+      [{ type: "ip", data: { ip: "9.255.255.255" } }, "orders"], [{ type: "ip", data: { ip: "11.0.0.0" } }, "orders"],
+      [{ type: "ip", data: { ip: "10.0.0" } }, "orders"], [{ type: "ip", data: { ip: "010.0.0.1" } }, "orders"],
+      [{ type: "ip6", clientip: "2001:db8::1" }, "cidr6"], [{ type: "ip6", clientip: "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff" }, "cidr6"],
+      [{ type: "ip6", clientip: "2001:db9::" }, "orders"], [{ type: "ip6", clientip: "::ffff:10.0.0.1" }, "orders"],
+      [{ type: "ex" }, "no-subject"], [{ type: "ex", subject: "s" }, "orders"],
+      [{ priority: 7 }, "urgent"], [{ priority: 5 }, "urgent"], [{ priority: 4 }, "orders"],
+      [{ data: { tags: ["a", "vip"] } }, "vip"], [{ data: { tags: ["a"] } }, "orders"],
+      [{ datacontenttype: "text/plain", data: "urgent: disk full" }, "text"], [{ datacontenttype: "text/plain", data: "fyi: urgent:" }, "orders"],
+    ];
+    const events = cases.map(([e], i) => ce(i, e));
+    const s = publishStream(host, "/v1.0/cloudevents/fixed/orders", JSON.stringify(events), [["content-type", "application/cloudevents-batch+json"]]);
+    const { call, p, records } = await routed(host);
+    const topicOf = Object.fromEntries(records.map((r: any) => [headersText(r).ce_id, r.topic]));
+    expect(cases.map(([e], i) => [e, topicOf[`e${i}`]])).toEqual(cases.map(([e, t]) => [e, t]));
+    // One Produce, each topic once, its records in batches per partition.
+    expect(p.topics.map((t: any) => t.name)).toEqual([...new Set(cases.map(([, t]) => t))]);
+    ackTopics(host, call, p);
+    expect(s.localResponse?.status).toBe(200);
+    const results = JSON.parse(s.localResponse!.body).results;
+    expect(results.map((r: any) => r.id)).toEqual(events.map((e) => e.id));
+    for (const r of results) expect(typeof r.offset).toBe("number");
+  });
+
+  it("binary and structured modes route on the same attributes; Dapr routes on its envelope; rawPayload on the data alone; bulk per entry", async () => {
+    const host = await bridge(ROUTED);
+    const binary = (headers: [string, string][], body = "x") =>
+      publishStream(host, "/v1.0/cloudevents/fixed/orders", body, [["ce-specversion", "1.0"], ["ce-id", "b"], ["ce-source", "urn:x"], ...headers]);
+    const cases: [() => unknown, string[]][] = [
+      [() => binary([["ce-type", "order.created"]]), ["eq"]],
+      [() => binary([["ce-type", "t"], ["ce-priority", "9"]]), ["urgent"]],
+      [() => binary([["ce-type", "ex"], ["ce-subject", "s"]]), ["orders"]],
+      [() => binary([["ce-type", "t"], ["content-type", "application/json"]], '{"tags":["vip"]}'), ["vip"]],
+      [() => binary([["ce-type", "t"], ["content-type", "text/plain"]], '{"tags":["vip"]}'), ["orders"]],
+      [() => publishStream(host, "/v1.0/cloudevents/fixed/orders", JSON.stringify(ce(1, { type: "audit.x" })), [["content-type", "application/cloudevents+json"]]), ["prefix"]],
+      [() => publishStream(host, "/v1.0/publish/fixed/orders", '{"kind":"refund"}', [["content-type", "application/json"]]), ["refunds"]],
+      [() => publishStream(host, "/v1.0/publish/fixed/orders", '{"kind":"sale"}', [["content-type", "application/json"]]), ["orders"]],
+      [() => publishStream(host, "/v1.0/publish/fixed/orders?metadata.rawPayload=true", '{"kind":"refund"}'), ["raw-refunds"]],
+      [() => publishStream(host, "/v1.0/publish/fixed/orders?metadata.rawPayload=true", "urgent: now"), ["text"]],
+      [() => publishStream(host, "/v1.0/publish/fixed/orders", "urgent: wrapped", [["content-type", "text/plain"]]), ["text"]],
+      [() => publishStream(host, "/v1.0-alpha1/publish/bulk/fixed/orders", JSON.stringify([
+        { entryId: "1", event: { kind: "refund" } }, { entryId: "2", event: "hello" }, { entryId: "3", event: ce(3, { type: "order.created" }) },
+      ])), ["refunds", "orders", "eq"]],
+    ];
+    for (const [send, topics] of cases) {
+      const s = send() as any;
+      const { call, p, records } = await routed(host);
+      expect(records.map((r: any) => r.topic).sort(), String(send)).toEqual([...topics].sort());
+      ackTopics(host, call, p);
+      expect(s.localResponse?.status).toBe(204);
+    }
+    // REST records name Kafka partitions of the path's topic: never routed.
+    restStream(host, "/topics/orders", { records: [{ value: { kind: "refund" } }] });
+    expect((await routed(host)).records.map((r: any) => r.topic)).toEqual(["orders"]);
+  });
+
+  it("asks Metadata for every routed topic at once, then produces to all of them in one request", async () => {
+    const host = await bridge(ROUTED);
+    const events = [ce(0, { type: "a" }), ce(1, { type: "b" }), ce(2, { type: "a" })];
+    const s = publishStream(host, "/v1.0/cloudevents/kafka/orders", JSON.stringify(events), [["content-type", "application/cloudevents-batch+json"]]);
+    const meta = lastCall(host);
+    const m = decodeMetadata(meta.body);
+    expect(m.names).toEqual(["a", "orders"]);
+    const topic = (name: string, partitions: number) => ({
+      ErrorCode: 0, Name: name, IsInternal: false, TopicAuthorizedOperations: -2147483648,
+      Partitions: Array.from({ length: partitions }, (_, i) => ({ ErrorCode: 0, PartitionIndex: i, LeaderId: 1, LeaderEpoch: 0, ReplicaNodes: [1], IsrNodes: [1], OfflineReplicas: [] })),
+    });
+    host.respondToHttpCall(meta.token, {
+      headers: TUNNEL_OK,
+      body: responseFrame("Metadata", 9, { ThrottleTimeMs: 0, Brokers: [{ NodeId: 1, Host: "h", Port: 9092, Rack: null }], ClusterId: "c", ControllerId: 1, Topics: [topic("orders", 1), topic("a", 1)] }, m.correlationId),
+    });
+    const { call, p, records } = await routed(host);
+    expect(records.map((r: any) => [headersText(r).ce_id, r.topic, r.partition])).toEqual([["e0", "a", 0], ["e2", "a", 0], ["e1", "orders", 0]]);
+    ackTopics(host, call, p);
+    expect(JSON.parse(s.localResponse!.body).results.map((r: any) => [r.id, r.offset])).toEqual([["e0", 10], ["e1", 10], ["e2", 11]]);
+
+    // A routed topic that does not exist (no auto-creation) fails the request like an unknown path topic.
+    const strict = await bridge({ ...ROUTED, rest: undefined, pubsubs: { kafka: { ...ROUTED.pubsubs.kafka, allowAutoTopicCreation: false } } });
+    const t = publishStream(strict, "/v1.0/cloudevents/kafka/orders", JSON.stringify(ce(0, { type: "a" })), [["content-type", "application/cloudevents+json"]]);
+    const m2 = decodeMetadata(lastCall(strict).body);
+    expect(m2.names).toEqual(["a"]);
+    strict.respondToHttpCall(lastCall(strict).token, { headers: TUNNEL_OK, body: metadataResponse(m2.correlationId, "a", 0, 3) });
+    expect(t.localResponse?.status).toBe(404);
+    expect(JSON.parse(t.localResponse!.body).message).toMatch(/metadata of a: .*UNKNOWN_TOPIC_OR_PARTITION/);
+  });
+
+  it("rejects invalid rules naming the field", async () => {
+    const base = (routes: unknown) => ({ pubsubs: { k: { type: "kafka", cluster: "c", routes } } });
+    const cases: [unknown, string][] = [
+      [[{ pattern: { type: [{ numeric: [">", "x"] }] }, topic: "t" }], "pubsubs.k.routes[0].pattern.type[0].numeric[1]: expected a number"],
+      [[{ pattern: {}, topic: "t" }, { pattern: { data: { n: [{ numeric: [">", 5, "<", 1] }] } }, topic: "t" }], "pubsubs.k.routes[1].pattern.data.n[0].numeric: the lower bound 5 is above the upper bound 1"],
+      [[{ pattern: { n: [{ numeric: ["<", 1, ">", 0] }] }, topic: "t" }], "pubsubs.k.routes[0].pattern.n[0].numeric: with two comparisons"],
+      [[{ pattern: { n: [{ numeric: [">"] }] }, topic: "t" }], "pubsubs.k.routes[0].pattern.n[0].numeric: expected [op, number]"],
+      [[{ pattern: { ip: [{ cidr: "10.0.0.0/33" }] }, topic: "t" }], "pubsubs.k.routes[0].pattern.ip[0].cidr: the prefix length must be 0..32"],
+      [[{ pattern: { ip: [{ cidr: "10.0.0/8" }] }, topic: "t" }], "pubsubs.k.routes[0].pattern.ip[0].cidr: expected \"address/prefix-length\""],
+      [[{ pattern: { ip: [{ cidr: "2001:db8::/129" }] }, topic: "t" }], "pubsubs.k.routes[0].pattern.ip[0].cidr: the prefix length must be 0..128"],
+      [[{ pattern: { type: [{ wildcard: "x" }] }, topic: "t" }], "pubsubs.k.routes[0].pattern.type[0]: unknown operator \"wildcard\""],
+      [[{ pattern: { type: [{ prefix: "a", suffix: "b" }] }, topic: "t" }], "pubsubs.k.routes[0].pattern.type[0]: expected exactly one operator"],
+      [[{ pattern: { type: [] }, topic: "t" }], "pubsubs.k.routes[0].pattern.type: expected at least one condition"],
+      [[{ pattern: { type: "x" }, topic: "t" }], "pubsubs.k.routes[0].pattern.type: expected an array of conditions"],
+      [[{ pattern: { type: [["x"]] }, topic: "t" }], "pubsubs.k.routes[0].pattern.type[0]: expected a literal"],
+      [[{ pattern: { type: [{ "anything-but": { prefix: 1 } }] }, topic: "t" }], "pubsubs.k.routes[0].pattern.type[0].anything-but.prefix: expected a string"],
+      [[{ pattern: { type: [{ "anything-but": [] }] }, topic: "t" }], "pubsubs.k.routes[0].pattern.type[0].anything-but: expected at least one value"],
+      [[{ pattern: { type: [{ exists: "yes" }] }, topic: "t" }], "pubsubs.k.routes[0].pattern.type[0].exists: expected true or false"],
+      [[{ pattern: { type: [{ prefix: 3 }] }, topic: "t" }], "pubsubs.k.routes[0].pattern.type[0].prefix: expected a string"],
+      [[{ pattern: [], topic: "t" }], "pubsubs.k.routes[0].pattern: expected an object"],
+      [[{ pattern: {}, topic: "bad topic" }], "pubsubs.k.routes[0].topic: Kafka topic names use only"],
+      [[{ pattern: {} }], "pubsubs.k.routes[0].topic: missing required field"],
+      [[{ topic: "t" }], "pubsubs.k.routes[0].pattern: missing required field"],
+      [[{ pattern: {}, topic: "t", pubsub: "x" }], "pubsubs.k.routes[0]: unknown field \"pubsub\""],
+      [{}, "pubsubs.k.routes: expected array"],
+    ];
+    for (const [routes, message] of cases) {
+      const host = await ProxyHost.load(wasm, { rootId: "http_mq_bridge", pluginConfig: JSON.stringify(base(routes)) });
+      host.startVm();
+      expect(host.configure(), JSON.stringify(routes)).toBe(false);
+      expect(host.logText()).toContain(message);
+    }
+    const ok = await ProxyHost.load(wasm, { rootId: "http_mq_bridge", pluginConfig: JSON.stringify(ROUTED) });
+    ok.startVm();
+    expect(ok.configure(), ok.logText()).toBe(true);
+  });
+
+  it("never traps: arbitrary JSON data and attributes against every operator, and arbitrary JSON as a pattern", async () => {
+    const host = await bridge(ROUTED);
+    const scalar = fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom("10.1.2.3", "2001:db8::1", "::", "1.5", "-0", "1e400", "5"), fc.double(), fc.boolean());
+    await fc.assert(
+      fc.asyncProperty(fc.jsonValue({ maxDepth: 4 }), fc.dictionary(fc.constantFrom("type", "subject", "priority", "clientip", "region"), scalar), async (data, attrs) => {
+        const event = { specversion: "1.0", id: "f", source: "urn:x", type: "t", ...attrs, data };
+        const s = publishStream(host, "/v1.0/cloudevents/fixed/orders", JSON.stringify(event), [["content-type", "application/cloudevents+json"]]);
+        expect(host.failed).toBeUndefined();
+        if (!s.localResponse) {
+          const { call, p } = await routed(host);
+          ackTopics(host, call, p);
+        }
+        expect(host.failed).toBeUndefined();
+        expect([204, 400]).toContain(s.localResponse?.status);
+      }),
+      { numRuns: 300 },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.jsonValue({ maxDepth: 5 }), async (pattern) => {
+        const h = await ProxyHost.load(wasm, { rootId: "http_mq_bridge", pluginConfig: JSON.stringify({ pubsubs: { k: { type: "kafka", cluster: "c", routes: [{ pattern, topic: "t" }] } } }) });
+        h.startVm();
+        expect(typeof h.configure()).toBe("boolean");
+        expect(h.failed).toBeUndefined();
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
+
+// ---- metrics -------------------------------------------------------------------------
+
+describe("http-mq-bridge metrics", () => {
+  const requests = (api: string, pubsub: string, status: number) => `mqmesh_bridge_requests_total;api=${api};pubsub=${pubsub};status=${status}`;
+  const records = (pubsub: string, topic: string, result: string) => `mqmesh_bridge_records_total;pubsub=${pubsub};topic=${topic};result=${result}`;
+  const brokerErrors = (pubsub: string, code: string) => `mqmesh_bridge_broker_errors_total;pubsub=${pubsub};code=${code}`;
+  const latency = (api: string) => `mqmesh_bridge_publish_duration_milliseconds;api=${api}`;
+
+  it("counts answers per api, pubsub and status; records per topic and result; publish latency from the end of the body to the answer", async () => {
+    const host = await bridge(ROUTED);
+    const s = publishStream(host, "/v1.0/publish/kafka/orders", '{"n":1}', [["content-type", "application/json"]]);
+    host.advanceTime(7);
+    const meta = lastCall(host);
+    host.respondToHttpCall(meta.token, { headers: TUNNEL_OK, body: metadataResponse(decodeMetadata(meta.body).correlationId, "orders", 2) });
+    host.advanceTime(30);
+    const { call, p } = await routed(host);
+    ackTopics(host, call, p);
+    expect(s.localResponse?.status).toBe(204);
+    expect(host.getCounter(requests("dapr", "kafka", 204))).toBe(1);
+    expect(host.getCounter(records("kafka", "orders", "stored"))).toBe(1);
+    expect(host.getHistogram(latency("dapr"))).toEqual([37]);
+
+    // A batch routed to two topics with one failed partition: records per topic and result, the Kafka error by name.
+    const events = [0, 1, 2, 3].map((i) => ({ specversion: "1.0", id: `m${i}`, source: "s", type: i % 2 ? "order.created" : "t", partitionkey: `k${i}` }));
+    const b = publishStream(host, "/v1.0/cloudevents/fixed/orders", JSON.stringify(events), [["content-type", "application/cloudevents-batch+json"]]);
+    const batch = await routed(host);
+    const failing = batch.records.find((r: any) => r.topic === "eq")!.partition;
+    ackTopics(host, batch.call, batch.p, failing);
+    expect(b.localResponse?.status).toBe(200);
+    const stored = (topic: string) => batch.records.filter((r: any) => r.topic === topic && r.partition !== failing).length;
+    const failed = (topic: string) => batch.records.filter((r: any) => r.topic === topic && r.partition === failing).length;
+    for (const topic of ["eq", "orders"]) {
+      expect(host.getCounter(records("fixed", topic, "stored"), 0), topic).toBe(stored(topic));
+      expect(host.getCounter(records("fixed", topic, "failed"), 0), topic).toBe(failed(topic));
+    }
+    // Per failed partition answer: one per topic with a batch on the failing partition.
+    expect(host.getCounter(brokerErrors("fixed", "NOT_LEADER_OR_FOLLOWER"))).toBe(batch.p.topics.filter((t: any) => t.partitions.some((x: any) => x.index === failing)).length);
+    expect(host.getCounter(requests("cloudevents", "fixed", 200))).toBe(1);
+    expect(host.getHistogram(latency("cloudevents"))).toEqual([0]);
+  });
+
+  it("broker errors by cause; requests that never reached the broker have no latency; unknown pubsubs share one label", async () => {
+    const host = await bridge(ROUTED);
+    const dead = publishStream(host, "/v1.0-alpha1/publish/bulk/fixed/orders", JSON.stringify([{ entryId: "1", event: "a" }, { entryId: "2", event: "b" }]));
+    host.respondToHttpCall(lastCall(host).token, { headers: [[":status", "503"]] });
+    expect(dead.localResponse?.status).toBe(503);
+    const timeout = publishStream(host, "/topics/orders", JSON.stringify({ records: [{ value: 1 }] }), [["content-type", "application/vnd.kafka.json.v2+json"]]);
+    host.failHttpCall(lastCall(host).token);
+    expect(timeout.localResponse?.status).toBe(503);
+    const garbage = publishStream(host, "/v1.0/publish/fixed/orders", "x");
+    host.respondToHttpCall(lastCall(host).token, { headers: TUNNEL_OK, body: "nonsense" });
+    expect(garbage.localResponse?.status).toBe(502);
+    expect(host.getCounter(brokerErrors("fixed", "unreachable"))).toBe(1);
+    expect(host.getCounter(brokerErrors("fixed", "no_answer"))).toBe(1);
+    expect(host.getCounter(brokerErrors("fixed", "bad_answer"))).toBe(1);
+    expect(host.getCounter(requests("bulk", "fixed", 503))).toBe(1);
+    expect(host.getCounter(requests("rest", "fixed", 503))).toBe(1);
+    expect(host.getCounter(records("fixed", "orders", "failed"))).toBe(4);
+    expect(host.getHistogram(latency("bulk"))).toHaveLength(1);
+    expect(host.getHistogram(latency("dapr"))).toHaveLength(1);
+
+    publishStream(host, "/v1.0/publish/nope/orders", "x");
+    publishStream(host, "/v1.0/publish/other/orders", "x");
+    publishStream(host, "/v1.0/cloudevents/fixed/orders", "{}", [["content-type", "application/cloudevents+json"]]);
+    expect(host.getCounter(requests("dapr", "_", 404))).toBe(2);
+    expect(host.getCounter(requests("cloudevents", "fixed", 400))).toBe(1);
+    expect(host.getHistogram(latency("dapr"))).toHaveLength(1);
+    expect(host.getHistogram(latency("cloudevents"), [])).toEqual([]);
+  });
+
+  it("caps the topic label at metrics.maxTopics; the rest count as __other__", async () => {
+    const host = await bridge({ ...CONFIG, metrics: { maxTopics: 2 } });
+    for (const topic of ["t1", "t2", "t3", "t4", "t1"]) {
+      const s = publishStream(host, `/v1.0/publish/fixed/${topic}`, "x");
+      const { call, p } = await routed(host);
+      ackTopics(host, call, p);
+      expect(s.localResponse?.status).toBe(204);
+    }
+    expect([records("fixed", "t1", "stored"), records("fixed", "t2", "stored"), records("fixed", "__other__", "stored")].map((n) => host.getCounter(n))).toEqual([2, 1, 2]);
+    expect(host.hasMetric("counter", records("fixed", "t3", "stored"))).toBe(false);
+  });
+});

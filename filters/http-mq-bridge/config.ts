@@ -3,17 +3,20 @@
 //     "pubsubs": {
 //       "<name>": { "type": "kafka", "cluster": "<cluster of the tunnel>",
 //                   "partitions"?: n, "acks"?: -1 | 1, "timeoutMs"?: ms,
-//                   "allowAutoTopicCreation"?: bool }
+//                   "allowAutoTopicCreation"?: bool,
+//                   "routes"?: [{"pattern": {...}, "topic": "<target>"}] }   routing.ts
 //       "<name>": { "type": "rocketmq", "cluster": "<gRPC cluster of the proxy>",
 //                   "namespace"?: "", "timeoutMs"?: ms, "keyAsMessageGroup"?: bool }
 //     },
 //     "maxBodyBytes"?: 1048576, "timeoutMs"?: 5000, "metadataMaxAgeMs"?: 60000,
 //     "appId"?: "mqmesh", "clientId"?: "mqmesh-bridge", "retryAfterSeconds"?: 1,
 //     "metadataRetries"?: 20, "metadataRetryBackoffMs"?: 100,
-//     "rest"?: { "pubsub": "<name>" }     Kafka REST-style /topics/... on that pubsub
+//     "rest"?: { "pubsub": "<name>" },    Kafka REST-style /topics/... on that pubsub
+//     "metrics"?: { "maxTopics"?: 200 }   distinct topic label values, then __other__
 //   }
 // Errors name the field ("pubsubs.orders.cluster: required").
 import { ConfigReader } from "../../assembly/common/config";
+import { Route, readRoutes } from "./routing";
 
 export const TYPE_KAFKA = "kafka";
 export const TYPE_ROCKETMQ = "rocketmq";
@@ -30,6 +33,8 @@ export class PubsubConfig {
   // RocketMQ: the namespace of topics; the key also as FIFO message group.
   namespace: string = "";
   keyAsMessageGroup: bool = false;
+  // First match wins; none keeps the path's topic.
+  routes: Route[] = [];
 }
 
 export class BridgeConfig {
@@ -46,6 +51,7 @@ export class BridgeConfig {
   metadataRetryBackoffMs: i32 = 100;
   // The pubsub that Kafka REST-style /topics/... requests use; "" = that API is off.
   restPubsub: string = "";
+  metricsMaxTopics: i32 = 200;
   error: string = "";
 
   pubsub(name: string): PubsubConfig | null {
@@ -89,6 +95,8 @@ export class BridgeConfig {
           out.acks = <i16>p.int("acks", -1, -1, 1);
           if (out.acks == 0) p.fail("acks", "0 is not allowed: the bridge answers only after the broker acknowledged (-1 or 1)");
           out.allowAutoTopicCreation = p.bool("allowAutoTopicCreation", true);
+          // Routing picks Kafka topics per record; the RocketMQ path sends to the path's topic.
+          out.routes = readRoutes(p);
         }
         config.pubsubs.push(out);
       }
@@ -101,6 +109,7 @@ export class BridgeConfig {
       if (rest.has("pubsub") && restTarget == null) rest.fail("pubsub", "names no configured pubsub");
       else if (restTarget != null && restTarget.type != TYPE_KAFKA) rest.fail("pubsub", "the Kafka REST-style API needs a pubsub of type \"kafka\"");
     }
+    if (c.has("metrics")) config.metricsMaxTopics = c.obj("metrics").int("maxTopics", config.metricsMaxTopics, 1, 100000);
     if (!c.finish()) config.error = c.summary;
     return config;
   }

@@ -14,11 +14,12 @@ export const METADATA_VERSION: i16 = 9;
 
 export function produceRequest(correlationId: i32, clientId: string, topic: string, partition: i32, acks: i16, timeoutMs: i32,
   records: Uint8Array): Uint8Array {
-  return produceRequestMulti(correlationId, clientId, topic, [partition], [records], acks, timeoutMs);
+  return produceRequestMulti(correlationId, clientId, [topic], [partition], [records], acks, timeoutMs);
 }
 
-// One batch per partition, all for one topic.
-export function produceRequestMulti(correlationId: i32, clientId: string, topic: string, partitions: i32[], batches: Uint8Array[],
+// One batch per (topics[i], partitions[i]); routing rules can send the
+// records of one HTTP request to several topics.
+export function produceRequestMulti(correlationId: i32, clientId: string, topics: string[], partitions: i32[], batches: Uint8Array[],
   acks: i16, timeoutMs: i32): Uint8Array {
   const header = new RequestHeader();
   header.apiKey = <i16>ApiKey.Produce;
@@ -28,28 +29,36 @@ export function produceRequestMulti(correlationId: i32, clientId: string, topic:
   const body = new ProduceRequest();
   body.acks = acks;
   body.timeoutMs = timeoutMs;
-  const t = new TopicProduceData();
-  t.name = topic;
   for (let i = 0; i < partitions.length; i++) {
+    let t: TopicProduceData | null = null;
+    for (let k = 0; k < body.topicData.length && t == null; k++) if (body.topicData[k].name == topics[i]) t = body.topicData[k];
+    if (t == null) {
+      t = new TopicProduceData();
+      t.name = topics[i];
+      body.topicData.push(t);
+    }
     const p = new PartitionProduceData();
     p.index = partitions[i];
     p.records = batches[i];
     t.partitionData.push(p);
   }
-  body.topicData.push(t);
   return encodeRequest(header, body);
 }
 
-export function metadataRequest(correlationId: i32, clientId: string, topic: string, allowAutoTopicCreation: bool): Uint8Array {
+export function metadataRequest(correlationId: i32, clientId: string, topics: string[], allowAutoTopicCreation: bool): Uint8Array {
   const header = new RequestHeader();
   header.apiKey = <i16>ApiKey.Metadata;
   header.apiVersion = METADATA_VERSION;
   header.correlationId = correlationId;
   header.clientId = clientId;
   const body = new MetadataRequest();
-  const t = new MetadataRequestTopic();
-  t.name = topic;
-  body.topics = [t];
+  const list = new Array<MetadataRequestTopic>(0);
+  for (let i = 0; i < topics.length; i++) {
+    const t = new MetadataRequestTopic();
+    t.name = topics[i];
+    list.push(t);
+  }
+  body.topics = list;
   body.allowAutoTopicCreation = allowAutoTopicCreation;
   return encodeRequest(header, body);
 }
@@ -160,7 +169,7 @@ export class ProduceResults {
   partitions: Outcome[] = [];
 }
 
-export function produceResults(frame: Uint8Array, correlationId: i32, topic: string, partitions: i32[]): ProduceResults {
+export function produceResults(frame: Uint8Array, correlationId: i32, topics: string[], partitions: i32[]): ProduceResults {
   const out = new ProduceResults();
   const c = checkFrame(frame, correlationId, <i16>ApiKey.Produce, PRODUCE_VERSION);
   if (c.failure != null) {
@@ -170,6 +179,7 @@ export function produceResults(frame: Uint8Array, correlationId: i32, topic: str
   const resp = c.body as ProduceResponse;
   for (let k = 0; k < partitions.length; k++) {
     const partition = partitions[k];
+    const topic = topics[k];
     let found: Outcome | null = null;
     for (let i = 0; i < resp.responses.length && found == null; i++) {
       const t = resp.responses[i];
@@ -197,10 +207,19 @@ export function produceResults(frame: Uint8Array, correlationId: i32, topic: str
   return out;
 }
 
-export function metadataOutcome(frame: Uint8Array, correlationId: i32, topic: string): Outcome {
+// One Outcome per asked topic (same order); a frame that does not decode
+// or match fails every topic the same way.
+export function metadataOutcomes(frame: Uint8Array, correlationId: i32, topics: string[]): Outcome[] {
+  const out = new Array<Outcome>(0);
   const c = checkFrame(frame, correlationId, <i16>ApiKey.Metadata, METADATA_VERSION);
-  if (c.failure != null) return c.failure!;
-  const resp = c.body as MetadataResponse;
+  for (let k = 0; k < topics.length; k++) {
+    if (c.failure != null) out.push(c.failure!);
+    else out.push(topicMetadata(c.body as MetadataResponse, topics[k]));
+  }
+  return out;
+}
+
+function topicMetadata(resp: MetadataResponse, topic: string): Outcome {
   for (let i = 0; i < resp.topics.length; i++) {
     const t = resp.topics[i];
     if (t.name == null || t.name! != topic) continue;

@@ -11,7 +11,7 @@
 // Needs the request headers held while the body is buffered: the Envoy
 // config puts envoy.filters.http.buffer after this filter (README.md).
 import {
-  FilterDataStatus, FilterHeadersStatus, FilterTrailersStatus, HeaderPair, HttpContext, WasmResult,
+  FilterDataStatus, FilterHeadersStatus, FilterTrailersStatus, GrpcStatus, HeaderPair, HttpContext, WasmResult,
   getCallStatus, getRandomBytes, grpcReceiveBuffer, httpCall, httpCallResponseBody, httpCallResponseHeaders, log, requestBody, requestHeaders,
 } from "../../assembly/proxy";
 import { partitionForKey } from "../../assembly/common/murmur2";
@@ -23,12 +23,13 @@ import { OutgoingMessage } from "../../assembly/rocketmq/grpc/send_request";
 import { rocketmqTopicProblem } from "./rocketmq_client";
 import { RocketMQSend, Shape } from "./rocketmq_send";
 import { ApiError, EnvelopeInput, PUBLISH_PREFIX, isPublishPath, kafkaTopicProblem, parseBool, parsePublishPath, wrapCloudEvent } from "./dapr";
-import { Outcome, metadataOutcome, metadataRequest, produceRequestMulti, produceResults } from "./kafka_client";
+import { Outcome, ProduceResults, metadataOutcomes, metadataRequest, produceRequestMulti, produceResults } from "./kafka_client";
 import { OffsetEntry, RestError, RestRecord, embeddedFormat, isRestPath, offsetsBody, parseRestBody, parseRestPath } from "./rest";
 import { BridgeRoot } from "./root";
 import { BULK_PREFIX, failedEntriesBody, isBulkPath, parseBulk } from "./bulk";
 import { CLOUDEVENTS_PREFIX, CeMode, EventResult, batchEvents, batchResultsBody, binaryEvent, ceMode, isCloudEventsPath, structuredEvent } from "./cloudevents";
 import { TUNNEL_CONTENT_TYPE, TUNNEL_HEADER } from "./tunnel";
+import { cloudEventView, envelopeView, rawView, routeTopic } from "./routing";
 
 const enum Phase {
   Pass, // not ours
@@ -61,9 +62,15 @@ export class PublishStream extends HttpContext {
   private ceMode: CeMode = CeMode.Binary;
   private requestPairs: HeaderPair[] = [];
   private recordIds: string[] = [];
-  // Per record: its partition and its place in that partition's batch.
+  // Per record: its topic (routing rules), partition, batch and place in that batch.
+  private recordTopic: string[] = [];
   private recordPartition: i32[] = [];
+  private recordBatch: i32[] = [];
   private recordIndex: i32[] = [];
+  // The request's distinct topics with their partition counts (0: ask Metadata).
+  private topics: string[] = [];
+  private topicPartitions: i32[] = [];
+  private batchTopics: string[] = [];
   private batchPartitions: i32[] = [];
   private contentType: string = "";
   private traceparent: string = "";
@@ -74,6 +81,10 @@ export class PublishStream extends HttpContext {
   private gone: bool = false;
   // RocketMQ pubsubs: the SendMessage calls in flight.
   private rocketmq: RocketMQSend | null = null;
+  // For metrics: when the body was complete, whether the broker was asked, what it said.
+  private bodyEndMs: i64 = -1;
+  private askedBroker: bool = false;
+  private produced: ProduceResults | null = null;
 
   private get bridge(): BridgeRoot {
     return this.root as BridgeRoot;
@@ -218,12 +229,14 @@ export class PublishStream extends HttpContext {
     this.token = 0;
     const what = this.phase == Phase.Metadata ? "metadata" : "produce";
     if (numHeaders == 0) {
+      this.bridge.metrics.brokerError(this.pubsub!.name, "no_answer");
       this.unavailable("the broker did not answer the " + what + " request in time or the connection failed");
       return;
     }
     const status = httpCallResponseHeaders.get(":status");
     const tunnel = httpCallResponseHeaders.get(TUNNEL_HEADER);
     if (status == null || status != "200" || tunnel == null) {
+      this.bridge.metrics.brokerError(this.pubsub!.name, "unreachable");
       this.unavailable("the broker could not be reached (" + (status == null ? "no status" : status) + " from the tunnel)");
       return;
     }
@@ -231,26 +244,41 @@ export class PublishStream extends HttpContext {
     const frame = data == null ? new Uint8Array(0) : Uint8Array.wrap(data!);
     const pubsub = this.pubsub!;
     if (this.phase == Phase.Metadata) {
-      const o = metadataOutcome(frame, this.correlationId, this.topic);
-      // A topic being created (auto-creation, or by an admin a moment ago)
-      // has no leader yet: ask again shortly instead of failing the publish.
-      const settling = o.status == 503 || (o.status == 404 && pubsub.allowAutoTopicCreation);
-      if (!o.ok && settling && this.metadataAttempts < this.bridge.config.metadataRetries) {
+      const asked = this.unknownTopics();
+      const outcomes = metadataOutcomes(frame, this.correlationId, asked);
+      let failure: Outcome | null = null;
+      let waiting = false;
+      for (let i = 0; i < asked.length; i++) {
+        const o = outcomes[i];
+        if (!o.ok) this.bridge.metrics.brokerFailure(pubsub.name, o);
+        if (o.ok) {
+          this.bridge.rememberPartitions(pubsub, asked[i], o.partitions);
+          this.topicPartitions[this.topics.indexOf(asked[i])] = o.partitions;
+          continue;
+        }
+        // A topic being created (auto-creation, or by an admin a moment ago)
+        // has no leader yet: ask again shortly instead of failing the publish.
+        const settling = o.status == 503 || (o.status == 404 && pubsub.allowAutoTopicCreation);
+        if (settling && this.metadataAttempts < this.bridge.config.metadataRetries) waiting = true;
+        else if (failure == null) failure = o;
+      }
+      if (failure != null) {
+        this.kafkaFailure(failure!);
+        return;
+      }
+      if (waiting) {
         this.metadataAttempts++;
         this.phase = Phase.Waiting;
         this.bridge.retryLater(this);
         return;
       }
-      if (!o.ok) {
-        this.kafkaFailure(o);
-        return;
-      }
-      this.bridge.rememberPartitions(pubsub, this.topic, o.partitions);
-      this.produce(o.partitions);
+      this.produce();
       return;
     }
-    const results = produceResults(frame, this.correlationId, this.topic, this.batchPartitions);
+    const results = produceResults(frame, this.correlationId, this.batchTopics, this.batchPartitions);
+    this.produced = results;
     if (results.failure != null) {
+      this.bridge.metrics.brokerFailure(pubsub.name, results.failure!);
       this.kafkaFailure(results.failure!);
       return;
     }
@@ -260,8 +288,9 @@ export class PublishStream extends HttpContext {
       const o = results.partitions[i];
       if (o.ok) okCount++;
       else {
+        this.bridge.metrics.brokerFailure(pubsub.name, o);
         // The partition count or leader may have changed: ask again next time.
-        if (o.status == 503 || o.status == 404) this.bridge.forgetPartitions(pubsub, this.topic);
+        if (o.status == 503 || o.status == 404) this.bridge.forgetPartitions(pubsub, this.batchTopics[i]);
         if (firstFailure == null) firstFailure = o;
       }
     }
@@ -281,7 +310,7 @@ export class PublishStream extends HttpContext {
     if (this.api == Api.CloudEvents) {
       const out = new Array<EventResult>(0);
       for (let i = 0; i < this.records.length; i++) {
-        const o = results.partitions[this.batchPartitions.indexOf(this.recordPartition[i])];
+        const o = results.partitions[this.recordBatch[i]];
         const r = new EventResult();
         r.id = this.recordIds[i];
         r.partition = this.recordPartition[i];
@@ -297,7 +326,7 @@ export class PublishStream extends HttpContext {
     }
     const entries = new Array<OffsetEntry>(0);
     for (let i = 0; i < this.records.length; i++) {
-      const o = results.partitions[this.batchPartitions.indexOf(this.recordPartition[i])];
+      const o = results.partitions[this.recordBatch[i]];
       const e = new OffsetEntry();
       e.partition = this.recordPartition[i];
       if (o.ok) e.offset = o.offset + <i64>this.recordIndex[i];
@@ -326,6 +355,7 @@ export class PublishStream extends HttpContext {
 
   private start(body: Uint8Array): void {
     const bridge = this.bridge;
+    this.bodyEndMs = bridge.nowMs();
     if (this.api == Api.Rest) {
       const parsed = parseRestBody(body, this.restFormat, this.restPartition);
       if (parsed.error != null) {
@@ -394,12 +424,34 @@ export class PublishStream extends HttpContext {
       this.sendRocketMQ();
       return;
     }
-    const partitions = bridge.partitionsOf(this.pubsub!, this.topic);
-    if (partitions > 0) {
-      this.produce(partitions);
+    this.route();
+    for (let i = 0; i < this.topics.length; i++) this.topicPartitions.push(bridge.partitionsOf(this.pubsub!, this.topics[i]));
+    if (this.unknownTopics().length == 0) {
+      this.produce();
       return;
     }
     this.askMetadata();
+  }
+
+  // Each record's topic: the first matching routing rule's, else the path's.
+  private route(): void {
+    const routes = this.pubsub!.routes;
+    for (let i = 0; i < this.records.length; i++) {
+      let topic = this.topic;
+      if (routes.length > 0 && this.api != Api.Rest) {
+        const r = this.records[i];
+        const event = this.api == Api.CloudEvents ? cloudEventView(r) : this.rawPayload ? rawView(r) : envelopeView(r);
+        topic = routeTopic(routes, event, this.topic);
+      }
+      this.recordTopic.push(topic);
+      if (!this.topics.includes(topic)) this.topics.push(topic);
+    }
+  }
+
+  private unknownTopics(): string[] {
+    const out = new Array<string>(0);
+    for (let i = 0; i < this.topics.length; i++) if (this.topicPartitions[i] == 0) out.push(this.topics[i]);
+    return out;
   }
 
   private envelope(): EnvelopeInput {
@@ -418,7 +470,7 @@ export class PublishStream extends HttpContext {
     const ids = new Array<string>(0);
     const errs = new Array<string>(0);
     for (let i = 0; i < this.records.length; i++) {
-      const o = partitions[this.batchPartitions.indexOf(this.recordPartition[i])];
+      const o = partitions[this.recordBatch[i]];
       if (o.ok) continue;
       ids.push(this.recordIds[i]);
       errs.push("pubsub " + this.pubsub!.name + ": " + o.message);
@@ -470,44 +522,51 @@ export class PublishStream extends HttpContext {
   private askMetadata(): void {
     const bridge = this.bridge;
     this.correlationId = bridge.nextCorrelationId();
-    const frame = metadataRequest(this.correlationId, bridge.config.clientId, this.topic, this.pubsub!.allowAutoTopicCreation);
+    const frame = metadataRequest(this.correlationId, bridge.config.clientId, this.unknownTopics(), this.pubsub!.allowAutoTopicCreation);
     this.call(Phase.Metadata, frame);
   }
 
   // Places every record (explicit partition, else murmur2 of the key, else
-  // one round-robin partition for all unkeyed records of this request) and
-  // sends one Produce with a batch per partition.
-  private produce(partitions: i32): void {
+  // one round-robin partition for all unkeyed records of this request's
+  // topic) and sends one Produce with a batch per topic and partition.
+  private produce(): void {
     const bridge = this.bridge;
     const pubsub = this.pubsub!;
     const now = bridge.nowMs();
-    const spread = <i32>(bridge.nextRoundRobin() % <u32>partitions);
+    const turn = bridge.nextRoundRobin();
     const builders = new Array<RecordBatchBuilder>(0);
+    this.batchTopics = [];
     this.batchPartitions = [];
     this.recordPartition = [];
+    this.recordBatch = [];
     this.recordIndex = [];
     for (let i = 0; i < this.records.length; i++) {
       const r = this.records[i];
+      const topic = this.recordTopic[i];
+      const partitions = this.topicPartitions[this.topics.indexOf(topic)];
+      const spread = <i32>(turn % <u32>partitions);
       let p = r.partition;
       if (p >= partitions) {
         this.failRest(new RestError(404, 40402, "Partition not found: " + this.topic + " has " + partitions.toString() + " partitions, record " + i.toString() + " names " + p.toString()));
         return;
       }
       if (p < 0) p = r.key != null ? partitionForKey(r.key!, partitions) : spread;
-      let b = this.batchPartitions.indexOf(p);
-      if (b < 0) {
-        b = this.batchPartitions.length;
+      let b = 0;
+      while (b < this.batchPartitions.length && (this.batchPartitions[b] != p || this.batchTopics[b] != topic)) b++;
+      if (b == this.batchPartitions.length) {
+        this.batchTopics.push(topic);
         this.batchPartitions.push(p);
         builders.push(new RecordBatchBuilder());
       }
       this.recordPartition.push(p);
+      this.recordBatch.push(b);
       this.recordIndex.push(builders[b].count);
       builders[b].add(r.key, r.value, r.headers, now);
     }
     const batches = new Array<Uint8Array>(0);
     for (let i = 0; i < builders.length; i++) batches.push(builders[i].build());
     this.correlationId = bridge.nextCorrelationId();
-    const frame = produceRequestMulti(this.correlationId, bridge.config.clientId, this.topic, this.batchPartitions, batches, pubsub.acks, pubsub.timeoutMs);
+    const frame = produceRequestMulti(this.correlationId, bridge.config.clientId, this.batchTopics, this.batchPartitions, batches, pubsub.acks, pubsub.timeoutMs);
     this.call(Phase.Producing, frame);
   }
 
@@ -529,9 +588,31 @@ export class PublishStream extends HttpContext {
     }
     this.token = r.token;
     this.phase = phase;
+    this.askedBroker = true;
   }
 
   // ---- answers
+
+  // Every answer to a publish passes here, so metrics see each one once.
+  sendLocalResponse(statusCode: u32, body: ArrayBuffer | null, headers: HeaderPair[] = [], details: string = "",
+    grpcStatus: GrpcStatus = GrpcStatus.InvalidCode): WasmResult {
+    this.observe(statusCode);
+    return super.sendLocalResponse(statusCode, body, headers, details, grpcStatus);
+  }
+
+  private observe(status: u32): void {
+    const metrics = this.bridge.metrics;
+    const api = this.api == Api.Dapr ? "dapr" : this.api == Api.Rest ? "rest" : this.api == Api.Bulk ? "bulk" : "cloudevents";
+    const pubsub = this.pubsub == null ? "" : this.pubsub!.name;
+    metrics.answered(api, pubsub, status);
+    if (this.askedBroker) metrics.duration(api, this.bridge.nowMs() - this.bodyEndMs);
+    const results = this.produced;
+    for (let i = 0; i < this.recordTopic.length; i++) {
+      const b = i < this.recordBatch.length ? this.recordBatch[i] : -1;
+      const stored = results != null && results.failure == null && b >= 0 && b < results.partitions.length && results.partitions[b].ok;
+      metrics.record(pubsub, this.recordTopic[i], stored);
+    }
+  }
 
   private readBody(size: u32): Uint8Array {
     if (size == 0) return new Uint8Array(0);

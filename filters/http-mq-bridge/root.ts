@@ -2,6 +2,7 @@
 // cache (topic -> partition count) and the counters every publish shares.
 import { HttpContext, RootContext, getCurrentTimeNanoseconds, log } from "../../assembly/proxy";
 import { BridgeConfig, PubsubConfig } from "./config";
+import { BridgeMetrics } from "./metrics";
 import { PublishStream } from "./publish";
 
 class CachedTopic {
@@ -10,6 +11,7 @@ class CachedTopic {
 
 export class BridgeRoot extends RootContext {
   config: BridgeConfig = new BridgeConfig();
+  metrics: BridgeMetrics = new BridgeMetrics(200);
   private topics: Map<string, CachedTopic> = new Map<string, CachedTopic>();
   private correlation: i32 = 0;
   // Publishes waiting to ask Metadata again; served by the tick timer.
@@ -24,6 +26,7 @@ export class BridgeRoot extends RootContext {
       return false;
     }
     this.config = config;
+    this.metrics = new BridgeMetrics(config.metricsMaxTopics);
     this.topics.clear();
     return true;
   }
