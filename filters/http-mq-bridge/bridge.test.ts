@@ -904,6 +904,28 @@ describe("http-mq-bridge routing rules", () => {
     ackTopics(host, call, p);
     expect(JSON.parse(s.localResponse!.body).results.map((r: any) => [r.id, r.offset])).toEqual([["e0", 10], ["e1", 10], ["e2", 11]]);
 
+    // One topic settled, one still without a leader: only the second is asked again on the tick,
+    // and the Produce uses both counts.
+    const cold = await bridge(ROUTED);
+    const u = publishStream(cold, "/v1.0/cloudevents/kafka/fresh", JSON.stringify([ce(0, { type: "a" }), ce(1, { type: "b" })]), [["content-type", "application/cloudevents-batch+json"]]);
+    let call2 = lastCall(cold);
+    const m3 = decodeMetadata(call2.body);
+    expect(m3.names).toEqual(["a", "fresh"]);
+    cold.respondToHttpCall(call2.token, {
+      headers: TUNNEL_OK,
+      body: responseFrame("Metadata", 9, { ThrottleTimeMs: 0, Brokers: [{ NodeId: 1, Host: "h", Port: 9092, Rack: null }], ClusterId: "c", ControllerId: 1, Topics: [topic("a", 2), { ...topic("fresh", 0), ErrorCode: 5 }] }, m3.correlationId),
+    });
+    expect(u.localResponse).toBeUndefined();
+    cold.tick();
+    call2 = lastCall(cold);
+    const m4 = decodeMetadata(call2.body);
+    expect(m4.names).toEqual(["fresh"]);
+    cold.respondToHttpCall(call2.token, { headers: TUNNEL_OK, body: metadataResponse(m4.correlationId, "fresh", 3) });
+    const after = await routed(cold);
+    expect(after.records.map((r: any) => r.topic).sort()).toEqual(["a", "fresh"]);
+    ackTopics(cold, after.call, after.p);
+    expect(u.localResponse?.status).toBe(200);
+
     // A routed topic that does not exist (no auto-creation) fails the request like an unknown path topic.
     const strict = await bridge({ ...ROUTED, rest: undefined, pubsubs: { kafka: { ...ROUTED.pubsubs.kafka, allowAutoTopicCreation: false } } });
     const t = publishStream(strict, "/v1.0/cloudevents/kafka/orders", JSON.stringify(ce(0, { type: "a" })), [["content-type", "application/cloudevents+json"]]);

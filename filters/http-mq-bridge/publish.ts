@@ -250,12 +250,12 @@ export class PublishStream extends HttpContext {
       let waiting = false;
       for (let i = 0; i < asked.length; i++) {
         const o = outcomes[i];
-        if (!o.ok) this.bridge.metrics.brokerFailure(pubsub.name, o);
         if (o.ok) {
           this.bridge.rememberPartitions(pubsub, asked[i], o.partitions);
           this.topicPartitions[this.topics.indexOf(asked[i])] = o.partitions;
           continue;
         }
+        this.bridge.metrics.brokerFailure(pubsub.name, o);
         // A topic being created (auto-creation, or by an admin a moment ago)
         // has no leader yet: ask again shortly instead of failing the publish.
         const settling = o.status == 503 || (o.status == 404 && pubsub.allowAutoTopicCreation);
