@@ -975,6 +975,37 @@ describe("http-mq-bridge routing rules", () => {
     }
   });
 
+  it("numeric bounds and IPv4 CIDR networks route as a reference computes them, on random values", async () => {
+    const double = fc.double({ noNaN: true, noDefaultInfinity: true });
+    const ip = fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 4, maxLength: 4 });
+    const toInt = (a: number[]) => ((a[0] << 24) | (a[1] << 16) | (a[2] << 8) | a[3]) >>> 0;
+    await fc.assert(
+      fc.asyncProperty(double, double, fc.boolean(), fc.boolean(), fc.array(double, { maxLength: 8 }), ip, fc.integer({ min: 0, max: 32 }), fc.array(ip, { maxLength: 8 }),
+        async (a, b, loIncl, hiIncl, xs, net, bits, addrs) => {
+          const [lo, hi] = a <= b ? [a, b] : [b, a];
+          const routes = [
+            { pattern: { data: { x: [{ numeric: [loIncl ? ">=" : ">", lo, hiIncl ? "<=" : "<", hi] }] } }, topic: "in" },
+            { pattern: { data: { ip: [{ cidr: `${net.join(".")}/${bits}` }] } }, topic: "net" },
+          ];
+          const host = await bridge({ pubsubs: { fixed: { type: "kafka", cluster: "kafka_tunnel", partitions: 1, routes } } });
+          // The bounds themselves and the network's neighbours are the edges that matter.
+          const near = [net, [net[0], net[1], net[2], net[3] ^ 1], [net[0] ^ 128, net[1], net[2], net[3]], [net[0], net[1], net[2] ^ 1, net[3]]];
+          const events = [...[...xs, lo, hi].map((x) => ({ x })), ...[...addrs, ...near].map((ad) => ({ ip: ad.join(".") }))].map((data, i) => ({ specversion: "1.0", id: `p${i}`, source: "s", type: "t", data }));
+          publishStream(host, "/v1.0/cloudevents/fixed/orders", JSON.stringify(events), [["content-type", "application/cloudevents-batch+json"]]);
+          const { records } = await routed(host);
+          const got = Object.fromEntries(records.map((r: any) => [headersText(r).ce_id, r.topic]));
+          const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+          const expected = events.map((e, i) => {
+            const d = e.data as { x?: number; ip?: string };
+            if (d.x !== undefined) return (loIncl ? d.x >= lo : d.x > lo) && (hiIncl ? d.x <= hi : d.x < hi) ? "in" : "orders";
+            return ((toInt(d.ip!.split(".").map(Number)) & mask) >>> 0) === ((toInt(net) & mask) >>> 0) ? "net" : "orders";
+          });
+          expect(events.map((e) => got[e.id])).toEqual(expected);
+        }),
+      { numRuns: 150 },
+    );
+  });
+
   it("never traps: arbitrary JSON data and attributes against every operator, and arbitrary JSON as a pattern", async () => {
     const host = await bridge(ROUTED);
     const scalar = fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom("10.1.2.3", "2001:db8::1", "::", "1.5", "-0", "1e400", "5"), fc.double(), fc.boolean());
