@@ -25,7 +25,7 @@ export class BridgeMetrics {
 
   // Body complete -> answer, for requests that went to the broker.
   duration(api: string, ms: i64): void {
-    this.latency.record([api], ms < 0 ? 0 : <u64>ms);
+    this.latency.with1(api).record(ms < 0 ? 0 : <u64>ms);
   }
 
   record(pubsub: string, topic: string, stored: bool): void {
