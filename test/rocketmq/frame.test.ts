@@ -53,7 +53,11 @@ describe("round trips", () => {
     fc.assert(fc.property(commandArb(true), (c) => {
       expect(m.convert(jsonFrame(c), ROCKETMQ_TYPE)).toEqual(wire(binaryFrame(c)));
       const back = decodeWire(m.convert(binaryFrame(c), JSON_TYPE));
-      expect({ ...back, type: undefined, json: undefined }).toEqual({ ...c, type: undefined, json: undefined });
+      // decodeWire reads JSON with JSON.parse, whose objects list integer-like
+      // keys ("0") first: the wire order of ext is checked by the line above.
+      const byKey = (ext: [string, string][]) => [...ext].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      expect({ ...back, ext: byKey(back.ext), type: undefined, json: undefined })
+        .toEqual({ ...c, ext: byKey(c.ext), type: undefined, json: undefined });
     }), { numRuns: 300 });
   });
 
