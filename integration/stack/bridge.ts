@@ -23,17 +23,24 @@ export interface Bridge {
 }
 
 export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
+  return startBridgeEnvoy(opts, opts.name ?? "envoy-bridge", "http-bridge-kafka.yaml", {
+    UPSTREAM_HOST: opts.upstream.host,
+    UPSTREAM_PORT: opts.upstream.port,
+  });
+}
+
+/** One app-facing bridge listener on a free port, whatever the broker behind it. */
+async function startBridgeEnvoy(
+  opts: { wasm: string; filterConfig: unknown; concurrency?: number; componentLogLevel?: string },
+  name: string,
+  template: string,
+  brokerVars: Record<string, string | number>,
+): Promise<Bridge> {
   const port = await freePort();
   const envoy = await startEnvoy({
-    name: opts.name ?? "envoy-bridge",
-    template: "http-bridge-kafka.yaml",
-    vars: {
-      LISTEN_PORT: port,
-      UPSTREAM_HOST: opts.upstream.host,
-      UPSTREAM_PORT: opts.upstream.port,
-      WASM_PATH: resolve(opts.wasm),
-      FILTER_CONFIG_JSON: JSON.stringify(opts.filterConfig),
-    },
+    name,
+    template,
+    vars: { LISTEN_PORT: port, ...brokerVars, WASM_PATH: resolve(opts.wasm), FILTER_CONFIG_JSON: JSON.stringify(opts.filterConfig) },
     concurrency: opts.concurrency ?? 2,
     componentLogLevel: opts.componentLogLevel,
   });
@@ -63,26 +70,8 @@ export interface RocketMQBridgeOptions {
  * bridge calls SendMessage on.
  */
 export async function startRocketMQBridge(opts: RocketMQBridgeOptions): Promise<Bridge> {
-  const port = await freePort();
-  const envoy = await startEnvoy({
-    name: opts.name ?? "envoy-bridge-rocketmq",
-    template: "http-bridge-rocketmq.yaml",
-    vars: {
-      LISTEN_PORT: port,
-      PROXY_GRPC_HOST: opts.proxyGrpc.host,
-      PROXY_GRPC_PORT: opts.proxyGrpc.port,
-      WASM_PATH: resolve(opts.wasm),
-      FILTER_CONFIG_JSON: JSON.stringify(opts.filterConfig),
-    },
-    concurrency: opts.concurrency ?? 2,
-    componentLogLevel: opts.componentLogLevel,
+  return startBridgeEnvoy(opts, opts.name ?? "envoy-bridge-rocketmq", "http-bridge-rocketmq.yaml", {
+    PROXY_GRPC_HOST: opts.proxyGrpc.host,
+    PROXY_GRPC_PORT: opts.proxyGrpc.port,
   });
-  return {
-    envoy,
-    url: `http://${LOOPBACK}:${port}`,
-    async stop() {
-      await envoy.stop();
-      releasePort(port);
-    },
-  };
 }
