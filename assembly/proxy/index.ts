@@ -21,7 +21,7 @@ export { HeaderMap, requestHeaders, requestTrailers, responseHeaders, responseTr
 export { getProperty, getPropertyString, getPropertyInt, setProperty, setPropertyString } from "./properties";
 export { SharedDataResult, getSharedData, setSharedData, setSharedString } from "./shared_data";
 export { SharedQueue } from "./shared_queue";
-export { Counter, Gauge, Histogram } from "./metrics";
+export { Counter, Gauge, Histogram, flushCounters } from "./metrics";
 export { log } from "./log";
 export { CallResult, httpCall, getCallStatus } from "./http_call";
 export { grpcCall, grpcStream, grpcSend, grpcCancel, grpcClose } from "./grpc_call";

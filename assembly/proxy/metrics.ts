@@ -49,9 +49,36 @@ class Metric {
   }
 }
 
+// Counters with increments not yet handed to Envoy (incrementLater).
+const pendingCounters = new Array<Counter>();
+
+// Hands every pending increment to Envoy, one host call per counter. A
+// filter that uses incrementLater calls this on its root's tick.
+export function flushCounters(): void {
+  for (let i = 0; i < pendingCounters.length; i++) pendingCounters[i].flush();
+  pendingCounters.length = 0;
+}
+
 export class Counter extends Metric {
+  private pending: u64 = 0;
+
   constructor(name: string) {
     super(MetricType.Counter, name);
+  }
+
+  // Sums the delta in the module until flushCounters(): for counters bumped
+  // per frame, where the host call (about a microsecond in Envoy's V8) costs
+  // more than the frame's own work.
+  incrementLater(delta: u64 = 1): void {
+    if (delta == 0) return;
+    if (this.pending == 0) pendingCounters.push(this);
+    this.pending += delta;
+  }
+
+  flush(): void {
+    const delta = this.pending;
+    this.pending = 0;
+    this.increment(delta);
   }
 
   // Envoy rejects non-positive deltas on counters; 0 is a no-op here.

@@ -17,6 +17,9 @@ export class KafkaFilterConfig {
   maxTopics: i32 = 200;
   perClientIdMetrics: bool = false;
   maxClientIds: i32 = 50;
+  // Per-frame counters are summed here and handed to Envoy this often (one
+  // host call per counter instead of one per frame); 0 hands each at once.
+  metricsFlushMs: i32 = 1000;
   acl: AclConfig = new AclConfig();
   brokerRewrite: BrokerRewriteConfig = new BrokerRewriteConfig();
   error: string = "";
@@ -31,6 +34,7 @@ export class KafkaFilterConfig {
     config.maxTopics = metrics.int("maxTopics", config.maxTopics, 1, 100000);
     config.perClientIdMetrics = metrics.bool("perClientId", config.perClientIdMetrics);
     config.maxClientIds = metrics.int("maxClientIds", config.maxClientIds, 1, 100000);
+    config.metricsFlushMs = metrics.int("flushIntervalMs", config.metricsFlushMs, 0, 60000);
     config.brokerRewrite = BrokerRewriteConfig.parse(c);
     config.acl = AclConfig.parse(c);
     if (!c.finish()) config.error = c.summary;

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { freshModule } from "../../scripts/compile.ts";
 import type { Recording } from "../../scripts/record-kafka.ts";
 import { ProxyHost } from "../../test/host/index.ts";
-import { assertAnySplitSame, assertRandomReadsSafe, chunksOf, joined, loadRecording, replay, type Chunk } from "../../test/support/recordings.ts";
+import { assertAnySplitSame, assertRandomReadsSafe, chunksOf, flushed, joined, loadRecording, replay, type Chunk } from "../../test/support/recordings.ts";
 
 let wasm: string;
 beforeAll(async () => {
@@ -85,6 +85,7 @@ describe.each(["kafkajs", "kcat"])("traffic recorded from %s", (client) => {
       add(responses, counted.responses);
       replay(host, chunks);
     }
+    flushed(host);
     for (const [key, n] of requests) {
       const api = API_NAMES[key];
       expect(api, `api key ${key}`).toBeDefined();
@@ -101,6 +102,7 @@ describe.each(["kafkajs", "kcat"])("traffic recorded from %s", (client) => {
   it("counts the records produced to and fetched from the topic", async () => {
     const host = await startFilter();
     for (const connection of rec.connections) replay(host, chunksOf(connection));
+    flushed(host);
     const topic = rec.truth.topic;
     expect(host.getCounter(`mqmesh_kafka_produced_records_total;topic=${topic}`)).toBe(rec.truth.producedRecords);
     expect(host.getCounter(`mqmesh_kafka_fetched_records_total;topic=${topic}`)).toBe(rec.truth.consumedRecords);
@@ -134,14 +136,29 @@ describe("configuration", () => {
   it("labels requests by client id when asked", async () => {
     const host = await startFilter({ metrics: { perClientId: true } });
     for (const connection of recording("kafkajs").connections) replay(host, chunksOf(connection));
-    expect(host.getCounter("mqmesh_kafka_requests_total;api=Produce;client_id=mqmesh-recorder")).toBeGreaterThan(0);
+    expect(flushed(host).getCounter("mqmesh_kafka_requests_total;api=Produce;client_id=mqmesh-recorder")).toBeGreaterThan(0);
+  });
+
+  it("hands per-frame counters to Envoy on its tick (metrics.flushIntervalMs), or at once with 0", async () => {
+    const name = "mqmesh_kafka_produced_records_total;topic=recorded-kafkajs";
+    const batched = await startFilter();
+    expect(batched.tickPeriodMs).toBe(1000);
+    for (const connection of recording("kafkajs").connections) replay(batched, chunksOf(connection));
+    expect(batched.getCounter(name, 0)).toBe(0);
+    batched.advanceTime(1000);
+    expect(batched.getCounter(name)).toBe(200);
+
+    const immediate = await startFilter({ metrics: { flushIntervalMs: 0 } });
+    expect(immediate.tickPeriodMs).toBe(0);
+    for (const connection of recording("kafkajs").connections) replay(immediate, chunksOf(connection));
+    expect(immediate.getCounter(name)).toBe(200);
   });
 
   it("caps the topics it labels, counting the rest as __other__", async () => {
     const host = await startFilter({ metrics: { maxTopics: 1 } });
     for (const connection of recording("kafkajs").connections) replay(host, chunksOf(connection));
     // The first topic seen by a produce or fetch keeps its name: there is only one here.
-    expect(host.getCounter(`mqmesh_kafka_produced_records_total;topic=recorded-kafkajs`)).toBe(200);
+    expect(flushed(host).getCounter(`mqmesh_kafka_produced_records_total;topic=recorded-kafkajs`)).toBe(200);
   });
 });
 
@@ -173,7 +190,7 @@ describe("bytes that are not Kafka", () => {
       expect(Buffer.from(conn.forwardedUpstream).equals(joined(chunks, "request"))).toBe(true);
     }
     expect(host.getCounter("mqmesh_kafka_unparsed_frames_total;reason=oversize")).toBeGreaterThan(0);
-    expect(host.getCounter("mqmesh_kafka_produced_records_total;topic=recorded-kafkajs", 0)).toBe(0);
+    expect(flushed(host).getCounter("mqmesh_kafka_produced_records_total;topic=recorded-kafkajs", 0)).toBe(0);
   });
 
   it("never traps or corrupts on random bytes in either direction", async () => {

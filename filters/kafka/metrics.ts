@@ -1,7 +1,7 @@
 // The kafka filter's metrics. Names follow envoy-configs/README.md: labels
 // ride in the name and stats-tags.yaml turns them into Prometheus labels.
 import { CounterFamily, HistogramFamily, LabelCap, labelValue } from "../../assembly/common/labelled_metrics";
-import { Gauge } from "../../assembly/proxy";
+import { Counter, Gauge } from "../../assembly/proxy";
 import { apiKeyName } from "../../assembly/kafka/api_keys";
 import { KafkaFilterConfig } from "./config";
 
@@ -22,10 +22,12 @@ export class KafkaMetrics {
   private readonly clientIds: LabelCap;
   private readonly perTopic: bool;
   private readonly perClientId: bool;
+  private readonly later: bool;
 
   constructor(config: KafkaFilterConfig) {
     this.perTopic = config.perTopicMetrics;
     this.perClientId = config.perClientIdMetrics;
+    this.later = config.metricsFlushMs > 0;
     this.topics = new LabelCap(config.maxTopics);
     this.clientIds = new LabelCap(config.maxClientIds);
     if (this.perClientId) this.requests = new CounterFamily("mqmesh_kafka_requests_total", ["api", "client_id"]);
@@ -42,16 +44,23 @@ export class KafkaMetrics {
   request(apiKey: i16, clientId: string | null): void {
     if (this.perClientId) {
       const id = clientId == null ? "" : labelValue(clientId);
-      this.requests.add([apiKeyName(apiKey), this.clientIds.resolve(id)]);
+      this.count(this.requests.with([apiKeyName(apiKey), this.clientIds.resolve(id)]), 1);
     } else {
-      this.requests.at1(apiKey, apiKeyName(apiKey)).increment();
+      this.count(this.requests.at1(apiKey, apiKeyName(apiKey)), 1);
     }
   }
 
   response(apiKey: i16, elapsedNanos: u64): void {
     const api = apiKeyName(apiKey);
-    this.responses.at1(apiKey, api).increment();
+    this.count(this.responses.at1(apiKey, api), 1);
     this.latency.at1(apiKey, api).record(elapsedNanos / 1000000);
+  }
+
+  // Counters bumped per frame (requests, responses, records and bytes per
+  // topic) reach Envoy on the root's tick (metrics.flushIntervalMs).
+  count(counter: Counter, delta: u64): void {
+    if (this.later) counter.incrementLater(delta);
+    else counter.increment(delta);
   }
 
   topic(name: string): string {

@@ -103,8 +103,8 @@ export class RequestObserver extends FrameHandler {
     for (let t = 0; t < count; t++) {
       const name = byId ? topicName("", s.topicIds[t]) : topicName(s.topicNames[t], new Uint8Array(16));
       const label = this.metrics.topic(name);
-      this.metrics.producedRecords.with1(label).increment(<u64>s.topicRecords[t]);
-      this.metrics.producedBytes.with1(label).increment(<u64>s.topicBytes[t]);
+      this.metrics.count(this.metrics.producedRecords.with1(label), <u64>s.topicRecords[t]);
+      this.metrics.count(this.metrics.producedBytes.with1(label), <u64>s.topicBytes[t]);
     }
   }
 
@@ -145,8 +145,8 @@ export class RequestObserver extends FrameHandler {
         bytes += data.length;
         records += readBatches(data).totalRecords;
       }
-      this.metrics.producedRecords.with1(label).increment(<u64>records);
-      this.metrics.producedBytes.with1(label).increment(<u64>bytes);
+      this.metrics.count(this.metrics.producedRecords.with1(label), <u64>records);
+      this.metrics.count(this.metrics.producedBytes.with1(label), <u64>bytes);
     }
   }
 

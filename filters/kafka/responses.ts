@@ -130,8 +130,8 @@ export class ResponseObserver extends FrameHandler {
           bytes += batch.sizeInBytes;
         }
       }
-      this.metrics.fetchedRecords.with1(label).increment(<u64>records);
-      this.metrics.fetchedBytes.with1(label).increment(<u64>bytes);
+      this.metrics.count(this.metrics.fetchedRecords.with1(label), <u64>records);
+      this.metrics.count(this.metrics.fetchedBytes.with1(label), <u64>bytes);
     }
   }
 

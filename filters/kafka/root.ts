@@ -1,6 +1,6 @@
 // One per plugin configuration per Envoy worker: reads the configuration and
 // owns what all connections of this worker share (metrics, topic ids).
-import { RootContext, StreamContext, log } from "../../assembly/proxy";
+import { RootContext, StreamContext, flushCounters, log } from "../../assembly/proxy";
 import { KafkaFilterConfig } from "./config";
 import { KafkaMetrics } from "./metrics";
 import { KafkaConnection } from "./connection";
@@ -25,7 +25,12 @@ export class KafkaRoot extends RootContext {
     this.metrics = new KafkaMetrics(config);
     installAcl(config, this.metrics, this.requestInterceptors, this.responseInterceptors);
     if (config.brokerRewrite.enabled) this.responseInterceptors.push(new BrokerRewriter(config.brokerRewrite));
+    this.setTickPeriod(<u32>config.metricsFlushMs);
     return true;
+  }
+
+  onTick(): void {
+    flushCounters();
   }
 
   createStreamContext(id: u32): StreamContext | null {
