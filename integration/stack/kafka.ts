@@ -100,8 +100,13 @@ function log4jConfig(dir: string, level: string): string {
 }
 
 /** A Kafka cluster id: 16 random bytes, base64url without padding. */
+// As Kafka's Uuid.randomUuid: never starting with "-", which the storage
+// tool's argument parser would take for an option (1 run in 64 failed so).
 function newClusterId(): string {
-  return randomBytes(16).toString("base64url");
+  let id: string;
+  do id = randomBytes(16).toString("base64url");
+  while (id.startsWith("-"));
+  return id;
 }
 
 function propsText(p: Record<string, string | number | boolean>): string {
