@@ -50,6 +50,8 @@ const HELP = `usage: npm run bench:kafka -- [options]
   --module F           filter module (default build/kafka.wasm, rebuilt when stale); not --wasm,
                        which the AssemblyScript compiler loaded by this script takes for itself
   --cases LIST         subset, e.g. tcp,observe (default direct,tcp,noop,observe,full)
+  --baseline-module F  adds case "before": another kafka filter build (e.g. of an older commit) with
+                       config {}, interleaved with the others, and its paired CPU ratio against observe
   --json F             also write every measurement as JSON to F
   --report F           print the table again from such a JSON file (runs nothing)
 `;
@@ -66,6 +68,7 @@ const { values: opt } = parseArgs({
     concurrency: { type: "string", default: "2" },
     "filter-config": { type: "string", default: join(REPO_ROOT, "bench", "kafka-acl-rewrite.json") },
     module: { type: "string" },
+    "baseline-module": { type: "string" },
     cases: { type: "string", default: "direct,tcp,noop,observe,full" },
     json: { type: "string" },
     report: { type: "string" },
@@ -87,16 +90,22 @@ const WARMUP = positive("warmup", opt.warmup!, 0);
 const CONCURRENCY = positive("concurrency", opt.concurrency!);
 const TOPIC_PREFIX = "mqmesh-bench-";
 
-type CaseId = "direct" | "tcp" | "noop" | "observe" | "full";
-const ALL_CASES: CaseId[] = ["direct", "tcp", "noop", "observe", "full"];
+type CaseId = "direct" | "tcp" | "noop" | "before" | "observe" | "full";
+const ALL_CASES: CaseId[] = ["direct", "tcp", "noop", "before", "observe", "full"];
 const LABEL: Record<CaseId, string> = {
   direct: "1 direct to broker",
   tcp: "2 Envoy tcp_proxy",
   noop: "2b + no-op Wasm filter",
+  before: "3b + baseline module {}",
   observe: "3 + kafka filter {}",
   full: "4 + filter ACL+rewrite",
 };
 const wanted = opt.cases!.split(",").map((s) => s.trim()).filter(Boolean) as CaseId[];
+if (opt["baseline-module"] && !wanted.includes("before")) wanted.splice(Math.max(0, wanted.indexOf("observe")), 0, "before");
+if (wanted.includes("before") && !opt["baseline-module"]) {
+  console.error("--cases before needs --baseline-module F");
+  process.exit(2);
+}
 for (const c of wanted) {
   if (!ALL_CASES.includes(c)) {
     console.error(`--cases: unknown case ${c} (known: ${ALL_CASES.join(",")})`);
@@ -264,6 +273,7 @@ async function main(): Promise<void> {
       if (c === "tcp") sidecar = await startKafkaSidecar(base);
       else if (c === "noop") sidecar = await startKafkaSidecar({ ...base, wasm: await noopWasm(), filterConfig: {} });
       else if (c === "observe") sidecar = await startKafkaSidecar({ ...base, wasm, filterConfig: {} });
+      else if (c === "before") sidecar = await startKafkaSidecar({ ...base, wasm: resolve(opt["baseline-module"]!), filterConfig: {} });
       else {
         const cfg = filterConfigFor(listenPorts[c]!, broker.nodeId);
         const hasAcl = typeof cfg.json === "object" && cfg.json !== null && "acl" in cfg.json;
@@ -407,6 +417,10 @@ function report(runs: Run[], cases: CaseId[], fullSkipped: string | undefined, i
           `CPU/GiB ${ofMedians(c, cpu).toFixed(2)}x, per round ${times(cp)} (≤ 1.25x: ${verdict(cp, (x) => x <= 1.25)})`,
       );
     }
+  }
+  if (cases.includes("before") && cases.includes("observe")) {
+    const cp = pairedRatios(runs, "observe", "before", (r) => r.cpuSecPerGiB);
+    console.log(`observe vs the baseline module, Envoy CPU/GiB per round: ${timesRange(cp)} (median ${median(cp).toFixed(2)}x)`);
   }
   if (!saved) console.log(`took ${((Date.now() - started) / 1000).toFixed(0)} s; logs in ${runPath("logs")}`);
 }
