@@ -41,10 +41,23 @@ export async function envoyStats(adminUrl: string, prefix: string): Promise<Reco
   return out;
 }
 
-/** Envoy flushes Wasm stats to the admin endpoint asynchronously: reads until `expected` (10 s at most) and returns the last value. */
+/**
+ * Envoy flushes Wasm stats to the admin endpoint asynchronously, and the kafka
+ * filter hands its per-frame counters over once a second per worker: reads
+ * until `expected` (10 s at most) and returns the last value.
+ */
 export async function eventually(read: () => Promise<number>, expected: number): Promise<number> {
+  return eventuallyThat(read, (value) => value === expected);
+}
+
+/** As eventually, until the value is at least `min`. */
+export async function eventuallyAtLeast(read: () => Promise<number>, min: number): Promise<number> {
+  return eventuallyThat(read, (value) => value >= min);
+}
+
+async function eventuallyThat(read: () => Promise<number>, done: (value: number) => boolean): Promise<number> {
   let value = await read();
-  for (let i = 0; i < 40 && value !== expected; i++) {
+  for (let i = 0; i < 40 && !done(value); i++) {
     await new Promise((r) => setTimeout(r, 250));
     value = await read();
   }
