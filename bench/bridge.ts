@@ -33,6 +33,8 @@ const HELP = `usage: npm run bench:bridge -- [options]
   --max-seconds N      duration of the closed-loop max-throughput run per case (default 10; 0 = skip)
   --max-concurrency N  outstanding requests in the max-throughput run (default 64)
   --concurrency N      Envoy worker threads (default 2)
+  --baseline-wasm PATH also run the bridge with this .wasm (e.g. built from an older commit) as a
+                       third case, interleaved, for a paired before/after comparison
 `;
 
 const { values: opt } = parseArgs({
@@ -46,6 +48,7 @@ const { values: opt } = parseArgs({
     "max-seconds": { type: "string", default: "10" },
     "max-concurrency": { type: "string", default: "64" },
     concurrency: { type: "string", default: "2" },
+    "baseline-wasm": { type: "string" },
     help: { type: "boolean", default: false },
   },
 });
@@ -63,8 +66,11 @@ const MAX_SECONDS = intOption("max-seconds", opt["max-seconds"]!, 0);
 const MAX_CONCURRENCY = intOption("max-concurrency", opt["max-concurrency"]!);
 const CONCURRENCY = intOption("concurrency", opt.concurrency!);
 
-type CaseId = "direct" | "bridge";
-const LABEL: Record<CaseId, string> = { direct: "kafkajs direct (acks=all)", bridge: "HTTP → bridge → Kafka" };
+const BASELINE_WASM = opt["baseline-wasm"];
+
+type CaseId = "direct" | "baseline" | "bridge";
+const LABEL: Record<CaseId, string> = { direct: "kafkajs direct (acks=all)", baseline: "bridge, --baseline-wasm", bridge: "HTTP → bridge → Kafka" };
+const CASES: CaseId[] = BASELINE_WASM ? ["direct", "baseline", "bridge"] : ["direct", "bridge"];
 
 /** Publishes one record; resolves when acknowledged, rejects on any failure. */
 type Send = (value: Buffer) => Promise<void>;
@@ -81,6 +87,8 @@ interface Result {
   seconds: number;
   latMs: number[];
   envoyCpuSec?: number;
+  /** Calls from the bridge to its tunnel (Produce, Metadata, InitProducerId) during the run. */
+  tunnelCalls?: number;
   /** CPU of this process (the load generator, and kafkajs in the direct case) and of the broker during the run, seconds. */
   clientCpuSec: number;
   brokerCpuSec: number;
@@ -200,40 +208,55 @@ async function main() {
   const wasm = await freshModule({ entry: "filters/http-mq-bridge/index.ts", out: "build/http-mq-bridge.wasm" });
   let cluster: KafkaCluster | undefined;
   let bridge: Bridge | undefined;
+  let baseline: Bridge | undefined;
+  const agents: http.Agent[] = [];
   let producer: Producer | undefined;
   let agent: http.Agent | undefined;
   const results: Result[] = [];
   try {
     cluster = await startKafka({ name: "kafka-bench-bridge" });
     const b = cluster.brokers[0];
-    bridge = await startBridge({
-      name: "envoy-bench-bridge",
-      upstream: { host: b.host, port: b.port },
-      wasm,
-      concurrency: CONCURRENCY,
-      filterConfig: { pubsubs: { kafka: { type: "kafka", cluster: "kafka_tunnel", acks: -1 } }, appId: "bench", maxBodyBytes: Math.max(65536, SIZE * 2) },
-    });
+    const filterConfig = { pubsubs: { kafka: { type: "kafka", cluster: "kafka_tunnel", acks: -1 } }, appId: "bench", maxBodyBytes: Math.max(65536, SIZE * 2) };
+    bridge = await startBridge({ name: "envoy-bench-bridge", upstream: { host: b.host, port: b.port }, wasm, concurrency: CONCURRENCY, filterConfig });
+    if (BASELINE_WASM) {
+      baseline = await startBridge({ name: "envoy-bench-baseline", upstream: { host: b.host, port: b.port }, wasm: BASELINE_WASM, concurrency: CONCURRENCY, filterConfig });
+    }
     const kafka = new Kafka({ clientId: "mqmesh-bench-bridge", brokers: [cluster.bootstrap], logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
-    const topics = { direct: "bench-bridge-direct", bridge: "bench-bridge-http" };
+    const topics: Record<CaseId, string> = { direct: "bench-bridge-direct", baseline: "bench-bridge-baseline", bridge: "bench-bridge-http" };
     await admin.createTopics({ topics: Object.values(topics).map((topic) => ({ topic, numPartitions: 1, replicationFactor: 1 })), waitForLeaders: true });
     await admin.disconnect();
     producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: false });
     await producer.connect();
     const hb = bridgeSender(bridge, topics.bridge);
     agent = hb.agent;
-    const senders: Record<CaseId, Send> = { direct: directSender(producer, topics.direct), bridge: hb.send };
-    const envoyPid = bridge.envoy.proc.pid;
+    const senders = { direct: directSender(producer, topics.direct), bridge: hb.send } as Record<CaseId, Send>;
+    if (baseline) {
+      const bb = bridgeSender(baseline, topics.baseline);
+      agents.push(bb.agent);
+      senders.baseline = bb.send;
+    }
+    const envoyPids = { bridge: bridge.envoy.proc.pid, baseline: baseline?.envoy.proc.pid } as Record<CaseId, number | undefined>;
+    const envoys = { bridge: bridge.envoy, baseline: baseline?.envoy } as Record<CaseId, Bridge["envoy"] | undefined>;
+    const tunnelCalls = async (c: CaseId) => {
+      const e = envoys[c];
+      if (!e) return 0;
+      const m = /cluster\.kafka_tunnel\.upstream_rq_total: (\d+)/.exec(await e.admin("/stats?filter=%5Ecluster%5C.kafka_tunnel%5C.upstream_rq_total%24"));
+      return m ? Number(m[1]) : NaN;
+    };
     const brokerPid = b.proc.pid;
     const measure = async (run: () => Promise<Omit<Result, "caseId" | "round" | "mode" | "rate" | "envoyCpuSec" | "clientCpuSec" | "brokerCpuSec">>, c: CaseId) => {
-      const e0 = cpuSeconds(envoyPid), b0 = cpuSeconds(brokerPid), u0 = process.cpuUsage();
+      const envoyPid = envoyPids[c];
+      const calls0 = await tunnelCalls(c);
+      const e0 = envoyPid ? cpuSeconds(envoyPid) : 0, b0 = cpuSeconds(brokerPid), u0 = process.cpuUsage();
       const r = await run();
       const u = process.cpuUsage(u0);
-      return { ...r, envoyCpuSec: c === "bridge" ? cpuSeconds(envoyPid) - e0 : undefined, brokerCpuSec: cpuSeconds(brokerPid) - b0, clientCpuSec: (u.user + u.system) / 1e6 };
+      const calls = envoyPid ? (await tunnelCalls(c)) - calls0 : undefined;
+      return { ...r, tunnelCalls: calls, envoyCpuSec: envoyPid ? cpuSeconds(envoyPid) - e0 : undefined, brokerCpuSec: cpuSeconds(brokerPid) - b0, clientCpuSec: (u.user + u.system) / 1e6 };
     };
 
-    for (const c of ["direct", "bridge"] as CaseId[]) {
+    for (const c of CASES) {
       if (WARMUP) {
         progress("bench", `warm-up ${c}: ${WARMUP} s at ${RATES[0]}/s`);
         await fixedRate(senders[c], RATES[0], WARMUP);
@@ -241,7 +264,7 @@ async function main() {
     }
     for (const rate of RATES) {
       for (let round = 1; round <= ROUNDS; round++) {
-        for (const c of ["direct", "bridge"] as CaseId[]) {
+        for (const c of CASES) {
           progress("bench", `round ${round} ${c}: ${SECONDS} s at ${rate}/s`);
           const r = await measure(() => fixedRate(senders[c], rate, SECONDS), c);
           results.push({ caseId: c, round, mode: "rate", rate, ...r });
@@ -249,7 +272,7 @@ async function main() {
       }
     }
     if (MAX_SECONDS) {
-      for (const c of ["direct", "bridge"] as CaseId[]) {
+      for (const c of CASES) {
         progress("bench", `max throughput ${c}: ${MAX_SECONDS} s, ${MAX_CONCURRENCY} outstanding`);
         const r = await measure(() => maxThroughput(senders[c], MAX_CONCURRENCY, MAX_SECONDS), c);
         results.push({ caseId: c, round: 1, mode: "max", ...r });
@@ -257,15 +280,17 @@ async function main() {
     }
   } finally {
     agent?.destroy();
+    for (const a of agents) a.destroy();
     await producer?.disconnect().catch(() => {});
     await bridge?.stop();
+    await baseline?.stop();
     await cluster?.stop();
   }
   report(results);
 }
 
 function report(results: Result[]) {
-  const rows = [["case", "mode", "round", "req/s", "ok", "err", "late", "p50 ms", "p90 ms", "p99 ms", "max ms", "CPU ms/req: Envoy", "client", "broker"]];
+  const rows = [["case", "mode", "round", "req/s", "ok", "err", "late", "p50 ms", "p90 ms", "p99 ms", "max ms", "tunnel calls/req", "CPU ms/req: Envoy", "client", "broker"]];
   for (const r of results) {
     const s = [...r.latMs].sort((a, b) => a - b);
     rows.push([
@@ -280,6 +305,7 @@ function report(results: Result[]) {
       percentile(s, 90).toFixed(2),
       percentile(s, 99).toFixed(2),
       (s[s.length - 1] ?? NaN).toFixed(1),
+      r.tunnelCalls !== undefined ? (r.tunnelCalls / Math.max(1, r.sent)).toFixed(3) : "–",
       r.envoyCpuSec !== undefined ? ((r.envoyCpuSec * 1000) / Math.max(1, r.sent)).toFixed(3) : "–",
       ((r.clientCpuSec * 1000) / Math.max(1, r.sent)).toFixed(3),
       ((r.brokerCpuSec * 1000) / Math.max(1, r.sent)).toFixed(3),
@@ -296,6 +322,9 @@ function report(results: Result[]) {
     const added99 = p("bridge", 99) - p("direct", 99);
     console.log(`added latency at ${rate}/s (bridge − direct, median over rounds): p50 ${added50.toFixed(2)} ms, p99 ${added99.toFixed(2)} ms`);
     if (rate === 1000) console.log(`target (issue 6): p99 added latency < 1 ms at 1,000 req/s: ${added99 < 1 ? "met" : "MISSED"}`);
+    if (BASELINE_WASM) {
+      console.log(`  baseline wasm at ${rate}/s (baseline − direct): p50 ${(p("baseline", 50) - p("direct", 50)).toFixed(2)} ms, p99 ${(p("baseline", 99) - p("direct", 99)).toFixed(2)} ms`);
+    }
   }
   const bad = results.filter((r) => r.errors > 0);
   if (bad.length) console.log(`errors: ${bad.map((r) => `${r.caseId} ${r.mode} round ${r.round}: ${r.errors}`).join(", ")}`);

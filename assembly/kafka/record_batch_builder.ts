@@ -1,8 +1,9 @@
-// Builds a Kafka record batch (message format v2, magic 2), uncompressed, as
-// a producer without idempotence writes it: baseOffset 0, producerId -1,
-// producerEpoch -1, baseSequence -1, CreateTime timestamps, CRC32C over
-// everything from the attributes to the end (see record_batch.ts for the
-// layout). The result is what goes into PartitionProduceData.records.
+// Builds a Kafka record batch (message format v2, magic 2), uncompressed:
+// baseOffset 0, CreateTime timestamps, CRC32C over everything from the
+// attributes to the end (see record_batch.ts for the layout). Without
+// idempotence producerId, producerEpoch and baseSequence stay -1; an
+// idempotent producer sets them (the broker then drops a retried duplicate).
+// The result is what goes into PartitionProduceData.records.
 import { BytesWriter } from "../common/bytes_writer";
 import { crc32c } from "../common/crc32c";
 import { BATCH_HEADER_SIZE, Record, RecordHeader } from "./record_batch";
@@ -10,6 +11,9 @@ import { BATCH_HEADER_SIZE, Record, RecordHeader } from "./record_batch";
 export class RecordBatchBuilder {
   private records: Record[] = [];
   private timestamps: i64[] = [];
+  producerId: i64 = -1;
+  producerEpoch: i16 = -1;
+  baseSequence: i32 = -1;
 
   get count(): i32 {
     return this.records.length;
@@ -47,9 +51,9 @@ export class RecordBatchBuilder {
     w.i32(n - 1); // lastOffsetDelta
     w.i64(base);
     w.i64(max);
-    w.i64(-1); // producerId
-    w.i16(-1); // producerEpoch
-    w.i32(-1); // baseSequence
+    w.i64(this.producerId);
+    w.i16(this.producerEpoch);
+    w.i32(this.baseSequence);
     w.i32(n);
     for (let i = 0; i < n; i++) {
       const r = this.records[i];

@@ -4,17 +4,13 @@
 // by a table-free implementation), broker answers -> the HTTP answer, and
 // fuzzed input that must never trap.
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import fc from "fast-check";
 import { Partitioners } from "kafkajs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { freshModule } from "../../scripts/compile.ts";
 import { ProxyHost } from "../../test/host/index.ts";
 import { responseFrame } from "../../test/kafka/wire.ts";
-
-const require = createRequire(import.meta.url);
-const KafkaDecoder = require("kafkajs/src/protocol/decoder");
-const decodeRecordBatch = require("kafkajs/src/protocol/recordBatch/v0/decoder");
+import { TUNNEL_OK, decodeMetadata, decodeProduce, lastCall, metadataResponse, produceResponse, produceResponseMulti, publishStream, requestHeader } from "./bridge_wire.ts";
 
 let wasm: string;
 beforeAll(async () => {
@@ -24,6 +20,9 @@ beforeAll(async () => {
 const CONFIG = {
   pubsubs: { kafka: { type: "kafka", cluster: "kafka_tunnel" }, fixed: { type: "kafka", cluster: "kafka_tunnel", partitions: 4 } },
   appId: "unit", maxBodyBytes: 4096, rest: { pubsub: "fixed" },
+  // The request/answer tests below see one Produce per publish and no
+  // retries; idempotence and coalescing have their own tests.
+  idempotent: false,
 };
 
 async function bridge(config: unknown = CONFIG): Promise<ProxyHost> {
@@ -32,117 +31,6 @@ async function bridge(config: unknown = CONFIG): Promise<ProxyHost> {
 
 async function tunnel(): Promise<ProxyHost> {
   return ProxyHost.start(wasm, { rootId: "kafka_tunnel", pluginConfig: "{}", strict: true });
-}
-
-// ---- an independent reader for what the bridge sends --------------------------
-
-class Reader {
-  pos = 0;
-  constructor(readonly b: Buffer) {}
-  i8() { return this.b.readInt8(this.pos++); }
-  i16() { const v = this.b.readInt16BE(this.pos); this.pos += 2; return v; }
-  i32() { const v = this.b.readInt32BE(this.pos); this.pos += 4; return v; }
-  uvarint() { let v = 0, s = 0, x; do { x = this.b[this.pos++]; v |= (x & 0x7f) << s; s += 7; } while (x & 0x80); return v >>> 0; }
-  bytes(n: number) { const v = this.b.subarray(this.pos, this.pos + n); this.pos += n; return v; }
-  str16() { const n = this.i16(); return n < 0 ? null : this.bytes(n).toString(); }
-  compactStr() { const n = this.uvarint() - 1; return n < 0 ? null : this.bytes(n).toString(); }
-  compactBytes() { const n = this.uvarint() - 1; return n < 0 ? null : this.bytes(n); }
-  tags() { const n = this.uvarint(); for (let i = 0; i < n; i++) { this.uvarint(); this.bytes(this.uvarint()); } }
-}
-
-function crc32c(b: Uint8Array): number {
-  let c = ~0;
-  for (const x of b) {
-    c ^= x;
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
-  }
-  return ~c >>> 0;
-}
-
-interface Header { apiKey: number; apiVersion: number; correlationId: number; clientId: string | null; r: Reader }
-
-function requestHeader(frame: Uint8Array): Header {
-  const r = new Reader(Buffer.from(frame));
-  expect(r.i32()).toBe(frame.length - 4);
-  const apiKey = r.i16(), apiVersion = r.i16(), correlationId = r.i32();
-  const clientId = r.str16();
-  r.tags();
-  return { apiKey, apiVersion, correlationId, clientId, r };
-}
-
-async function decodeProduce(frame: Uint8Array) {
-  const h = requestHeader(frame);
-  expect([h.apiKey, h.apiVersion]).toEqual([0, 9]);
-  const r = h.r;
-  const transactionalId = r.compactStr();
-  const acks = r.i16(), timeoutMs = r.i32();
-  const topics = [];
-  for (let t = r.uvarint() - 1; t > 0; t--) {
-    const name = r.compactStr();
-    const partitions = [];
-    for (let p = r.uvarint() - 1; p > 0; p--) {
-      const index = r.i32();
-      const records = r.compactBytes()!;
-      r.tags();
-      // The batch's CRC32C covers attributes .. end.
-      expect(records.readUInt32BE(17)).toBe(crc32c(records.subarray(21)));
-      const batch = await decodeRecordBatch(new KafkaDecoder(Buffer.from(records)));
-      partitions.push({ index, batch });
-    }
-    r.tags();
-    topics.push({ name, partitions });
-  }
-  r.tags();
-  expect(r.pos).toBe(frame.length);
-  return { correlationId: h.correlationId, clientId: h.clientId, transactionalId, acks, timeoutMs, topics };
-}
-
-function decodeMetadata(frame: Uint8Array) {
-  const h = requestHeader(frame);
-  expect([h.apiKey, h.apiVersion]).toEqual([3, 9]);
-  const names = [];
-  for (let n = h.r.uvarint() - 1; n > 0; n--) { names.push(h.r.compactStr()); h.r.tags(); }
-  const allowAutoTopicCreation = h.r.i8() === 1;
-  return { correlationId: h.correlationId, names, allowAutoTopicCreation };
-}
-
-function produceResponse(correlationId: number, topic: string, partition: number, errorCode = 0, baseOffset = 7n): Uint8Array {
-  return produceResponseMulti(correlationId, topic, [[partition, errorCode, baseOffset]]);
-}
-
-function produceResponseMulti(correlationId: number, topic: string, parts: [number, number, bigint][]): Uint8Array {
-  return responseFrame("Produce", 9, {
-    Responses: [{ Name: topic, PartitionResponses: parts.map(([Index, ErrorCode, BaseOffset]) => ({ Index, ErrorCode, BaseOffset, LogAppendTimeMs: -1n, LogStartOffset: 0n, RecordErrors: [], ErrorMessage: ErrorCode ? "boom" : null })) }],
-    ThrottleTimeMs: 0,
-  }, correlationId);
-}
-
-function metadataResponse(correlationId: number, topic: string, partitions: number, errorCode = 0): Uint8Array {
-  return responseFrame("Metadata", 9, {
-    ThrottleTimeMs: 0,
-    Brokers: [{ NodeId: 1, Host: "127.0.0.1", Port: 9092, Rack: null }],
-    ClusterId: "c",
-    ControllerId: 1,
-    Topics: [{
-      ErrorCode: errorCode, Name: topic, IsInternal: false, TopicAuthorizedOperations: -2147483648,
-      Partitions: Array.from({ length: partitions }, (_, i) => ({ ErrorCode: 0, PartitionIndex: i, LeaderId: 1, LeaderEpoch: 0, ReplicaNodes: [1], IsrNodes: [1], OfflineReplicas: [] })),
-    }],
-  }, correlationId);
-}
-
-const TUNNEL_OK = [[":status", "200"], ["content-type", "application/x-kafka-frame"], ["x-mqmesh-tunnel", "kafka"]] as [string, string][];
-
-function publishStream(host: ProxyHost, path: string, body: string | Uint8Array, headers: [string, string][] = []) {
-  const s = host.newHttpStream();
-  const bytes = typeof body === "string" ? Buffer.from(body) : body;
-  s.callOnRequestHeaders([[":method", "POST"], [":path", path], [":authority", "sidecar"], ["content-length", String(bytes.length)], ...headers]);
-  if (!s.localResponse) s.callOnRequestBody(bytes, { endOfStream: true });
-  return s;
-}
-
-function lastCall(host: ProxyHost) {
-  expect(host.httpCalls.length).toBeGreaterThan(0);
-  return host.httpCalls[host.httpCalls.length - 1];
 }
 
 // ---- the tunnel -------------------------------------------------------------------
@@ -987,7 +875,7 @@ describe("http-mq-bridge routing rules", () => {
             { pattern: { data: { x: [{ numeric: [loIncl ? ">=" : ">", lo, hiIncl ? "<=" : "<", hi] }] } }, topic: "in" },
             { pattern: { data: { ip: [{ cidr: `${net.join(".")}/${bits}` }] } }, topic: "net" },
           ];
-          const host = await bridge({ pubsubs: { fixed: { type: "kafka", cluster: "kafka_tunnel", partitions: 1, routes } } });
+          const host = await bridge({ pubsubs: { fixed: { type: "kafka", cluster: "kafka_tunnel", partitions: 1, routes } }, idempotent: false });
           // The bounds themselves and the network's neighbours are the edges that matter.
           const near = [net, [net[0], net[1], net[2], net[3] ^ 1], [net[0] ^ 128, net[1], net[2], net[3]], [net[0], net[1], net[2] ^ 1, net[3]]];
           const events = [...[...xs, lo, hi].map((x) => ({ x })), ...[...addrs, ...near].map((ad) => ({ ip: ad.join(".") }))].map((data, i) => ({ specversion: "1.0", id: `p${i}`, source: "s", type: "t", data }));

@@ -3,7 +3,8 @@
 //     "pubsubs": {
 //       "<name>": { "type": "kafka", "cluster": "<cluster of the tunnel>",
 //                   "partitions"?: n, "acks"?: -1 | 1, "timeoutMs"?: ms,
-//                   "allowAutoTopicCreation"?: bool,
+//                   "allowAutoTopicCreation"?: bool, "idempotent"?: bool,
+//                   "brokers"?: { "<node id>": "<cluster of that broker's tunnel>" },
 //                   "routes"?: [{"pattern": {...}, "topic": "<target>"}] }   routing.ts
 //       "<name>": { "type": "rocketmq", "cluster": "<gRPC cluster of the proxy>",
 //                   "namespace"?: "", "timeoutMs"?: ms, "keyAsMessageGroup"?: bool }
@@ -11,6 +12,7 @@
 //     "maxBodyBytes"?: 1048576, "timeoutMs"?: 5000, "metadataMaxAgeMs"?: 60000,
 //     "appId"?: "mqmesh", "clientId"?: "mqmesh-bridge", "retryAfterSeconds"?: 1,
 //     "metadataRetries"?: 20, "metadataRetryBackoffMs"?: 100,
+//     "idempotent"?: true, "deliveryTimeoutMs"?: 5000, "retryBackoffMs"?: 100, "maxBatchBytes"?: 1000000,
 //     "rest"?: { "pubsub": "<name>" },    Kafka REST-style /topics/... on that pubsub
 //     "metrics"?: { "maxTopics"?: 200 }   distinct topic label values, then __other__
 //   }
@@ -35,6 +37,20 @@ export class PubsubConfig {
   keyAsMessageGroup: bool = false;
   // First match wins; none keeps the path's topic.
   routes: Route[] = [];
+  // Producer id + sequence numbers, retries within deliveryTimeoutMs.
+  idempotent: bool = true;
+  // Several brokers: Produce goes to the partition leader's tunnel cluster
+  // (by node id from Metadata); `cluster` is then only for Metadata and
+  // InitProducerId. Empty: everything goes to `cluster`.
+  brokerIds: i32[] = [];
+  brokerClusters: string[] = [];
+
+  // The tunnel cluster of broker `nodeId`, or null if not configured.
+  brokerCluster(nodeId: i32): string | null {
+    if (this.brokerIds.length == 0) return this.cluster;
+    const i = this.brokerIds.indexOf(nodeId);
+    return i < 0 ? null : this.brokerClusters[i];
+  }
 }
 
 export class BridgeConfig {
@@ -49,6 +65,13 @@ export class BridgeConfig {
   // is asked again after metadataRetryBackoffMs, up to metadataRetries times.
   metadataRetries: i32 = 20;
   metadataRetryBackoffMs: i32 = 100;
+  // Idempotent pubsubs retry a failed batch (same sequence) every
+  // retryBackoffMs until deliveryTimeoutMs after its first send.
+  idempotent: bool = true;
+  deliveryTimeoutMs: i32 = 5000;
+  retryBackoffMs: i32 = 100;
+  // Publishes waiting for the same partition go out together up to this size.
+  maxBatchBytes: i32 = 1000000;
   // The pubsub that Kafka REST-style /topics/... requests use; "" = that API is off.
   restPubsub: string = "";
   metricsMaxTopics: i32 = 200;
@@ -70,6 +93,10 @@ export class BridgeConfig {
     config.retryAfterSeconds = c.int("retryAfterSeconds", config.retryAfterSeconds, 0, 3600);
     config.metadataRetries = c.int("metadataRetries", config.metadataRetries, 0, 1000);
     config.metadataRetryBackoffMs = c.int("metadataRetryBackoffMs", config.metadataRetryBackoffMs, 1, 60000);
+    config.idempotent = c.bool("idempotent", config.idempotent);
+    config.deliveryTimeoutMs = c.int("deliveryTimeoutMs", config.deliveryTimeoutMs, 0, 600000);
+    config.retryBackoffMs = c.int("retryBackoffMs", config.retryBackoffMs, 1, 60000);
+    config.maxBatchBytes = c.int("maxBatchBytes", config.maxBatchBytes, 1, 64 << 20);
     const map = c.value("pubsubs");
     if (map == null) c.fail("pubsubs", "required: at least one pubsub");
     else if (!map.isObject) c.fail("pubsubs", "expected object of name -> pubsub");
@@ -95,6 +122,21 @@ export class BridgeConfig {
           out.acks = <i16>p.int("acks", -1, -1, 1);
           if (out.acks == 0) p.fail("acks", "0 is not allowed: the bridge answers only after the broker acknowledged (-1 or 1)");
           out.allowAutoTopicCreation = p.bool("allowAutoTopicCreation", true);
+          out.idempotent = p.bool("idempotent", config.idempotent);
+          const brokers = p.value("brokers");
+          if (brokers != null && !brokers.isObject) p.fail("brokers", "expected object of node id -> cluster");
+          else if (brokers != null) {
+            const b = p.obj("brokers");
+            for (let k = 0; k < brokers.length; k++) {
+              const id = brokers.keyAt(k);
+              const n = I32.parseInt(id);
+              if (id.length == 0 || id.length > 10 || n < 0 || n.toString() != id) b.fail(id, "a broker is named by its node id (a number)");
+              const cluster = b.requireStr(id);
+              if (b.has(id) && cluster.length == 0) b.fail(id, "cluster must not be empty");
+              out.brokerIds.push(n);
+              out.brokerClusters.push(cluster);
+            }
+          }
           // Routing picks Kafka topics per record; the RocketMQ path sends to the path's topic.
           out.routes = readRoutes(p);
         }

@@ -4,6 +4,7 @@ import { ApiKey } from "../../assembly/kafka/api_keys";
 import { decodeResponse, encodeRequest } from "../../assembly/kafka/apis";
 import { RequestHeader } from "../../assembly/kafka/header";
 import { KafkaMessage } from "../../assembly/kafka/message";
+import { InitProducerIdRequest, InitProducerIdResponse } from "../../assembly/kafka/api/init_producer_id";
 import { MetadataRequest, MetadataRequestTopic, MetadataResponse } from "../../assembly/kafka/api/metadata";
 import { PartitionProduceData, ProduceRequest, ProduceResponse, TopicProduceData } from "../../assembly/kafka/api/produce";
 import * as errors from "../../assembly/kafka/errors";
@@ -11,11 +12,7 @@ import * as errors from "../../assembly/kafka/errors";
 // Versions every Kafka broker from 2.8 on accepts (and 4.x still does).
 export const PRODUCE_VERSION: i16 = 9;
 export const METADATA_VERSION: i16 = 9;
-
-export function produceRequest(correlationId: i32, clientId: string, topic: string, partition: i32, acks: i16, timeoutMs: i32,
-  records: Uint8Array): Uint8Array {
-  return produceRequestMulti(correlationId, clientId, [topic], [partition], [records], acks, timeoutMs);
-}
+export const INIT_PRODUCER_ID_VERSION: i16 = 4;
 
 // One batch per (topics[i], partitions[i]); routing rules can send the
 // records of one HTTP request to several topics.
@@ -63,16 +60,35 @@ export function metadataRequest(correlationId: i32, clientId: string, topics: st
   return encodeRequest(header, body);
 }
 
+// A new producer id for an idempotent (not transactional) producer, as the
+// Java client asks for it: no transactional id, no previous id/epoch.
+export function initProducerIdRequest(correlationId: i32, clientId: string): Uint8Array {
+  const header = new RequestHeader();
+  header.apiKey = <i16>ApiKey.InitProducerId;
+  header.apiVersion = INIT_PRODUCER_ID_VERSION;
+  header.correlationId = correlationId;
+  header.clientId = clientId;
+  const body = new InitProducerIdRequest();
+  body.transactionalId = null;
+  body.transactionTimeoutMs = i32.MAX_VALUE;
+  return encodeRequest(header, body);
+}
+
 // What an answer means: ok, or an HTTP status with a Kafka error to report.
 export class Outcome {
   ok: bool = false;
   status: u32 = 0;
   kafkaError: i16 = 0;
   message: string = "";
-  // Produce: where the record went; Metadata: the partition count.
+  // Produce: where the record went; Metadata: the partition count and each
+  // partition's leader (node id by partition index, -1 unknown).
   partition: i32 = -1;
   offset: i64 = -1;
   partitions: i32 = 0;
+  leaders: i32[] = [];
+  // InitProducerId: the producer id and epoch.
+  producerId: i64 = -1;
+  producerEpoch: i16 = -1;
 
   static failure(status: u32, kafkaError: i16, message: string): Outcome {
     const o = new Outcome();
@@ -98,6 +114,10 @@ export function retriable(code: i16): bool {
     case errors.FENCED_LEADER_EPOCH:
     case errors.UNKNOWN_LEADER_EPOCH:
     case errors.THROTTLING_QUOTA_EXCEEDED:
+    // InitProducerId while the broker's producer id manager is not ready.
+    case errors.COORDINATOR_LOAD_IN_PROGRESS:
+    case errors.COORDINATOR_NOT_AVAILABLE:
+    case errors.NOT_COORDINATOR:
       return true;
   }
   return false;
@@ -138,28 +158,6 @@ function checkFrame(frame: Uint8Array, correlationId: i32, apiKey: i16, version:
     out.body = decoded.body;
   }
   return out;
-}
-
-export function produceOutcome(frame: Uint8Array, correlationId: i32, topic: string, partition: i32): Outcome {
-  const c = checkFrame(frame, correlationId, <i16>ApiKey.Produce, PRODUCE_VERSION);
-  if (c.failure != null) return c.failure!;
-  const resp = c.body as ProduceResponse;
-  for (let i = 0; i < resp.responses.length; i++) {
-    const t = resp.responses[i];
-    if (t.name != topic) continue;
-    for (let j = 0; j < t.partitionResponses.length; j++) {
-      const p = t.partitionResponses[j];
-      if (p.index != partition) continue;
-      if (p.errorCode != 0) return kafkaFailure(p.errorCode, "produce to " + topic + "/" + partition.toString(), p.errorMessage);
-      const o = new Outcome();
-      o.ok = true;
-      o.status = 204;
-      o.partition = partition;
-      o.offset = p.baseOffset;
-      return o;
-    }
-  }
-  return Outcome.failure(502, 0, "the broker's produce answer does not name " + topic + "/" + partition.toString());
 }
 
 // One Outcome per asked partition (same order), or a single failure for the
@@ -228,7 +226,31 @@ function topicMetadata(resp: MetadataResponse, topic: string): Outcome {
     const o = new Outcome();
     o.ok = true;
     o.partitions = t.partitions.length;
+    o.leaders = new Array<i32>(t.partitions.length).fill(-1);
+    for (let j = 0; j < t.partitions.length; j++) {
+      const p = t.partitions[j];
+      if (p.partitionIndex >= 0 && p.partitionIndex < o.leaders.length && p.errorCode == 0) o.leaders[p.partitionIndex] = p.leaderId;
+    }
     return o;
   }
   return Outcome.failure(502, 0, "the broker's metadata answer does not name " + topic);
+}
+
+export function initProducerIdOutcome(frame: Uint8Array, correlationId: i32): Outcome {
+  const c = checkFrame(frame, correlationId, <i16>ApiKey.InitProducerId, INIT_PRODUCER_ID_VERSION);
+  if (c.failure != null) return c.failure!;
+  const resp = c.body as InitProducerIdResponse;
+  if (resp.errorCode != 0) return kafkaFailure(resp.errorCode, "producer id", null);
+  const o = new Outcome();
+  o.ok = true;
+  o.producerId = resp.producerId;
+  o.producerEpoch = resp.producerEpoch;
+  return o;
+}
+
+// Errors that say the broker no longer accepts this producer id, epoch or
+// sequence: a new producer id makes the next attempt acceptable.
+export function producerStateLost(code: i16): bool {
+  return code == errors.OUT_OF_ORDER_SEQUENCE_NUMBER || code == errors.UNKNOWN_PRODUCER_ID ||
+    code == errors.INVALID_PRODUCER_EPOCH || code == errors.PRODUCER_FENCED;
 }

@@ -17,13 +17,14 @@ import {
 import { partitionForKey } from "../../assembly/common/murmur2";
 import { parseTraceparent } from "../../assembly/common/trace_context";
 import { RecordHeader } from "../../assembly/kafka/record_batch";
-import { RecordBatchBuilder } from "../../assembly/kafka/record_batch_builder";
+import { recordHeadersSize } from "../../assembly/kafka/record_batch_builder";
 import { PubsubConfig, TYPE_ROCKETMQ } from "./config";
 import { OutgoingMessage } from "../../assembly/rocketmq/grpc/send_request";
 import { rocketmqTopicProblem } from "./rocketmq_client";
 import { RocketMQSend, Shape } from "./rocketmq_send";
 import { ApiError, EnvelopeInput, PUBLISH_PREFIX, isPublishPath, kafkaTopicProblem, parseBool, parsePublishPath, wrapCloudEvent } from "./dapr";
-import { Outcome, ProduceResults, metadataOutcomes, metadataRequest, produceRequestMulti, produceResults } from "./kafka_client";
+import { Outcome, metadataOutcomes, metadataRequest } from "./kafka_client";
+import { Piece } from "./producer";
 import { OffsetEntry, RestError, RestRecord, embeddedFormat, isRestPath, offsetsBody, parseRestBody, parseRestPath } from "./rest";
 import { BridgeRoot } from "./root";
 import { BULK_PREFIX, failedEntriesBody, isBulkPath, parseBulk } from "./bulk";
@@ -35,7 +36,7 @@ const enum Phase {
   Pass, // not ours
   Collecting, // waiting for the body
   Metadata, // Metadata call in flight
-  Producing, // Produce call in flight
+  Producing, // records handed to the producer (producer.ts)
   Waiting, // Metadata asked again on the root's next tick
   Done, // answered
 }
@@ -72,6 +73,9 @@ export class PublishStream extends HttpContext {
   private topicPartitions: i32[] = [];
   private batchTopics: string[] = [];
   private batchPartitions: i32[] = [];
+  // Per batch (entry of batchTopics/batchPartitions): its outcome, once the producer told it.
+  private results: Outcome[] = [];
+  private remaining: i32 = 0;
   private contentType: string = "";
   private traceparent: string = "";
   private tracestate: string = "";
@@ -81,10 +85,11 @@ export class PublishStream extends HttpContext {
   private gone: bool = false;
   // RocketMQ pubsubs: the SendMessage calls in flight.
   private rocketmq: RocketMQSend | null = null;
-  // For metrics: when the body was complete, whether the broker was asked, what it said.
+  // For metrics: when the body was complete, whether the broker was asked,
+  // whether every batch has its outcome in `results`.
   private bodyEndMs: i64 = -1;
   private askedBroker: bool = false;
-  private produced: ProduceResults | null = null;
+  private produced: bool = false;
 
   private get bridge(): BridgeRoot {
     return this.root as BridgeRoot;
@@ -225,12 +230,11 @@ export class PublishStream extends HttpContext {
   }
 
   onHttpCallResponse(token: u32, numHeaders: u32, bodySize: u32, numTrailers: u32): void {
-    if (token != this.token || (this.phase != Phase.Metadata && this.phase != Phase.Producing)) return;
+    if (token != this.token || this.phase != Phase.Metadata) return;
     this.token = 0;
-    const what = this.phase == Phase.Metadata ? "metadata" : "produce";
     if (numHeaders == 0) {
       this.bridge.metrics.brokerError(this.pubsub!.name, "no_answer");
-      this.unavailable("the broker did not answer the " + what + " request in time or the connection failed");
+      this.unavailable("the broker did not answer the metadata request in time or the connection failed");
       return;
     }
     const status = httpCallResponseHeaders.get(":status");
@@ -243,56 +247,60 @@ export class PublishStream extends HttpContext {
     const data = httpCallResponseBody.get(0, bodySize);
     const frame = data == null ? new Uint8Array(0) : Uint8Array.wrap(data!);
     const pubsub = this.pubsub!;
-    if (this.phase == Phase.Metadata) {
-      const asked = this.unknownTopics();
-      const outcomes = metadataOutcomes(frame, this.correlationId, asked);
-      let failure: Outcome | null = null;
-      let waiting = false;
-      for (let i = 0; i < asked.length; i++) {
-        const o = outcomes[i];
-        if (o.ok) {
-          this.bridge.rememberPartitions(pubsub, asked[i], o.partitions);
-          this.topicPartitions[this.topics.indexOf(asked[i])] = o.partitions;
-          continue;
-        }
-        this.bridge.metrics.brokerFailure(pubsub.name, o);
-        // A topic being created (auto-creation, or by an admin a moment ago)
-        // has no leader yet: ask again shortly instead of failing the publish.
-        const settling = o.status == 503 || (o.status == 404 && pubsub.allowAutoTopicCreation);
-        if (settling && this.metadataAttempts < this.bridge.config.metadataRetries) waiting = true;
-        else if (failure == null) failure = o;
+    const asked = this.unknownTopics();
+    const outcomes = metadataOutcomes(frame, this.correlationId, asked);
+    let failure: Outcome | null = null;
+    let waiting = false;
+    for (let i = 0; i < asked.length; i++) {
+      const o = outcomes[i];
+      if (o.ok) {
+        this.bridge.rememberPartitions(pubsub, asked[i], o.partitions, o.leaders);
+        this.topicPartitions[this.topics.indexOf(asked[i])] = o.partitions;
+        continue;
       }
-      if (failure != null) {
-        this.kafkaFailure(failure!);
-        return;
-      }
-      if (waiting) {
-        this.metadataAttempts++;
-        this.phase = Phase.Waiting;
-        this.bridge.retryLater(this);
-        return;
-      }
-      this.produce();
+      this.bridge.metrics.brokerFailure(pubsub.name, o);
+      // A topic being created (auto-creation, or by an admin a moment ago)
+      // has no leader yet: ask again shortly instead of failing the publish.
+      const settling = o.status == 503 || (o.status == 404 && pubsub.allowAutoTopicCreation);
+      if (settling && this.metadataAttempts < this.bridge.config.metadataRetries) waiting = true;
+      else if (failure == null) failure = o;
+    }
+    if (failure != null) {
+      this.kafkaFailure(failure!);
       return;
     }
-    const results = produceResults(frame, this.correlationId, this.batchTopics, this.batchPartitions);
-    this.produced = results;
-    if (results.failure != null) {
-      this.bridge.metrics.brokerFailure(pubsub.name, results.failure!);
-      this.kafkaFailure(results.failure!);
+    if (waiting) {
+      this.metadataAttempts++;
+      this.phase = Phase.Waiting;
+      this.bridge.retryLater(this);
       return;
     }
+    this.produce();
+  }
+
+  // From the producer: the outcome of this publish's records in batch `slot`.
+  pieceDone(slot: i32, o: Outcome): void {
+    if (this.phase != Phase.Producing) return;
+    this.results[slot] = o;
+    this.remaining--;
+    if (this.remaining > 0) return;
+    this.produced = true;
+    if (this.gone) {
+      this.phase = Phase.Done;
+      return;
+    }
+    this.answerProduced(this.results);
+  }
+
+  // Every batch answered: 204/200 if any record was stored, else the first
+  // failure. The producer counted the broker's errors as they came
+  // (retries included); observe() counts the records per topic.
+  private answerProduced(results: Outcome[]): void {
     let okCount = 0;
     let firstFailure: Outcome | null = null;
-    for (let i = 0; i < results.partitions.length; i++) {
-      const o = results.partitions[i];
-      if (o.ok) okCount++;
-      else {
-        this.bridge.metrics.brokerFailure(pubsub.name, o);
-        // The partition count or leader may have changed: ask again next time.
-        if (o.status == 503 || o.status == 404) this.bridge.forgetPartitions(pubsub, this.batchTopics[i]);
-        if (firstFailure == null) firstFailure = o;
-      }
+    for (let i = 0; i < results.length; i++) {
+      if (results[i].ok) okCount++;
+      else if (firstFailure == null) firstFailure = results[i];
     }
     if (okCount == 0) {
       this.kafkaFailure(firstFailure!);
@@ -304,13 +312,13 @@ export class PublishStream extends HttpContext {
       return;
     }
     if (this.api == Api.Bulk) {
-      this.answerBulk(results.partitions);
+      this.answerBulk(results);
       return;
     }
     if (this.api == Api.CloudEvents) {
       const out = new Array<EventResult>(0);
       for (let i = 0; i < this.records.length; i++) {
-        const o = results.partitions[this.recordBatch[i]];
+        const o = results[this.recordBatch[i]];
         const r = new EventResult();
         r.id = this.recordIds[i];
         r.partition = this.recordPartition[i];
@@ -326,7 +334,7 @@ export class PublishStream extends HttpContext {
     }
     const entries = new Array<OffsetEntry>(0);
     for (let i = 0; i < this.records.length; i++) {
-      const o = results.partitions[this.recordBatch[i]];
+      const o = results[this.recordBatch[i]];
       const e = new OffsetEntry();
       e.partition = this.recordPartition[i];
       if (o.ok) e.offset = o.offset + <i64>this.recordIndex[i];
@@ -528,13 +536,14 @@ export class PublishStream extends HttpContext {
 
   // Places every record (explicit partition, else murmur2 of the key, else
   // one round-robin partition for all unkeyed records of this request's
-  // topic) and sends one Produce with a batch per topic and partition.
+  // topic) and hands them to the worker's producer, one piece per topic and
+  // partition; it sends them, coalesced with other publishes, and calls
+  // pieceDone per piece.
   private produce(): void {
     const bridge = this.bridge;
-    const pubsub = this.pubsub!;
-    const now = bridge.nowMs();
     const turn = bridge.nextRoundRobin();
-    const builders = new Array<RecordBatchBuilder>(0);
+    const pieces = new Array<RestRecord[]>(0);
+    const sizes = new Array<i32>(0);
     this.batchTopics = [];
     this.batchPartitions = [];
     this.recordPartition = [];
@@ -556,18 +565,23 @@ export class PublishStream extends HttpContext {
       if (b == this.batchPartitions.length) {
         this.batchTopics.push(topic);
         this.batchPartitions.push(p);
-        builders.push(new RecordBatchBuilder());
+        pieces.push([]);
+        sizes.push(0);
       }
       this.recordPartition.push(p);
       this.recordBatch.push(b);
-      this.recordIndex.push(builders[b].count);
-      builders[b].add(r.key, r.value, r.headers, now);
+      this.recordIndex.push(pieces[b].length);
+      pieces[b].push(r);
+      sizes[b] += (r.key == null ? 0 : r.key!.length) + (r.value == null ? 0 : r.value!.length) + recordHeadersSize(r.headers) + 16;
     }
-    const batches = new Array<Uint8Array>(0);
-    for (let i = 0; i < builders.length; i++) batches.push(builders[i].build());
-    this.correlationId = bridge.nextCorrelationId();
-    const frame = produceRequestMulti(this.correlationId, bridge.config.clientId, this.batchTopics, this.batchPartitions, batches, pubsub.acks, pubsub.timeoutMs);
-    this.call(Phase.Producing, frame);
+    this.results = new Array<Outcome>(pieces.length);
+    this.remaining = pieces.length;
+    this.phase = Phase.Producing;
+    this.askedBroker = true;
+    const producer = bridge.producer(this.pubsub!);
+    for (let b = 0; b < pieces.length; b++) producer.submit(this.batchTopics[b], this.batchPartitions[b], new Piece(this, b, pieces[b], sizes[b]));
+    // One flush for all routed topics: one Produce per leader.
+    producer.flush(this.topics);
   }
 
   private call(phase: Phase, frame: Uint8Array): void {
@@ -606,10 +620,9 @@ export class PublishStream extends HttpContext {
     const pubsub = this.pubsub == null ? "" : this.pubsub!.name;
     metrics.answered(api, pubsub, status);
     if (this.askedBroker) metrics.duration(api, this.bridge.nowMs() - this.bodyEndMs);
-    const results = this.produced;
     for (let i = 0; i < this.recordTopic.length; i++) {
       const b = i < this.recordBatch.length ? this.recordBatch[i] : -1;
-      const stored = results != null && results.failure == null && b >= 0 && b < results.partitions.length && results.partitions[b].ok;
+      const stored = this.produced && b >= 0 && b < this.results.length && this.results[b].ok;
       metrics.record(pubsub, this.recordTopic[i], stored);
     }
   }

@@ -1,12 +1,14 @@
 // One per plugin configuration per worker: the configuration, the metadata
-// cache (topic -> partition count) and the counters every publish shares.
+// cache (topic -> partition count), the producers (producer.ts) and the
+// counters every publish shares.
 import { HttpContext, RootContext, getCurrentTimeNanoseconds, log } from "../../assembly/proxy";
 import { BridgeConfig, PubsubConfig } from "./config";
 import { BridgeMetrics } from "./metrics";
 import { PublishStream } from "./publish";
+import { Producer } from "./producer";
 
 class CachedTopic {
-  constructor(public partitions: i32, public expiresMs: i64) {}
+  constructor(public partitions: i32, public leaders: i32[], public expiresMs: i64) {}
 }
 
 export class BridgeRoot extends RootContext {
@@ -16,8 +18,12 @@ export class BridgeRoot extends RootContext {
   private correlation: i32 = 0;
   // Publishes waiting to ask Metadata again; served by the tick timer.
   private waiting: PublishStream[] = [];
-  private ticking: bool = false;
+  private waitingDueMs: i64 = 0;
+  private ticking: u32 = 0;
   private roundRobin: u32 = 0;
+  private producers: Map<string, Producer> = new Map<string, Producer>();
+  private producerCalls: Map<u32, Producer> = new Map<u32, Producer>();
+  private producersWaiting: bool = false;
 
   onConfigure(configuration: string): bool {
     const config = BridgeConfig.parse(configuration);
@@ -28,6 +34,7 @@ export class BridgeRoot extends RootContext {
     this.config = config;
     this.metrics = new BridgeMetrics(config.metricsMaxTopics);
     this.topics.clear();
+    this.producers.clear();
     return true;
   }
 
@@ -35,23 +42,63 @@ export class BridgeRoot extends RootContext {
     return new PublishStream(id, this);
   }
 
+  producer(pubsub: PubsubConfig): Producer {
+    if (this.producers.has(pubsub.name)) return this.producers.get(pubsub.name);
+    const p = new Producer(this, pubsub);
+    this.producers.set(pubsub.name, p);
+    return p;
+  }
+
+  noteCall(token: u32, producer: Producer): void {
+    this.producerCalls.set(token, producer);
+  }
+
+  onHttpCallResponse(token: u32, numHeaders: u32, bodySize: u32, numTrailers: u32): void {
+    if (!this.producerCalls.has(token)) return;
+    const p = this.producerCalls.get(token);
+    this.producerCalls.delete(token);
+    p.onHttpCallResponse(token, numHeaders, bodySize);
+  }
+
   // Asks again for `stream` after the backoff.
   retryLater(stream: PublishStream): void {
+    if (this.waiting.length == 0) this.waitingDueMs = this.nowMs() + <i64>this.config.metadataRetryBackoffMs;
     this.waiting.push(stream);
-    if (!this.ticking) {
-      this.ticking = true;
-      this.setTickPeriod(<u32>this.config.metadataRetryBackoffMs);
+    this.tickAt();
+  }
+
+  // A producer has a batch waiting for its retry.
+  wakeProducers(): void {
+    this.producersWaiting = true;
+    this.tickAt();
+  }
+
+  // One timer serves both: the shorter backoff of whoever waits.
+  private tickAt(): void {
+    let period: u32 = 0;
+    if (this.waiting.length > 0) period = <u32>this.config.metadataRetryBackoffMs;
+    if (this.producersWaiting && (period == 0 || <u32>this.config.retryBackoffMs < period)) period = <u32>this.config.retryBackoffMs;
+    if (period != this.ticking) {
+      this.ticking = period;
+      this.setTickPeriod(period);
     }
   }
 
   onTick(): void {
-    const due = this.waiting;
-    this.waiting = [];
-    for (let i = 0; i < due.length; i++) due[i].retryMetadata();
-    if (this.waiting.length == 0 && this.ticking) {
-      this.ticking = false;
-      this.setTickPeriod(0);
+    const now = this.nowMs();
+    if (this.waiting.length > 0 && this.waitingDueMs <= now) {
+      const due = this.waiting;
+      this.waiting = [];
+      for (let i = 0; i < due.length; i++) due[i].retryMetadata();
+      if (this.waiting.length > 0) this.waitingDueMs = now + <i64>this.config.metadataRetryBackoffMs;
     }
+    if (this.producersWaiting) {
+      // A producer may ask to be woken again while it runs (wakeProducers).
+      this.producersWaiting = false;
+      const names = this.producers.keys();
+      for (let i = 0; i < names.length; i++) if (this.producers.get(names[i]).onTick(now)) this.producersWaiting = true;
+    }
+    this.tickAt();
   }
 
   nowMs(): i64 {
@@ -67,23 +114,37 @@ export class BridgeRoot extends RootContext {
     return this.roundRobin++;
   }
 
-  // 0 when unknown or expired.
-  partitionsOf(pubsub: PubsubConfig, topic: string): i32 {
-    if (pubsub.partitions > 0) return pubsub.partitions;
+  private cached(pubsub: PubsubConfig, topic: string): CachedTopic | null {
     const key = pubsub.name + "\n" + topic;
-    if (!this.topics.has(key)) return 0;
+    if (!this.topics.has(key)) return null;
     const t = this.topics.get(key);
     if (t.expiresMs <= this.nowMs()) {
       this.topics.delete(key);
-      return 0;
+      return null;
     }
-    return t.partitions;
+    return t;
   }
 
-  rememberPartitions(pubsub: PubsubConfig, topic: string, partitions: i32): void {
+  // 0 when unknown or expired.
+  partitionsOf(pubsub: PubsubConfig, topic: string): i32 {
+    if (pubsub.partitions > 0) return pubsub.partitions;
+    const t = this.cached(pubsub, topic);
+    return t == null ? 0 : t.partitions;
+  }
+
+  // The tunnel cluster to produce to: the pubsub's own, or with "brokers"
+  // the partition leader's; null while the leader is not known.
+  produceCluster(pubsub: PubsubConfig, topic: string, partition: i32): string | null {
+    if (pubsub.brokerIds.length == 0) return pubsub.cluster;
+    const t = this.cached(pubsub, topic);
+    if (t == null || partition >= t.leaders.length || t.leaders[partition] < 0) return null;
+    return pubsub.brokerCluster(t.leaders[partition]);
+  }
+
+  rememberPartitions(pubsub: PubsubConfig, topic: string, partitions: i32, leaders: i32[]): void {
     // Bounded: a client inventing topic names must not grow it forever.
     if (this.topics.size >= 10000) this.topics.clear();
-    this.topics.set(pubsub.name + "\n" + topic, new CachedTopic(partitions, this.nowMs() + <i64>this.config.metadataMaxAgeMs));
+    this.topics.set(pubsub.name + "\n" + topic, new CachedTopic(partitions, leaders, this.nowMs() + <i64>this.config.metadataMaxAgeMs));
   }
 
   forgetPartitions(pubsub: PubsubConfig, topic: string): void {

@@ -5,7 +5,8 @@
 // (with "down") the 503 Envoy gives when the broker is unreachable. Needs build/http-mq-bridge.wasm.
 //   npx tsx integration/stack/bridge-spike.ts [up|down]
 import { startKafka } from "./kafka.ts";
-import { REPO_ROOT, renderTemplate, startEnvoy } from "./envoy.ts";
+import { REPO_ROOT, startEnvoy } from "./envoy.ts";
+import { renderBridgeConfig } from "./bridge.ts";
 import { resolve } from "node:path";
 import { freePort } from "./ports.ts";
 import { stopAll } from "./process.ts";
@@ -38,7 +39,7 @@ let upstreamPort = await freePort();
 let kafka: any;
 if (up) { kafka = await startKafka({ name: "spike-kafka" }); upstreamPort = Number(kafka.bootstrap.split(":")[1]); }
 const listen = await freePort(); const spikePort = await freePort(); const adminPort = await freePort();
-let yaml = renderTemplate("http-bridge-kafka.yaml", { LISTEN_PORT: listen, UPSTREAM_HOST: "127.0.0.1", UPSTREAM_PORT: upstreamPort,
+let yaml = renderBridgeConfig({ LISTEN_PORT: listen, UPSTREAM_HOST: "127.0.0.1", UPSTREAM_PORT: upstreamPort,
   WASM_PATH: resolve(REPO_ROOT, "build/http-mq-bridge.wasm"), FILTER_CONFIG_JSON: JSON.stringify({ pubsubs: { kafka: { type: "kafka", cluster: "kafka_tunnel" } } }), ADMIN_PORT: adminPort });
 yaml = yaml.replace("  listeners:\n", `  listeners:
   - name: spike

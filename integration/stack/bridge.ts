@@ -1,13 +1,20 @@
 // Real Envoy running the HTTP-to-Kafka bridge (envoy-configs/http-bridge-kafka.yaml):
 // the app-facing HTTP listener, the internal listener with the Kafka tunnel,
 // and tcp_proxy to `upstream` (a broker, or a closed port to test failures);
-// or the HTTP-to-RocketMQ bridge (startRocketMQBridge).
-import { resolve } from "node:path";
-import { startEnvoy, type EnvoyInstance } from "./envoy.ts";
+// with `brokers`, also one tunnel per broker: listener and cluster
+// kafka_tunnel_<node id> -> kafka_broker_<node id> (for the bridge's
+// "brokers" map). Or the HTTP-to-RocketMQ bridge (startRocketMQBridge).
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { CONFIG_DIR, renderTemplate, startEnvoy, type EnvoyInstance, type TemplateVars } from "./envoy.ts";
+import { expandBrokerSections } from "./kafka-cluster-sidecar.ts";
 import { freePort, LOOPBACK, releasePort } from "./ports.ts";
 
 export interface BridgeOptions {
   upstream: { host: string; port: number };
+  /** One tunnel per broker, clusters kafka_tunnel_<nodeId>. */
+  brokers?: { nodeId: number; host: string; port: number }[];
   wasm: string;
   filterConfig: unknown;
   name?: string;
@@ -22,11 +29,25 @@ export interface Bridge {
   stop(): Promise<void>;
 }
 
+/** http-bridge-kafka.yaml with its per-broker sections expanded (none without brokers), then rendered. */
+export function renderBridgeConfig(vars: TemplateVars, brokers: { nodeId: number; host: string; port: number }[] = []): string {
+  const sections = brokers.map((b) => ({ nodeId: b.nodeId, listenPort: 0, upstream: { host: b.host, port: b.port } }));
+  const expanded = expandBrokerSections(readFileSync(join(CONFIG_DIR, "http-bridge-kafka.yaml"), "utf8"), sections);
+  const dir = mkdtempSync(join(tmpdir(), "mqmesh-bridge-"));
+  try {
+    const file = join(dir, "http-bridge-kafka.yaml");
+    writeFileSync(file, expanded);
+    return renderTemplate(file, vars);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
   return startBridgeEnvoy(opts, opts.name ?? "envoy-bridge", "http-bridge-kafka.yaml", {
     UPSTREAM_HOST: opts.upstream.host,
     UPSTREAM_PORT: opts.upstream.port,
-  });
+  }, (vars) => renderBridgeConfig(vars, opts.brokers));
 }
 
 /** One app-facing bridge listener on a free port, whatever the broker behind it. */
@@ -35,12 +56,21 @@ async function startBridgeEnvoy(
   name: string,
   template: string,
   brokerVars: Record<string, string | number>,
+  /** A bootstrap built from the vars instead of the plain template. */
+  render?: (vars: TemplateVars) => string,
 ): Promise<Bridge> {
   const port = await freePort();
+  const vars: TemplateVars = {
+    ADMIN_PORT: await freePort(),
+    LISTEN_PORT: port,
+    ...brokerVars,
+    WASM_PATH: resolve(opts.wasm),
+    FILTER_CONFIG_JSON: JSON.stringify(opts.filterConfig),
+  };
   const envoy = await startEnvoy({
     name,
-    template,
-    vars: { LISTEN_PORT: port, ...brokerVars, WASM_PATH: resolve(opts.wasm), FILTER_CONFIG_JSON: JSON.stringify(opts.filterConfig) },
+    ...(render ? { config: render(vars) } : { template }),
+    vars,
     concurrency: opts.concurrency ?? 2,
     componentLogLevel: opts.componentLogLevel,
   });
