@@ -21,7 +21,7 @@ import { Kafka, logLevel, type Producer } from "kafkajs";
 import { freshModule } from "../scripts/compile.ts";
 import { startBridge, type Bridge } from "../integration/stack/bridge.ts";
 import { progress, startKafka, type KafkaCluster } from "../integration/stack/index.ts";
-import { cpuSeconds, intOption, machine, median, table } from "./support.ts";
+import { cpuSeconds, intOption, machine, median, table, verdict } from "./support.ts";
 
 const HELP = `usage: npm run bench:bridge -- [options]
   --rate LIST          offered requests/s in the fixed-rate phase, comma-separated (default 1000,200)
@@ -321,7 +321,16 @@ function report(results: Result[]) {
     const added50 = p("bridge", 50) - p("direct", 50);
     const added99 = p("bridge", 99) - p("direct", 99);
     console.log(`added latency at ${rate}/s (bridge − direct, median over rounds): p50 ${added50.toFixed(2)} ms, p99 ${added99.toFixed(2)} ms`);
-    if (rate === 1000) console.log(`target (issue 6): p99 added latency < 1 ms at 1,000 req/s: ${added99 < 1 ? "met" : "MISSED"}`);
+    if (rate === 1000) {
+      // Per round (bridge − direct of the same round): a median that is below
+      // 1 ms only because direct had the worse tail in one round shows nothing.
+      const perRound = (c: CaseId) =>
+        results.filter((r) => r.caseId === c && r.mode === "rate" && r.rate === rate).map((r) => percentile([...r.latMs].sort((a, b) => a - b), 99));
+      const bridge99 = perRound("bridge"), direct99 = perRound("direct");
+      const added = bridge99.map((b, i) => b - direct99[i]).filter((x) => Number.isFinite(x));
+      const each = added.map((x) => x.toFixed(2)).join(", ");
+      console.log(`target (issue 6): p99 added latency < 1 ms at 1,000 req/s, per round ${each} ms: ${verdict(added, (x) => x < 1)}`);
+    }
     if (BASELINE_WASM) {
       console.log(`  baseline wasm at ${rate}/s (baseline − direct): p50 ${(p("baseline", 50) - p("direct", 50)).toFixed(2)} ms, p99 ${(p("baseline", 99) - p("direct", 99)).toFixed(2)} ms`);
     }
