@@ -14,15 +14,20 @@ export const PRODUCE_VERSION: i16 = 9;
 export const METADATA_VERSION: i16 = 9;
 export const INIT_PRODUCER_ID_VERSION: i16 = 4;
 
+function requestHeader(apiKey: ApiKey, version: i16, correlationId: i32, clientId: string): RequestHeader {
+  const header = new RequestHeader();
+  header.apiKey = <i16>apiKey;
+  header.apiVersion = version;
+  header.correlationId = correlationId;
+  header.clientId = clientId;
+  return header;
+}
+
 // One batch per (topics[i], partitions[i]); routing rules can send the
 // records of one HTTP request to several topics.
 export function produceRequestMulti(correlationId: i32, clientId: string, topics: string[], partitions: i32[], batches: Uint8Array[],
   acks: i16, timeoutMs: i32): Uint8Array {
-  const header = new RequestHeader();
-  header.apiKey = <i16>ApiKey.Produce;
-  header.apiVersion = PRODUCE_VERSION;
-  header.correlationId = correlationId;
-  header.clientId = clientId;
+  const header = requestHeader(ApiKey.Produce, PRODUCE_VERSION, correlationId, clientId);
   const body = new ProduceRequest();
   body.acks = acks;
   body.timeoutMs = timeoutMs;
@@ -43,11 +48,7 @@ export function produceRequestMulti(correlationId: i32, clientId: string, topics
 }
 
 export function metadataRequest(correlationId: i32, clientId: string, topics: string[], allowAutoTopicCreation: bool): Uint8Array {
-  const header = new RequestHeader();
-  header.apiKey = <i16>ApiKey.Metadata;
-  header.apiVersion = METADATA_VERSION;
-  header.correlationId = correlationId;
-  header.clientId = clientId;
+  const header = requestHeader(ApiKey.Metadata, METADATA_VERSION, correlationId, clientId);
   const body = new MetadataRequest();
   const list = new Array<MetadataRequestTopic>(0);
   for (let i = 0; i < topics.length; i++) {
@@ -63,11 +64,7 @@ export function metadataRequest(correlationId: i32, clientId: string, topics: st
 // A new producer id for an idempotent (not transactional) producer, as the
 // Java client asks for it: no transactional id, no previous id/epoch.
 export function initProducerIdRequest(correlationId: i32, clientId: string): Uint8Array {
-  const header = new RequestHeader();
-  header.apiKey = <i16>ApiKey.InitProducerId;
-  header.apiVersion = INIT_PRODUCER_ID_VERSION;
-  header.correlationId = correlationId;
-  header.clientId = clientId;
+  const header = requestHeader(ApiKey.InitProducerId, INIT_PRODUCER_ID_VERSION, correlationId, clientId);
   const body = new InitProducerIdRequest();
   body.transactionalId = null;
   body.transactionTimeoutMs = i32.MAX_VALUE;
