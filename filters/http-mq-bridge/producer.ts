@@ -26,7 +26,7 @@
 // Produce per leader. A partition whose leader is not known (not asked yet,
 // or forgotten after NOT_LEADER_OR_FOLLOWER or an unreachable broker) waits
 // while the producer asks Metadata, then goes to the new leader.
-import { HeaderPair, WasmResult, currentContextId, httpCall, httpCallResponseBody, httpCallResponseHeaders, log } from "../../assembly/proxy";
+import { currentContextId } from "../../assembly/proxy";
 import { makeEffective } from "../../assembly/proxy/registry";
 import * as errors from "../../assembly/kafka/errors";
 import { RecordBatchBuilder } from "../../assembly/kafka/record_batch_builder";
@@ -38,7 +38,7 @@ import {
 import { PublishStream } from "./publish";
 import { RestRecord } from "./rest";
 import { BridgeRoot } from "./root";
-import { TUNNEL_CONTENT_TYPE, TUNNEL_HEADER } from "./tunnel";
+import { callTunnel, tunnelAnswer } from "./tunnel_call";
 
 // One publish's records for one partition; `slot` is the publish's own index
 // for that partition.
@@ -267,22 +267,10 @@ export class Producer {
   onHttpCallResponse(token: u32, numHeaders: u32, bodySize: u32): void {
     const call = this.calls.get(token);
     this.calls.delete(token);
-    let transport: string = "";
-    if (numHeaders == 0) {
-      transport = "the broker did not answer in time or the connection failed";
-      this.root.metrics.brokerError(this.pubsub.name, "no_answer");
-    } else {
-      const status = httpCallResponseHeaders.get(":status");
-      if (status == null || status != "200" || httpCallResponseHeaders.get(TUNNEL_HEADER) == null) {
-        transport = "the broker could not be reached (" + (status == null ? "no status" : status) + " from the tunnel)";
-        this.root.metrics.brokerError(this.pubsub.name, "unreachable");
-      }
-    }
-    let frame = new Uint8Array(0);
-    if (transport.length == 0) {
-      const data = httpCallResponseBody.get(0, bodySize);
-      if (data != null) frame = Uint8Array.wrap(data!);
-    }
+    const answer = tunnelAnswer(numHeaders, bodySize);
+    if (!answer.ok) this.root.metrics.brokerError(this.pubsub.name, answer.code);
+    const transport = answer.problem;
+    const frame = answer.frame;
     if (call.topic != null) this.onLeaders(call, transport, frame);
     else if (call.queues.length > 0) this.onProduce(call, transport, frame);
     else this.onInitProducerId(call, transport, frame);
@@ -482,25 +470,15 @@ export class Producer {
   }
 
   private send(call: Call, cluster: string, frame: Uint8Array, timeoutMs: u32): bool {
-    const headers = [
-      new HeaderPair(":method", "POST"),
-      new HeaderPair(":path", "/kafka"),
-      new HeaderPair(":authority", cluster),
-      new HeaderPair("content-type", TUNNEL_CONTENT_TYPE),
-    ];
-    const body = frame.buffer.slice(frame.byteOffset, frame.byteOffset + frame.length);
     // The call belongs to the root: a publish that goes away must not cancel
     // the Produce that carries other publishes' records.
     const caller = currentContextId();
     this.root.setEffectiveContext();
-    const r = httpCall(cluster, headers, body, [], timeoutMs);
+    const token = callTunnel(cluster, frame, timeoutMs);
     makeEffective(caller);
-    if (r.status != WasmResult.Ok) {
-      log.error("http-mq-bridge: proxy_http_call to cluster " + cluster + " failed: " + (<i32>r.status).toString());
-      return false;
-    }
-    this.calls.set(r.token, call);
-    this.root.noteCall(r.token, this);
+    if (token == 0) return false;
+    this.calls.set(token, call);
+    this.root.noteCall(token, this);
     return true;
   }
 

@@ -12,7 +12,7 @@
 // config puts envoy.filters.http.buffer after this filter (README.md).
 import {
   FilterDataStatus, FilterHeadersStatus, FilterTrailersStatus, GrpcStatus, HeaderPair, HttpContext, WasmResult,
-  getCallStatus, getRandomBytes, grpcReceiveBuffer, httpCall, httpCallResponseBody, httpCallResponseHeaders, log, requestBody, requestHeaders,
+  getCallStatus, getRandomBytes, grpcReceiveBuffer, requestBody, requestHeaders,
 } from "../../assembly/proxy";
 import { partitionForKey } from "../../assembly/common/murmur2";
 import { parseTraceparent } from "../../assembly/common/trace_context";
@@ -29,7 +29,7 @@ import { OffsetEntry, RestError, RestRecord, embeddedFormat, isRestPath, offsets
 import { BridgeRoot } from "./root";
 import { BULK_PREFIX, failedEntriesBody, isBulkPath, parseBulk } from "./bulk";
 import { CLOUDEVENTS_PREFIX, CeMode, EventResult, batchEvents, batchResultsBody, binaryEvent, ceMode, isCloudEventsPath, structuredEvent } from "./cloudevents";
-import { TUNNEL_CONTENT_TYPE, TUNNEL_HEADER } from "./tunnel";
+import { callTunnel, tunnelAnswer } from "./tunnel_call";
 import { cloudEventView, envelopeView, rawView, routeTopic } from "./routing";
 
 const enum Phase {
@@ -232,20 +232,13 @@ export class PublishStream extends HttpContext {
   onHttpCallResponse(token: u32, numHeaders: u32, bodySize: u32, numTrailers: u32): void {
     if (token != this.token || this.phase != Phase.Metadata) return;
     this.token = 0;
-    if (numHeaders == 0) {
-      this.bridge.metrics.brokerError(this.pubsub!.name, "no_answer");
-      this.unavailable("the broker did not answer the metadata request in time or the connection failed");
+    const answer = tunnelAnswer(numHeaders, bodySize);
+    if (!answer.ok) {
+      this.bridge.metrics.brokerError(this.pubsub!.name, answer.code);
+      this.unavailable(answer.problem);
       return;
     }
-    const status = httpCallResponseHeaders.get(":status");
-    const tunnel = httpCallResponseHeaders.get(TUNNEL_HEADER);
-    if (status == null || status != "200" || tunnel == null) {
-      this.bridge.metrics.brokerError(this.pubsub!.name, "unreachable");
-      this.unavailable("the broker could not be reached (" + (status == null ? "no status" : status) + " from the tunnel)");
-      return;
-    }
-    const data = httpCallResponseBody.get(0, bodySize);
-    const frame = data == null ? new Uint8Array(0) : Uint8Array.wrap(data!);
+    const frame = answer.frame;
     const pubsub = this.pubsub!;
     const asked = this.unknownTopics();
     const outcomes = metadataOutcomes(frame, this.correlationId, asked);
@@ -586,21 +579,13 @@ export class PublishStream extends HttpContext {
 
   private call(phase: Phase, frame: Uint8Array): void {
     const pubsub = this.pubsub!;
-    const headers = [
-      new HeaderPair(":method", "POST"),
-      new HeaderPair(":path", "/kafka"),
-      new HeaderPair(":authority", pubsub.cluster),
-      new HeaderPair("content-type", TUNNEL_CONTENT_TYPE),
-    ];
-    const body = frame.buffer.slice(frame.byteOffset, frame.byteOffset + frame.length);
     // The call may wait for the broker's own timeout plus the way there and back.
-    const r = httpCall(pubsub.cluster, headers, body, [], <u32>pubsub.timeoutMs + 1000);
-    if (r.status != WasmResult.Ok) {
-      log.error("http-mq-bridge: proxy_http_call to cluster " + pubsub.cluster + " failed: " + (<i32>r.status).toString());
+    const token = callTunnel(pubsub.cluster, frame, <u32>pubsub.timeoutMs + 1000);
+    if (token == 0) {
       this.answer(500, "cluster " + pubsub.cluster + " is not usable", []);
       return;
     }
-    this.token = r.token;
+    this.token = token;
     this.phase = phase;
     this.askedBroker = true;
   }
