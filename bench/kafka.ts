@@ -34,7 +34,7 @@ import {
   type KafkaCluster,
   type Sidecar,
 } from "../integration/stack/index.ts";
-import { cpuSeconds, fmtRatio, idleCpuMsPerSec, intOption, machine, median, noiseNote, pairedRatios, pctRange, range, table, timesRange, verdict } from "./support.ts";
+import { caseRows, cpuSeconds, fmtRatio, idleCpuMsPerSec, intOption, machine, median, noiseNote, pairedRatios, pctRange, range, table, timesRange, verdict } from "./support.ts";
 
 const HELP = `usage: npm run bench:kafka -- [options]
   --rounds N           interleaved rounds of all cases (default 3)
@@ -379,20 +379,10 @@ function report(runs: Run[], cases: CaseId[], fullSkipped: string | undefined, i
   // Ratio of the medians (what the table's own columns give) …
   const ofMedians = (c: CaseId, xs: (c: CaseId) => number[]) => median(xs(c)) / median(xs("tcp"));
 
-  const rows: string[][] = [["case", "MiB/s med", "(min–max)", "vs tcp", "Envoy CPU s/GiB med", "(min–max)", "vs tcp", "p99 ms"]];
-  for (const c of cases) {
-    const t = tput(c), u = cpu(c);
-    rows.push([
-      LABEL[c],
-      median(t).toFixed(1),
-      range(t, 1),
-      hasTcp ? fmtRatio(ofMedians(c, tput)) : "",
-      u.length ? median(u).toFixed(2) : "–",
-      range(u, 2),
-      hasTcp && u.length ? fmtRatio(ofMedians(c, cpu)) : "",
-      String(median(p99(c))),
-    ]);
-  }
+  const rows: string[][] = [
+    ["case", "MiB/s med", "(min–max)", "vs tcp", "Envoy CPU s/GiB med", "(min–max)", "vs tcp", "p99 ms"],
+    ...caseRows(cases, (c) => LABEL[c as CaseId], (c) => tput(c as CaseId), (c) => cpu(c as CaseId), (c) => p99(c as CaseId), { tput: 1, cpu: 2, p99: 0 }),
+  ];
 
   const s = saved?.settings ?? settings();
   console.log("");

@@ -38,7 +38,7 @@ import { envoyBinary, javaBin, progress, REPO_ROOT, runPath } from "../integrati
 import { rocketmqJavaClasses } from "../integration/stack/rocketmq-java.ts";
 import { rocketmqClasspath, startRocketMQ, type RocketMQ } from "../integration/stack/rocketmq.ts";
 import { startRocketMQSidecar, type RocketMQSidecar } from "../integration/stack/rocketmq-sidecar.ts";
-import { cpuSeconds, fmtRatio, idleCpuMsPerSec, intOption, machine, median, noiseNote, pairedRatios, range, table, timesRange } from "./support.ts";
+import { caseRows, cpuSeconds, fmtRatio, idleCpuMsPerSec, intOption, machine, median, noiseNote, pairedRatios, range, table, timesRange } from "./support.ts";
 
 const HELP = `usage: npm run bench:rocketmq -- [options]
   --rounds N           interleaved rounds of all cases (default 3)
@@ -391,20 +391,10 @@ function report(saved: Saved, started?: number): void {
   const hasTcp = cases.includes("tcp");
   const ofMedians = (c: CaseId, xs: (c: CaseId) => number[]) => median(xs(c)) / median(xs("tcp"));
 
-  const rows: string[][] = [["case", "msgs/s med", "(min–max)", "vs tcp", "Envoy CPU ms/1k msgs med", "(min–max)", "vs tcp", "p99 ms"]];
-  for (const c of cases) {
-    const t = tput(c), u = cpu(c);
-    rows.push([
-      LABEL[c],
-      median(t).toFixed(0),
-      range(t, 0),
-      hasTcp ? fmtRatio(ofMedians(c, tput)) : "",
-      u.length ? median(u).toFixed(1) : "–",
-      range(u, 1),
-      hasTcp && u.length ? fmtRatio(ofMedians(c, cpu)) : "",
-      median(p99(c)).toFixed(1),
-    ]);
-  }
+  const rows: string[][] = [
+    ["case", "msgs/s med", "(min–max)", "vs tcp", "Envoy CPU ms/1k msgs med", "(min–max)", "vs tcp", "p99 ms"],
+    ...caseRows(cases, (c) => LABEL[c as CaseId], (c) => tput(c as CaseId), (c) => cpu(c as CaseId), (c) => p99(c as CaseId), { tput: 0, cpu: 1, p99: 1 }),
+  ];
   console.log("");
   console.log(`mqmesh bench:rocketmq — ${saved.date.slice(0, 16).replace("T", " ")} UTC, ${saved.machine}`);
   console.log(

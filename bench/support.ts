@@ -106,3 +106,32 @@ export function noiseNote(baseline: string, xs: number[]): string | undefined {
     ? `noise: ${baseline} throughput alone varied ${s.toFixed(1)}x between rounds; differences smaller than that are noise (use more --rounds or a quieter machine).`
     : undefined;
 }
+
+/**
+ * The rows of a case table: per case its throughput and Envoy CPU (median,
+ * min–max, ratio of medians against "tcp" when that case ran) and median p99.
+ */
+export function caseRows(
+  cases: string[],
+  label: (c: string) => string,
+  tput: (c: string) => number[],
+  cpu: (c: string) => number[],
+  p99: (c: string) => number[],
+  digits: { tput: number; cpu: number; p99: number },
+): string[][] {
+  const hasTcp = cases.includes("tcp");
+  const ofMedians = (c: string, xs: (c: string) => number[]) => median(xs(c)) / median(xs("tcp"));
+  return cases.map((c) => {
+    const t = tput(c), u = cpu(c);
+    return [
+      label(c),
+      median(t).toFixed(digits.tput),
+      range(t, digits.tput),
+      hasTcp ? fmtRatio(ofMedians(c, tput)) : "",
+      u.length ? median(u).toFixed(digits.cpu) : "–",
+      range(u, digits.cpu),
+      hasTcp && u.length ? fmtRatio(ofMedians(c, cpu)) : "",
+      median(p99(c)).toFixed(digits.p99),
+    ];
+  });
+}
