@@ -34,7 +34,7 @@ import {
   type KafkaCluster,
   type Sidecar,
 } from "../integration/stack/index.ts";
-import { caseRows, cpuSeconds, fmtRatio, idleCpuMsPerSec, intOption, machine, median, noiseNote, pairedRatios, pctRange, range, table, timesRange, verdict } from "./support.ts";
+import { caseRows, cpuSeconds, fmtRatio, idleCpuMsPerSec, intOption, machine, median, noiseNote, pairedRatios, pctRange, table, timesRange, verdict } from "./support.ts";
 
 const HELP = `usage: npm run bench:kafka -- [options]
   --rounds N           interleaved rounds of all cases (default 3)

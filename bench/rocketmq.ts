@@ -38,7 +38,7 @@ import { envoyBinary, javaBin, progress, REPO_ROOT, runPath } from "../integrati
 import { rocketmqJavaClasses } from "../integration/stack/rocketmq-java.ts";
 import { rocketmqClasspath, startRocketMQ, type RocketMQ } from "../integration/stack/rocketmq.ts";
 import { startRocketMQSidecar, type RocketMQSidecar } from "../integration/stack/rocketmq-sidecar.ts";
-import { caseRows, cpuSeconds, fmtRatio, idleCpuMsPerSec, intOption, machine, median, noiseNote, pairedRatios, range, table, timesRange } from "./support.ts";
+import { caseRows, cpuSeconds, fmtRatio, idleCpuMsPerSec, intOption, machine, median, noiseNote, pairedRatios, table, timesRange } from "./support.ts";
 
 const HELP = `usage: npm run bench:rocketmq -- [options]
   --rounds N           interleaved rounds of all cases (default 3)
