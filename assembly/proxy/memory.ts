@@ -7,9 +7,9 @@
 //   so the host's copy is the only one (this is on every read of a buffer).
 // - Buffers handed to the host are managed objects held in locals for the
 //   whole call. The host may re-enter the module during a call (allocation,
-//   and other callbacks inside proxy_http_call), so the GC may step then; but
-//   locals are roots on the shadow stack and AssemblyScript's GC never moves
-//   objects, so a buffer stays where the host reads it.
+//   and other callbacks inside proxy_http_call), but garbage is collected only
+//   once the outermost callback is over (collector.ts) and AssemblyScript's
+//   GC never moves objects, so a buffer stays where the host reads it.
 import { WasmResult } from "./types";
 
 // Return slots the host writes into. Safe to share: see the re-entry note above.

@@ -239,6 +239,11 @@ export class ProxyHost {
     return this.root.tickPeriodMs;
   }
 
+  /** The size of the module's linear memory: what the VM holds in Envoy, which never shrinks. */
+  get memoryBytes(): number {
+    return this.mem.size;
+  }
+
   // ---- shared data and queues ------------------------------------------
 
   get sharedData(): { get(key: string): { value: Uint8Array; cas: number } | undefined; getString(key: string): string | undefined; set(key: string, value: string | Uint8Array): void } {
