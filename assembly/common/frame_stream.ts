@@ -48,9 +48,15 @@ export enum StreamAction {
 }
 
 export abstract class FrameHandler {
-  // head: the frame's bytes after the size prefix that have arrived so far
-  // (all of them when the frame is complete). oversize: frame > maxFrame.
+  // head: the frame's first bytes after the size prefix. From a cheap source
+  // these are all that have arrived; from an expensive one (Envoy's buffer)
+  // perhaps fewer: answering NeedMore shows more of them, or waits for more
+  // to arrive. oversize: frame > maxFrame.
   abstract decide(head: Uint8Array, frameSize: i32, oversize: bool): FrameFate;
+  // During decide: how many of the frame's bytes after the size prefix have
+  // arrived (head.length when it shows them all). What is not shown of an
+  // oversize frame can still be shown, but never kept for later.
+  arrived: i32 = 0;
   // A complete Observe or Hold frame, without its size prefix. For a held
   // frame, a non-null result replaces the whole frame on the wire (the result
   // includes its own size prefix, so a frame can also be replaced by several
@@ -70,13 +76,14 @@ export abstract class FrameHandler {
 
 // Reads a frame in order as it passes, across reads, without the frame ever
 // being kept: it first passes over `skip` bytes unseen, then is handed the
-// next `want` bytes together in take(), which sets the next skip and want.
+// next `want` bytes together in take(), as bytes[at, at + want), and sets the
+// next skip and want.
 // want == 0 means it needs nothing more of this frame. A scanner must never
 // ask for bytes beyond the frame's end.
 export abstract class FrameScanner {
   skip: i32 = 0;
   want: i32 = 0;
-  abstract take(bytes: Uint8Array): void;
+  abstract take(bytes: Uint8Array, at: i32): void;
 }
 
 // Where the bytes of one read come from. range() may cost a copy (the host's
@@ -87,6 +94,14 @@ export abstract class ChunkSource {
   abstract range(start: i32, end: i32): Uint8Array;
   // True when range() is free: then decide() sees all that has arrived.
   abstract get cheap(): bool;
+  // Where bytesAt() put the range's first byte.
+  at: i32 = 0;
+  // range() without a view object per call (this is per field of every
+  // frame): an array holding bytes [start, end) from index `at` on.
+  bytesAt(start: i32, end: i32): Uint8Array {
+    this.at = 0;
+    return this.range(start, end);
+  }
 }
 
 export class ArraySource extends ChunkSource {
@@ -101,6 +116,10 @@ export class ArraySource extends ChunkSource {
   }
   get cheap(): bool {
     return true;
+  }
+  bytesAt(start: i32, end: i32): Uint8Array {
+    this.at = start;
+    return this.bytes;
   }
 }
 
@@ -209,7 +228,7 @@ export class FrameStream {
   // decide on a view of the chunk and a complete frame is never copied.
   private frameFromChunk(pos: i32): i32 {
     const src = this.src;
-    const size = readSize(src.range(pos, pos + SIZE_PREFIX), 0);
+    const size = readSize(src.bytesAt(pos, pos + SIZE_PREFIX), src.at);
     if (size < 0) return this.desync(size, pos);
     const available = min(size, src.length - pos - SIZE_PREFIX);
     const bodyStart = pos + SIZE_PREFIX;
@@ -217,6 +236,7 @@ export class FrameStream {
     const oversize = size > this.maxFrame;
     // An expensive source shows the handler a growing head while it asks for more.
     let peek = src.cheap ? available : min(available, PEEK);
+    this.handler.arrived = available;
     let fate = this.handler.decide(src.range(bodyStart, bodyStart + peek), size, oversize);
     while (fate == FrameFate.NeedMore && peek < available) {
       peek = min(available, peek << 2);
@@ -299,6 +319,7 @@ export class FrameStream {
   private decideKept(): FrameFate {
     const oversize = this.frameSize > this.maxFrame;
     const head = this.kept.view().subarray(SIZE_PREFIX);
+    this.handler.arrived = head.length;
     const fate = this.resolve(this.handler.decide(head, this.frameSize, oversize), this.remaining == 0, oversize);
     if (fate == FrameFate.Close || fate == FrameFate.NeedMore) return fate;
     this.fate = fate;
@@ -379,17 +400,18 @@ export class FrameStream {
       if (want <= 0) return;
       const staged = this.staged.length;
       const k = min(want - staged, end - pos);
+      const bytes = src.bytesAt(pos, pos + k);
+      const at = src.at;
+      pos += k;
       if (staged == 0 && k == want) {
-        s.take(src.range(pos, pos + k));
-        pos += k;
+        s.take(bytes, at);
         continue;
       }
-      this.staged.bytes(src.range(pos, pos + k));
-      pos += k;
+      this.staged.range(bytes, at, at + k);
       if (this.staged.length == want) {
-        const bytes = this.staged.toBytes();
+        const whole = this.staged.toBytes();
         this.staged.reset();
-        s.take(bytes);
+        s.take(whole, 0);
       }
     }
   }
@@ -402,12 +424,12 @@ export class FrameStream {
   }
 
   private keepChunk(start: i32, end: i32): void {
-    if (end > start) this.kept.bytes(this.src.range(start, end));
+    if (end > start) copyRange(this.src, start, end, this.kept);
   }
 
   private emitChunk(start: i32, end: i32): void {
     if (this.changed) {
-      if (end > start) this.out.bytes(this.src.range(start, end));
+      if (end > start) copyRange(this.src, start, end, this.out);
     } else this.cleanEnd = end;
   }
 
@@ -421,7 +443,7 @@ export class FrameStream {
     if (this.changed) return;
     this.changed = true;
     this.out.reset();
-    if (this.cleanEnd > 0) this.out.bytes(this.src.range(0, this.cleanEnd));
+    if (this.cleanEnd > 0) copyRange(this.src, 0, this.cleanEnd, this.out);
   }
 
   private result(): StreamAction {
@@ -433,6 +455,12 @@ export class FrameStream {
     if (this.output.length == n && bytesEqual(this.output, this.src.range(0, n))) return StreamAction.Forward;
     return StreamAction.Replace;
   }
+}
+
+function copyRange(src: ChunkSource, start: i32, end: i32, to: BytesWriter): void {
+  const bytes = src.bytesAt(start, end);
+  const at = src.at;
+  to.range(bytes, at, at + end - start);
 }
 
 function readSize(bytes: Uint8Array, at: i32): i32 {

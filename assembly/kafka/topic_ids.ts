@@ -7,6 +7,7 @@ import { getSharedData, setSharedString, WasmResult } from "../proxy";
 
 const SHARED_PREFIX = "mqmesh.kafka.topic_id.";
 const MAX_LOCAL = 100000;
+export const UNKNOWN_TOPIC = "unknown";
 const names = new Map<string, string>();
 
 // The local map's key: the id's bytes as UTF-16 code units, one allocation.
@@ -55,5 +56,5 @@ export function topicNameForId(id: Uint8Array): string | null {
 export function topicName(name: string, id: Uint8Array): string {
   if (name.length > 0) return name;
   const known = topicNameForId(id);
-  return known == null ? "unknown" : known!;
+  return known == null ? UNKNOWN_TOPIC : known!;
 }

@@ -7,6 +7,7 @@ import { freshModule } from "../../scripts/compile.ts";
 import type { Recording } from "../../scripts/record-kafka.ts";
 import { ProxyHost } from "../../test/host/index.ts";
 import { assertAnySplitSame, assertRandomReadsSafe, chunksOf, flushed, joined, loadRecording, replay, type Chunk } from "../../test/support/recordings.ts";
+import { requestFrame, responseFrame } from "../../test/kafka/wire.ts";
 
 let wasm: string;
 beforeAll(async () => {
@@ -159,6 +160,71 @@ describe("configuration", () => {
     for (const connection of recording("kafkajs").connections) replay(host, chunksOf(connection));
     // The first topic seen by a produce or fetch keeps its name: there is only one here.
     expect(flushed(host).getCounter(`mqmesh_kafka_produced_records_total;topic=recorded-kafkajs`)).toBe(200);
+  });
+});
+
+// A Produce v13 request as Kafka's Java producer sends it (topic id, one
+// partition, one batch of `records` records, `recordBytes` of record data
+// after the batch header), and the broker's answer.
+function javaLikeProduce(correlationId: number, records: number, recordBytes: number): { request: Buffer; response: Buffer } {
+  const batch = Buffer.alloc(61 + recordBytes, 0x6d);
+  batch.writeBigInt64BE(0n, 0);
+  batch.writeInt32BE(49 + recordBytes, 8);
+  batch[16] = 2;
+  batch.writeInt32BE(records, 57);
+  const topicId = Buffer.alloc(16, 0x42);
+  const request = Buffer.from(requestFrame("Produce", 13, {
+    TransactionalId: null, Acks: -1, TimeoutMs: 30000,
+    TopicData: [{ TopicId: topicId, PartitionData: [{ Index: 0, Records: batch }] }],
+  }, correlationId, "producer-1"));
+  const response = Buffer.from(responseFrame("Produce", 13, {
+    Responses: [{ TopicId: topicId, PartitionResponses: [{ Index: 0, ErrorCode: 0, BaseOffset: 0n, LogAppendTimeMs: -1n, LogStartOffset: 0n, RecordErrors: [], ErrorMessage: null }] }],
+    ThrottleTimeMs: 0,
+  }, correlationId));
+  return { request, response };
+}
+
+// In Envoy a host call costs more than the filter's own work on a frame, and
+// a buffer fetch is two (the read, and Envoy's call into the module's
+// allocator): these pin down how few a produce request needs.
+describe("cost of a produce request", () => {
+  it("fetches a 64 KiB request once, however its reads are cut, and its response once", async () => {
+    const host = await startFilter();
+    let fetches = 0;
+    host.afterHostCall("proxy_get_buffer_bytes", () => fetches++, { once: false });
+    const conn = host.newConnection();
+    for (let i = 1; i <= 3; i++) {
+      const { request, response } = javaLikeProduce(i, 64, 65536);
+      const cut = [65000, 65483, request.length - 3][i - 1];
+      fetches = 0;
+      conn.callOnDownstreamData(request.subarray(0, cut));
+      conn.callOnDownstreamData(request.subarray(cut));
+      expect(fetches, `request cut at ${cut}`).toBe(1);
+      conn.callOnUpstreamData(response);
+      expect(fetches).toBe(2);
+    }
+    expect(Buffer.from(conn.forwardedUpstream).length).toBe(3 * javaLikeProduce(0, 64, 65536).request.length);
+    expect(flushed(host).getCounter("mqmesh_kafka_produced_records_total;topic=unknown")).toBe(3 * 64);
+    expect(host.getCounter("mqmesh_kafka_responses_total;api=Produce")).toBe(3);
+    expect(host.getCounter("mqmesh_kafka_unparsed_frames_total;reason=undecodable", 0)).toBe(0);
+  });
+
+  it("keeps its memory flat over many requests: garbage is collected between callbacks", async () => {
+    const host = await startFilter();
+    const conn = host.newConnection();
+    const sizes: number[] = [];
+    for (let i = 1; i <= 2000; i++) {
+      const { request, response } = javaLikeProduce(i, 4, 3000);
+      conn.callOnDownstreamData(request);
+      conn.callOnUpstreamData(response);
+      if (i % 500 === 0) sizes.push(host.memoryBytes);
+    }
+    // Each request leaves over 3 KiB of garbage (its bytes as the host wrote
+    // them into the module, views, counters): kept, 1,500 more would need
+    // 4.5 MiB more.
+    expect(sizes[3]).toBe(sizes[0]);
+    expect(sizes[3]).toBeLessThan(4 << 20);
+    expect(flushed(host).getCounter("mqmesh_kafka_produced_records_total;topic=unknown")).toBe(4 * 2000);
   });
 });
 

@@ -4,13 +4,13 @@
 // never keeps the frame and skips the record bodies; a held produce request
 // (ACL) is decoded in full instead, with the same counts.
 import { FrameFate, FrameHandler, FrameScanner } from "../../assembly/common/frame_stream";
-import { getCurrentTimeNanoseconds } from "../../assembly/proxy";
+import { Counter, getCurrentTimeNanoseconds } from "../../assembly/proxy";
 import { ApiKey, firstFlexibleVersion } from "../../assembly/kafka/api_keys";
 import { decodeRequestBody, hasCodec } from "../../assembly/kafka/apis";
 import { ProduceRequest } from "../../assembly/kafka/api/produce";
 import { ProduceScanner } from "../../assembly/kafka/produce_scanner";
 import { readBatches } from "../../assembly/kafka/record_batch";
-import { topicName } from "../../assembly/kafka/topic_ids";
+import { topicName, UNKNOWN_TOPIC } from "../../assembly/kafka/topic_ids";
 import { KafkaFilterConfig, OnUnknown } from "./config";
 import { InflightRequest, InflightRequests } from "./inflight";
 import { KafkaMetrics } from "./metrics";
@@ -21,6 +21,7 @@ const FIXED_HEADER = 8;
 // Highest api version a plausible Kafka request can carry: anything above is
 // taken for bytes of another protocol.
 const MAX_PLAUSIBLE_VERSION: i16 = 100;
+const NO_TOPIC_ID = new Uint8Array(16);
 
 function readI16(b: Uint8Array, at: i32): i16 {
   return <i16>((<i32>b[at] << 8) | b[at + 1]);
@@ -30,11 +31,26 @@ function readI32(b: Uint8Array, at: i32): i32 {
   return (<i32>b[at] << 24) | (<i32>b[at + 1] << 16) | (<i32>b[at + 2] << 8) | b[at + 3];
 }
 
+const enum CachedTopic {
+  None,
+  Id,
+  Name,
+}
+
 export class RequestObserver extends FrameHandler {
   // The request being read (set in decide, used in onFrame).
   private current: InflightRequest | null = null;
   private currentSize: i32 = 0;
   private readonly produceScanner: ProduceScanner = new ProduceScanner();
+  // The counters of the topic this connection produced to last, and the id
+  // or name they are for: a producer connection mostly writes one topic, and
+  // resolving an id to its name, label and counters costs several string
+  // hashes per request.
+  private topicRecords: Counter | null = null;
+  private topicBytes: Counter | null = null;
+  private cachedFor: CachedTopic = CachedTopic.None;
+  private readonly cachedId: Uint8Array = new Uint8Array(16);
+  private cachedName: string = "";
 
   constructor(
     private metrics: KafkaMetrics,
@@ -101,11 +117,33 @@ export class RequestObserver extends FrameHandler {
     const byId = s.apiVersion >= 13;
     const count = s.topicRecords.length;
     for (let t = 0; t < count; t++) {
-      const name = byId ? topicName("", s.topicIds[t]) : topicName(s.topicNames[t], new Uint8Array(16));
-      const label = this.metrics.topic(name);
-      this.metrics.count(this.metrics.producedRecords.with1(label), <u64>s.topicRecords[t]);
-      this.metrics.count(this.metrics.producedBytes.with1(label), <u64>s.topicBytes[t]);
+      if (byId) this.useTopicId(s.topicIds[t]);
+      else this.useTopicName(s.topicNames[t]);
+      this.metrics.count(this.topicRecords!, <u64>s.topicRecords[t]);
+      this.metrics.count(this.topicBytes!, <u64>s.topicBytes[t]);
     }
+  }
+
+  private useTopicId(id: Uint8Array): void {
+    if (this.cachedFor == CachedTopic.Id && memory.compare(id.dataStart, this.cachedId.dataStart, 16) == 0) return;
+    const name = topicName("", id);
+    this.useTopic(name);
+    // An id no Metadata response named yet may be named later.
+    this.cachedFor = name == UNKNOWN_TOPIC ? CachedTopic.None : CachedTopic.Id;
+    memory.copy(this.cachedId.dataStart, id.dataStart, 16);
+  }
+
+  private useTopicName(name: string): void {
+    if (this.cachedFor == CachedTopic.Name && name == this.cachedName) return;
+    this.useTopic(topicName(name, NO_TOPIC_ID));
+    this.cachedFor = CachedTopic.Name;
+    this.cachedName = name;
+  }
+
+  private useTopic(name: string): void {
+    const label = this.metrics.topic(name);
+    this.topicRecords = this.metrics.producedRecords.with1(label);
+    this.topicBytes = this.metrics.producedBytes.with1(label);
   }
 
   onFrame(body: Uint8Array, held: bool): Uint8Array | null {

@@ -50,13 +50,13 @@ export class DirectionObserver extends FrameHandler {
       // The whole frame is here and still too short for its header.
       if (head.length >= frameSize) return this.notRemoting("short_frame");
       // A header too large to keep: the frame goes through uncounted.
-      if (oversize) {
+      if (oversize && head.length >= this.arrived) {
         this.metrics.unparsed.add(["oversize"]);
         return FrameFate.Pass;
       }
       return FrameFate.NeedMore;
     }
-    const fate = peek.isResponse ? this.responses.decide(peek, oversize) : this.requests.decide(peek, head, frameSize, oversize);
+    const fate = peek.isResponse ? this.responses.decide(peek, oversize) : this.requests.decide(peek, head, frameSize, oversize, head.length >= this.arrived);
     if (fate == FrameFate.Observe || fate == FrameFate.Hold) this.observing = peek.isResponse ? Observing.Response : Observing.Request;
     return fate;
   }

@@ -46,10 +46,11 @@ export class RequestObserver {
     private acl: RocketMQAclEnforcer,
   ) {}
 
-  decide(peek: FramePeek, head: Uint8Array, frameSize: i32, oversize: bool): FrameFate {
+  // shownAll: head holds every byte of the frame that has arrived.
+  decide(peek: FramePeek, head: Uint8Array, frameSize: i32, oversize: bool, shownAll: bool): FrameFate {
     if (this.resumed) {
       this.resumed = false;
-      return this.decideAcl(peek, head, frameSize, oversize);
+      return this.decideAcl(peek, head, frameSize, oversize, shownAll);
     }
     const label = requestCodeLabel(peek.code);
     this.current = null;
@@ -67,16 +68,17 @@ export class RequestObserver {
       this.inflight.add(request);
       this.current = request;
     }
-    if (this.acl.wants(peek.code)) return this.decideAcl(peek, head, frameSize, oversize);
+    if (this.acl.wants(peek.code)) return this.decideAcl(peek, head, frameSize, oversize, shownAll);
     return this.afterAcl(peek, oversize);
   }
 
   // ACL check once the header (or the whole frame, when the decision needs
   // the body) is here; a denied request is held to be replaced.
-  private decideAcl(peek: FramePeek, head: Uint8Array, frameSize: i32, oversize: bool): FrameFate {
+  private decideAcl(peek: FramePeek, head: Uint8Array, frameSize: i32, oversize: bool, shownAll: bool): FrameFate {
     const need = this.acl.needsBody(peek.code) ? frameSize : 4 + peek.headerLength;
     if (head.length < need) {
-      if (oversize) return this.unenforceable(peek);
+      // What has not arrived of a frame too large to keep will never be seen.
+      if (oversize && shownAll) return this.unenforceable(peek);
       this.resumed = true;
       return FrameFate.NeedMore;
     }

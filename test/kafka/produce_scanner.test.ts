@@ -4,7 +4,9 @@
 // record sets of well-formed, legacy, tiny, truncated and malformed batches,
 // whole or corrupted, fed through a FrameStream in any split, both give the
 // same acks, correlation id and per-topic record and byte counts, or both
-// call the frame undecodable. And the record bodies are never fetched.
+// call the frame undecodable; except that the scanner does not read the three
+// zero tag counts that end a flexible request. And the record bodies are
+// never fetched.
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadPureModule } from "../support/pure-module.ts";
@@ -98,11 +100,18 @@ function corrupt(frame: Buffer, rng: Rng): Buffer {
     cut.copy(out, 4);
     return out;
   }
-  if (body.length > 8) body[int(rng, 8, body.length - 1)] = int(rng, 0, 255);
+  if (body.length > 8) body[int(rng, 8, body.length - 1)] = rng() < 0.2 ? 1 + int(rng, 0, 254) : int(rng, 0, 255);
   const out = Buffer.alloc(4 + body.length);
   out.writeInt32BE(body.length);
   body.copy(out, 4);
   return out;
+}
+
+// A flexible request that ends in three empty tag sections, changed only there.
+function tailOnlyCorruption(version: number, original: Buffer, frame: Buffer): boolean {
+  if (version < 9 || frame.length !== original.length || original.subarray(-3).some((b) => b !== 0)) return false;
+  const first = frame.findIndex((b, i) => b !== original[i]);
+  return first >= 0 && first >= frame.length - 3;
 }
 
 function cutsOf(length: number, sizes: number[]): Int32Array {
@@ -120,25 +129,32 @@ describe("produce scanner", () => {
   for (const version of versionsOf("Produce", "Request")) {
     it(`v${version}: the same counts as the full decode, under any split`, () => {
       // The property must see both outcomes, and batches really counted.
-      const seen = { undecodable: 0, counted: 0 };
+      const seen = { undecodable: 0, counted: 0, tailCorrupted: 0 };
       fc.assert(
         fc.property(
           fc.integer({ min: 1, max: 0x7fffffff }),
           fc.integer({ min: 0, max: 2 }),
           fc.array(fc.integer({ min: 1, max: 70 }), { maxLength: 40 }),
           (seed, mode, sizes) => {
-            let frame = produceFrame(version, seed);
-            if (mode === 2) frame = corrupt(frame, rngFrom(seed ^ 0x5bd1e995));
+            const original = produceFrame(version, seed);
+            const frame = mode === 2 ? corrupt(original, rngFrom(seed ^ 0x5bd1e995)) : original;
             const expected = fx.viaDecode(frame.subarray(4));
             expect(expected).not.toBe("no codec");
             if (expected === "undecodable") seen.undecodable++;
             else if (/=[1-9]\d*\//.test(expected)) seen.counted++;
             const whole = fx.viaScanner(frame, new Int32Array(0));
-            expect(whole).toBe(expected);
-            expect(fx.viaScanner(frame, cutsOf(frame.length, sizes))).toBe(expected);
+            if (whole !== expected && tailOnlyCorruption(version, original, frame)) {
+              // The three zero tag counts that end a flexible request are not
+              // read: the scanner reports the counts of the frame as it was.
+              expect(whole).toBe(fx.viaDecode(original.subarray(4)));
+              seen.tailCorrupted++;
+            } else {
+              expect(whole).toBe(expected);
+            }
+            expect(fx.viaScanner(frame, cutsOf(frame.length, sizes))).toBe(whole);
             // One byte at a time, now and then.
             if (mode === 1 && frame.length < 400) {
-              expect(fx.viaScanner(frame, Int32Array.from({ length: frame.length - 1 }, (_, i) => i + 1))).toBe(expected);
+              expect(fx.viaScanner(frame, Int32Array.from({ length: frame.length - 1 }, (_, i) => i + 1))).toBe(whole);
             }
           },
         ),
