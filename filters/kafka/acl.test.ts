@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { freshModule } from "../../scripts/compile.ts";
 import type { Recording } from "../../scripts/record-kafka.ts";
 import { ProxyHost } from "../../test/host/index.ts";
-import { chunksOf, joined, loadRecording, replay } from "../../test/support/recordings.ts";
+import { chunksOf, flushed, joined, loadRecording, replay } from "../../test/support/recordings.ts";
 import { SCHEMAS, requestFrame, responseFrame, type Value } from "../../test/kafka/wire.ts";
 import { loadCodec, type KafkaCodec } from "../../test/kafka/module.ts";
 import type { SchemaField } from "../../test/kafka/schema.gen.ts";
@@ -157,6 +157,49 @@ describe("denied produce", () => {
     expect(r.correlationId).toBe(7);
     const byName = Object.fromEntries(r.body.Responses.map((t: Json) => [t.Name, t.PartitionResponses[0].ErrorCode]));
     expect(byName).toEqual({ orders: 0, "secret-ok": 0, "ro-audit": TOPIC_AUTHORIZATION_FAILED });
+  });
+});
+
+describe("allowed produce", () => {
+  const ORDERS_ID = new Uint8Array(16).fill(0x0a);
+  const produceTo = (v: number, topic: string, correlationId: number) =>
+    request("Produce", v, {
+      TransactionalId: null, Acks: -1, TimeoutMs: 1000,
+      TopicData: [{ Name: topic, TopicId: ORDERS_ID, PartitionData: [{ Index: 0, Records: new Uint8Array(3000).fill(7) }] }],
+    }, correlationId);
+
+  // Holding a request copies all its records into the module and back out:
+  // one to a single allowed topic is judged from its first bytes instead.
+  it.each([3, 9, 12, 13])("v%i to one allowed topic streams through as it arrives, unheld", async (v) => {
+    const host = await startFilter();
+    const conn = host.newConnection();
+    if (v >= 13) {
+      // Produce v13 names topics by id: the filter learns ids from Metadata.
+      conn.callOnDownstreamData(request("Metadata", 12, { Topics: [{ Name: "orders" }], AllowAutoTopicCreation: false }, 1));
+      conn.callOnUpstreamData(response("Metadata", 12, { Topics: [{ Name: "orders", TopicId: ORDERS_ID }] }, 1));
+    }
+    const before = conn.forwardedUpstream.length;
+    const frame = produceTo(v, "orders", 2);
+    conn.callOnDownstreamData(frame.subarray(0, 200));
+    expect(conn.forwardedUpstream.length - before).toBe(200);
+    conn.callOnDownstreamData(frame.subarray(200));
+    expect(Buffer.from(conn.forwardedUpstream.subarray(before)).equals(frame)).toBe(true);
+    // Still observed on its way: its record bytes are counted for the topic.
+    expect(flushed(host).getCounter("mqmesh_kafka_produced_bytes_total;topic=orders")).toBe(3000);
+    expect(host.getCounter("mqmesh_kafka_denied_requests_total;api=Produce;topic=orders", 0)).toBe(0);
+  });
+
+  it("to one denied topic is still withheld until whole, then answered with the error", async () => {
+    const host = await startFilter();
+    const conn = host.newConnection();
+    const frame = produceTo(9, "ro-audit", 3);
+    conn.callOnDownstreamData(frame.subarray(0, 200));
+    expect(conn.forwardedUpstream.length).toBe(0);
+    conn.callOnDownstreamData(frame.subarray(200));
+    expect(describeReq(framesOf(conn.forwardedUpstream)[0]).header.apiKey).toBe(18);
+    conn.callOnUpstreamData(apiVersionsAnswer(3));
+    const r = describeResp("Produce", 9, framesOf(conn.forwardedDownstream)[0]);
+    expect(r.body.Responses[0].PartitionResponses[0].ErrorCode).toBe(TOPIC_AUTHORIZATION_FAILED);
   });
 });
 

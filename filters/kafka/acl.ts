@@ -11,6 +11,8 @@ import { ApiKey, apiKeyName } from "../../assembly/kafka/api_keys";
 import { DecodedRequest, encodeRequest, encodeResponse, hasCodec, newResponse } from "../../assembly/kafka/apis";
 import { RequestHeader, ResponseHeader } from "../../assembly/kafka/header";
 import { KafkaMessage } from "../../assembly/kafka/message";
+import { HeadStatus, readProduceHead } from "../../assembly/kafka/produce_head";
+import { FrameFate } from "../../assembly/common/frame_stream";
 import { CLUSTER_AUTHORIZATION_FAILED, GROUP_AUTHORIZATION_FAILED, TOPIC_AUTHORIZATION_FAILED, TRANSACTIONAL_ID_AUTHORIZATION_FAILED } from "../../assembly/kafka/errors";
 import { topicNameForId } from "../../assembly/kafka/topic_ids";
 import { ApiVersionsRequest, ApiVersionsResponse } from "../../assembly/kafka/api/api_versions";
@@ -544,6 +546,16 @@ class AclRequests extends RequestInterceptor {
     const acl = this.state.acl;
     if (!acl.apiAllowed(apiKey)) return true;
     return apiOperation(apiKey) != 0 && acl.checksTopics && hasCodec(apiKey, apiVersion);
+  }
+
+  // A produce request to one topic the ACL allows goes on as it streams by;
+  // the rest (a denied topic, several topics, an unreadable head) is held.
+  judgeHead(apiKey: i16, apiVersion: i16, head: Uint8Array, frameSize: i32): FrameFate {
+    if (apiKey != ApiKey.Produce || !this.state.acl.apiAllowed(apiKey)) return FrameFate.Hold;
+    const first = readProduceHead(head, frameSize);
+    if (first.status == HeadStatus.Short) return FrameFate.NeedMore;
+    if (first.status != HeadStatus.Read || first.topicCount != 1) return FrameFate.Hold;
+    return this.state.acl.allowed(nameOf(first.topicName, first.topicId), OP_PRODUCE) ? FrameFate.Pass : FrameFate.Hold;
   }
 
   onRequest(request: DecodedRequest, inflight: InflightRequest): Uint8Array | null {

@@ -9,6 +9,7 @@
 // write-to-client call exists for network filters) and sets
 // `syntheticResponse` on its InflightRequest, which then goes to the client
 // instead of the broker's answer, with order and correlation ids intact.
+import { FrameFate } from "../../assembly/common/frame_stream";
 import { DecodedRequest } from "../../assembly/kafka/apis";
 import { KafkaMessage } from "../../assembly/kafka/message";
 import { InflightRequest } from "./inflight";
@@ -16,6 +17,12 @@ import { InflightRequest } from "./inflight";
 export abstract class RequestInterceptor {
   // Decided from the request header alone: hold this request whole?
   abstract wantsRequest(apiKey: i16, apiVersion: i16): bool;
+  // A request it wants, judged again from its first bytes (head, the frame
+  // after its size prefix, not necessarily all of it): Hold it whole after
+  // all, Pass (nothing to change in it), or NeedMore of it to decide.
+  judgeHead(apiKey: i16, apiVersion: i16, head: Uint8Array, frameSize: i32): FrameFate {
+    return FrameFate.Hold;
+  }
   // The held request, decoded (body null if the API/version has no codec).
   // Returns the frame to send instead (size prefix included), or null to
   // send it unchanged.

@@ -41,6 +41,8 @@ export class RequestObserver extends FrameHandler {
   // The request being read (set in decide, used in onFrame).
   private current: InflightRequest | null = null;
   private currentSize: i32 = 0;
+  // An interceptor answered NeedMore for the current request.
+  private judging: bool = false;
   private readonly produceScanner: ProduceScanner = new ProduceScanner();
   // The counters of the topic this connection produced to last, and the id
   // or name they are for: a producer connection mostly writes one topic, and
@@ -62,6 +64,13 @@ export class RequestObserver extends FrameHandler {
   }
 
   decide(head: Uint8Array, frameSize: i32, oversize: bool): FrameFate {
+    if (this.judging) {
+      // Asked again with more of the frame, after an interceptor's NeedMore:
+      // the request is counted already.
+      this.judging = false;
+      const request = this.current!;
+      return this.afterCounting(request.apiKey, request.apiVersion, head, frameSize);
+    }
     if (head.length < FIXED_HEADER) {
       return frameSize < FIXED_HEADER ? this.notKafka("short_frame") : FrameFate.NeedMore;
     }
@@ -92,8 +101,16 @@ export class RequestObserver extends FrameHandler {
       this.metrics.unparsed.add(["oversize"]);
       return FrameFate.Pass;
     }
+    return this.afterCounting(apiKey, apiVersion, head, frameSize);
+  }
+
+  private afterCounting(apiKey: i16, apiVersion: i16, head: Uint8Array, frameSize: i32): FrameFate {
     for (let i = 0; i < this.interceptors.length; i++) {
-      if (this.interceptors[i].wantsRequest(apiKey, apiVersion)) return FrameFate.Hold;
+      const interceptor = this.interceptors[i];
+      if (!interceptor.wantsRequest(apiKey, apiVersion)) continue;
+      const fate = interceptor.judgeHead(apiKey, apiVersion, head, frameSize);
+      if (fate == FrameFate.NeedMore) this.judging = true;
+      if (fate != FrameFate.Pass) return fate;
     }
     // Produce is read for its topics, and for acks=0 (no response will come).
     if (apiKey == ApiKey.Produce && hasCodec(apiKey, apiVersion)) return FrameFate.Scan;
@@ -149,6 +166,8 @@ export class RequestObserver extends FrameHandler {
   onFrame(body: Uint8Array, held: bool): Uint8Array | null {
     const request = this.current!;
     this.current = null;
+    // A NeedMore with the whole frame here ends as a hold, without decide.
+    this.judging = false;
     const decoded = decodeRequestBody(body);
     if (decoded.body == null && decoded.error != null) this.metrics.unparsed.add(["undecodable"]);
     if (decoded.body != null && decoded.header.apiKey == ApiKey.Produce) {
