@@ -4,7 +4,8 @@
 // only run when no callback is under way: at the end of an outermost
 // proxy_on_* callback. Envoy re-enters the module during host calls
 // (proxy_on_memory_allocate, and a callback a host call triggers, such as a
-// close), hence the depth count.
+// close), hence the depth count. A trap leaves the depth behind, but Envoy
+// never calls into a VM that trapped again.
 //
 // Why not the incremental runtime: it keeps a shadow stack of every managed
 // local, checks it on every call and puts a write barrier on every field
