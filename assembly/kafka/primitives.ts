@@ -176,7 +176,8 @@ export function readTagCount(r: BytesReader): i32 {
 }
 
 // Passes over a tagged-field section, known tags included, by their sizes.
-export function skipTaggedFields(r: BytesReader): void {
+// Returns how many tagged fields the section holds.
+export function skipTaggedFields(r: BytesReader): i32 {
   const count = readTagCount(r);
   for (let i = 0; i < count && r.ok; i++) {
     r.uvarint();
@@ -184,6 +185,7 @@ export function skipTaggedFields(r: BytesReader): void {
     if (size > <u32>r.remaining) r.fail("tag size");
     else r.skip(<i32>size);
   }
+  return count;
 }
 
 // After a known tag was decoded from its own sub-reader: its errors become

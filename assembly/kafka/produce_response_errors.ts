@@ -14,9 +14,11 @@ import { BytesReader } from "../common/bytes_reader";
 import { readArrayLengthNotNull, skipNullableString, skipString, skipTaggedFields } from "./primitives";
 
 // frame: the response after its size prefix (header included). Non-zero
-// codes are appended to `out`; false when the frame is not a well-formed
+// codes are appended to `out`. Returns the number of the response's
+// top-level tagged fields (v10+: NodeEndpoints, the leaders a broker names
+// after NOT_LEADER_OR_FOLLOWER), or -1 when the frame is not a well-formed
 // Produce response of `version` (then `out` may hold a part).
-export function scanProduceResponseErrors(version: i16, frame: Uint8Array, out: Array<i16>): bool {
+export function scanProduceResponseErrors(version: i16, frame: Uint8Array, out: Array<i16>): i32 {
   const flex = version >= 9;
   const r = new BytesReader(frame);
   r.skip(4); // correlation id
@@ -45,6 +47,6 @@ export function scanProduceResponseErrors(version: i16, frame: Uint8Array, out: 
     if (flex) skipTaggedFields(r);
   }
   r.skip(4); // throttle time (v1+)
-  if (flex) skipTaggedFields(r);
-  return r.ok && r.remaining == 0;
+  const topLevelTags = flex ? skipTaggedFields(r) : 0;
+  return r.ok && r.remaining == 0 ? topLevelTags : -1;
 }

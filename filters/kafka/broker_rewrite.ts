@@ -173,6 +173,11 @@ export class BrokerRewriter extends ResponseInterceptor {
     return false;
   }
 
+  // Leader hints ride in a top-level tag, only on NOT_LEADER_OR_FOLLOWER.
+  wantsProduceResponse(inflight: InflightRequest, topLevelTags: i32): bool {
+    return topLevelTags > 0;
+  }
+
   onResponse(message: KafkaMessage, inflight: InflightRequest): bool {
     const key: i32 = inflight.apiKey;
     const v = inflight.apiVersion;

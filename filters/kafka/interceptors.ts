@@ -31,6 +31,13 @@ export abstract class RequestInterceptor {
 
 export abstract class ResponseInterceptor {
   abstract wantsResponse(inflight: InflightRequest): bool;
+  // A held Produce response, complete and well-formed, before it is decoded:
+  // topLevelTags is how many top-level tagged fields it carries (v10+:
+  // NodeEndpoints). False when there is nothing in it for this interceptor,
+  // so that the response need not be decoded.
+  wantsProduceResponse(inflight: InflightRequest, topLevelTags: i32): bool {
+    return true;
+  }
   // The held response, decoded once for every interceptor (each sees the
   // previous ones' changes). Change it in place and return true; the
   // response is encoded once, after the last interceptor, if any did.

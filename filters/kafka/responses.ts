@@ -61,12 +61,19 @@ export class ResponseObserver extends FrameHandler {
     this.current = null;
     if (request.syntheticResponse != null) return request.syntheticResponse;
     // Most responses are to produce requests: their error codes are read in
-    // place, without a decode (produce_response_errors.ts).
-    if (!held && request.apiKey == ApiKey.Produce) {
+    // place, without a decode (produce_response_errors.ts), and one held for
+    // an interceptor is decoded only if one has something to do in it.
+    if (request.apiKey == ApiKey.Produce) {
       this.errors.length = 0;
-      if (scanProduceResponseErrors(request.apiVersion, body, this.errors)) this.countErrors(request);
-      else this.metrics.unparsed.add(["undecodable"]);
-      return null;
+      const tags = scanProduceResponseErrors(request.apiVersion, body, this.errors);
+      if (tags >= 0 && (!held || !this.anyWantsProduceResponse(request, tags))) {
+        this.countErrors(request);
+        return null;
+      }
+      if (!held) {
+        this.metrics.unparsed.add(["undecodable"]);
+        return null;
+      }
     }
     // Decoded once: for the metrics, then for every interceptor in turn
     // (ACLs filter Metadata topics, the rewrite changes its brokers).
@@ -83,6 +90,14 @@ export class ResponseObserver extends FrameHandler {
       if (this.interceptors[i].wantsResponse(request) && this.interceptors[i].onResponse(response, request)) changed = true;
     }
     return changed ? encodeResponse(request.apiKey, request.apiVersion, decoded.header, response) : null;
+  }
+
+  private anyWantsProduceResponse(request: InflightRequest, tags: i32): bool {
+    for (let i = 0; i < this.interceptors.length; i++) {
+      const interceptor = this.interceptors[i];
+      if (interceptor.wantsResponse(request) && interceptor.wantsProduceResponse(request, tags)) return true;
+    }
+    return false;
   }
 
   private observe(request: InflightRequest, response: KafkaMessage): void {
