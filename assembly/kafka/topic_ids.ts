@@ -58,3 +58,30 @@ export function topicName(name: string, id: Uint8Array): string {
   const known = topicNameForId(id);
   return known == null ? UNKNOWN_TOPIC : known!;
 }
+
+// The topic named last, by name (older versions) or by id (newer ones), once
+// it resolved to a name: work keyed by topic (counters, an ACL verdict) is
+// done once while a producer keeps writing to one topic, instead of several
+// string hashes per request.
+export class LastTopic {
+  private known: bool = false;
+  private byId: bool = false;
+  private name: string = "";
+  private readonly id: Uint8Array = new Uint8Array(16);
+
+  // The topic as the request names it: a name, or "" and an id.
+  is(name: string, id: Uint8Array): bool {
+    if (!this.known) return false;
+    if (name.length > 0) return !this.byId && name == this.name;
+    return this.byId && id.length == 16 && memory.compare(id.dataStart, this.id.dataStart, 16) == 0;
+  }
+
+  // resolved: the topicName() of (name, id). An id no Metadata response
+  // named yet is not remembered: it may be named later.
+  remember(name: string, id: Uint8Array, resolved: string): void {
+    this.byId = name.length == 0;
+    this.known = !this.byId || (resolved != UNKNOWN_TOPIC && id.length == 16);
+    this.name = name;
+    if (this.known && this.byId) memory.copy(this.id.dataStart, id.dataStart, 16);
+  }
+}

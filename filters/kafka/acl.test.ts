@@ -189,6 +189,23 @@ describe("allowed produce", () => {
     expect(host.getCounter("mqmesh_kafka_denied_requests_total;api=Produce;topic=orders", 0)).toBe(0);
   });
 
+  it("v13 to a topic id no Metadata named yet is held, and streams once Metadata names it", async () => {
+    const host = await startFilter();
+    const conn = host.newConnection();
+    // Unnamed, the id might be a denied topic: held and answered with the error.
+    conn.callOnDownstreamData(produceTo(13, "", 1).subarray(0, 200));
+    expect(conn.forwardedUpstream.length).toBe(0);
+    conn.callOnDownstreamData(produceTo(13, "", 1).subarray(200));
+    conn.callOnUpstreamData(apiVersionsAnswer(1));
+    expect(describeResp("Produce", 13, framesOf(conn.forwardedDownstream)[0]).body.Responses[0].PartitionResponses[0].ErrorCode)
+      .toBe(TOPIC_AUTHORIZATION_FAILED);
+    conn.callOnDownstreamData(request("Metadata", 12, { Topics: [{ Name: "orders" }], AllowAutoTopicCreation: false }, 2));
+    conn.callOnUpstreamData(response("Metadata", 12, { Topics: [{ Name: "orders", TopicId: ORDERS_ID }] }, 2));
+    const before = conn.forwardedUpstream.length;
+    conn.callOnDownstreamData(produceTo(13, "", 3).subarray(0, 200));
+    expect(conn.forwardedUpstream.length - before).toBe(200);
+  });
+
   it("to one denied topic is still withheld until whole, then answered with the error", async () => {
     const host = await startFilter();
     const conn = host.newConnection();

@@ -14,7 +14,7 @@ import { KafkaMessage } from "../../assembly/kafka/message";
 import { HeadStatus, readProduceHead } from "../../assembly/kafka/produce_head";
 import { FrameFate } from "../../assembly/common/frame_stream";
 import { CLUSTER_AUTHORIZATION_FAILED, GROUP_AUTHORIZATION_FAILED, TOPIC_AUTHORIZATION_FAILED, TRANSACTIONAL_ID_AUTHORIZATION_FAILED } from "../../assembly/kafka/errors";
-import { topicNameForId } from "../../assembly/kafka/topic_ids";
+import { LastTopic, topicNameForId, UNKNOWN_TOPIC } from "../../assembly/kafka/topic_ids";
 import { ApiVersionsRequest, ApiVersionsResponse } from "../../assembly/kafka/api/api_versions";
 import { PartitionProduceResponse, ProduceRequest, ProduceResponse, TopicProduceData, TopicProduceResponse } from "../../assembly/kafka/api/produce";
 import { FetchRequest, FetchResponse, FetchTopic, FetchableTopicResponse, PartitionData } from "../../assembly/kafka/api/fetch";
@@ -538,6 +538,10 @@ function synthesize(header: RequestHeader, body: KafkaMessage): Uint8Array {
 }
 
 class AclRequests extends RequestInterceptor {
+  // The verdict on producing to the topic judged last (judgeHead).
+  private readonly lastTopic: LastTopic = new LastTopic();
+  private lastVerdict: bool = false;
+
   constructor(private state: AclState) {
     super();
   }
@@ -555,7 +559,15 @@ class AclRequests extends RequestInterceptor {
     const first = readProduceHead(head, frameSize);
     if (first.status == HeadStatus.Short) return FrameFate.NeedMore;
     if (first.status != HeadStatus.Read || first.topicCount != 1) return FrameFate.Hold;
-    return this.state.acl.allowed(nameOf(first.topicName, first.topicId), OP_PRODUCE) ? FrameFate.Pass : FrameFate.Hold;
+    return this.producible(first.topicName, first.topicId) ? FrameFate.Pass : FrameFate.Hold;
+  }
+
+  private producible(name: string, id: Uint8Array): bool {
+    if (this.lastTopic.is(name, id)) return this.lastVerdict;
+    const resolved = nameOf(name, id);
+    this.lastVerdict = this.state.acl.allowed(resolved, OP_PRODUCE);
+    this.lastTopic.remember(name, id, resolved == null ? UNKNOWN_TOPIC : resolved!);
+    return this.lastVerdict;
   }
 
   onRequest(request: DecodedRequest, inflight: InflightRequest): Uint8Array | null {

@@ -10,7 +10,7 @@ import { decodeRequestBody, hasCodec } from "../../assembly/kafka/apis";
 import { ProduceRequest } from "../../assembly/kafka/api/produce";
 import { ProduceScanner } from "../../assembly/kafka/produce_scanner";
 import { readBatches } from "../../assembly/kafka/record_batch";
-import { topicName, UNKNOWN_TOPIC } from "../../assembly/kafka/topic_ids";
+import { LastTopic, topicName } from "../../assembly/kafka/topic_ids";
 import { KafkaFilterConfig, OnUnknown } from "./config";
 import { InflightRequest, InflightRequests } from "./inflight";
 import { KafkaMetrics } from "./metrics";
@@ -31,12 +31,6 @@ function readI32(b: Uint8Array, at: i32): i32 {
   return (<i32>b[at] << 24) | (<i32>b[at + 1] << 16) | (<i32>b[at + 2] << 8) | b[at + 3];
 }
 
-const enum CachedTopic {
-  None,
-  Id,
-  Name,
-}
-
 export class RequestObserver extends FrameHandler {
   // The request being read (set in decide, used in onFrame).
   private current: InflightRequest | null = null;
@@ -44,15 +38,10 @@ export class RequestObserver extends FrameHandler {
   // An interceptor answered NeedMore for the current request.
   private judging: bool = false;
   private readonly produceScanner: ProduceScanner = new ProduceScanner();
-  // The counters of the topic this connection produced to last, and the id
-  // or name they are for: a producer connection mostly writes one topic, and
-  // resolving an id to its name, label and counters costs several string
-  // hashes per request.
+  // The counters of the topic this connection produced to last.
+  private readonly lastTopic: LastTopic = new LastTopic();
   private topicRecords: Counter | null = null;
   private topicBytes: Counter | null = null;
-  private cachedFor: CachedTopic = CachedTopic.None;
-  private readonly cachedId: Uint8Array = new Uint8Array(16);
-  private cachedName: string = "";
 
   constructor(
     private metrics: KafkaMetrics,
@@ -134,33 +123,20 @@ export class RequestObserver extends FrameHandler {
     const byId = s.apiVersion >= 13;
     const count = s.topicRecords.length;
     for (let t = 0; t < count; t++) {
-      if (byId) this.useTopicId(s.topicIds[t]);
-      else this.useTopicName(s.topicNames[t]);
+      if (byId) this.useTopic("", s.topicIds[t]);
+      else this.useTopic(s.topicNames[t], NO_TOPIC_ID);
       this.metrics.count(this.topicRecords!, <u64>s.topicRecords[t]);
       this.metrics.count(this.topicBytes!, <u64>s.topicBytes[t]);
     }
   }
 
-  private useTopicId(id: Uint8Array): void {
-    if (this.cachedFor == CachedTopic.Id && memory.compare(id.dataStart, this.cachedId.dataStart, 16) == 0) return;
-    const name = topicName("", id);
-    this.useTopic(name);
-    // An id no Metadata response named yet may be named later.
-    this.cachedFor = name == UNKNOWN_TOPIC ? CachedTopic.None : CachedTopic.Id;
-    memory.copy(this.cachedId.dataStart, id.dataStart, 16);
-  }
-
-  private useTopicName(name: string): void {
-    if (this.cachedFor == CachedTopic.Name && name == this.cachedName) return;
-    this.useTopic(topicName(name, NO_TOPIC_ID));
-    this.cachedFor = CachedTopic.Name;
-    this.cachedName = name;
-  }
-
-  private useTopic(name: string): void {
-    const label = this.metrics.topic(name);
+  private useTopic(name: string, id: Uint8Array): void {
+    if (this.lastTopic.is(name, id)) return;
+    const resolved = topicName(name, id);
+    const label = this.metrics.topic(resolved);
     this.topicRecords = this.metrics.producedRecords.with1(label);
     this.topicBytes = this.metrics.producedBytes.with1(label);
+    this.lastTopic.remember(name, id, resolved);
   }
 
   onFrame(body: Uint8Array, held: bool): Uint8Array | null {
