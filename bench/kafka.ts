@@ -49,7 +49,8 @@ const HELP = `usage: npm run bench:kafka -- [options]
                        \${LISTEN_HOST} \${LISTEN_PORT} \${BROKER_ID} \${TOPIC_PREFIX} are filled in
   --module F           filter module (default build/kafka.wasm, rebuilt when stale); not --wasm,
                        which the AssemblyScript compiler loaded by this script takes for itself
-  --cases LIST         subset, e.g. tcp,observe (default direct,tcp,noop,observe,full)
+  --cases LIST         subset, e.g. tcp,observe (default direct,tcp,noop,observe,full;
+                       also frames: a filter that reads only frame headers)
   --baseline-module F  adds case "before": another kafka filter build (e.g. of an older commit) with
                        config {}, interleaved with the others, and its paired CPU ratio against observe
   --json F             also write every measurement as JSON to F
@@ -90,12 +91,13 @@ const WARMUP = positive("warmup", opt.warmup!, 0);
 const CONCURRENCY = positive("concurrency", opt.concurrency!);
 const TOPIC_PREFIX = "mqmesh-bench-";
 
-type CaseId = "direct" | "tcp" | "noop" | "before" | "observe" | "full";
-const ALL_CASES: CaseId[] = ["direct", "tcp", "noop", "before", "observe", "full"];
+type CaseId = "direct" | "tcp" | "noop" | "frames" | "before" | "observe" | "full";
+const ALL_CASES: CaseId[] = ["direct", "tcp", "noop", "frames", "before", "observe", "full"];
 const LABEL: Record<CaseId, string> = {
   direct: "1 direct to broker",
   tcp: "2 Envoy tcp_proxy",
   noop: "2b + no-op Wasm filter",
+  frames: "2c + frame headers only",
   before: "3b + baseline module {}",
   observe: "3 + kafka filter {}",
   full: "4 + filter ACL+rewrite",
@@ -180,9 +182,12 @@ function wasmModule(): string {
   return join(REPO_ROOT, "build", "kafka.wasm");
 }
 
-/** The do-nothing filter of case noop (bench/wasm/noop.ts): the cost of any Wasm network filter. */
-function noopWasm(): Promise<string> {
-  return freshModule({ entry: "bench/wasm/noop.ts", out: "build/bench/noop.wasm", target: "release" });
+/**
+ * The reference filters of cases noop and frames (bench/wasm/<name>.ts): what
+ * any Wasm network filter costs, and any that follows the framing.
+ */
+function benchModule(name: "noop" | "frames"): Promise<string> {
+  return freshModule({ entry: `bench/wasm/${name}.ts`, out: `build/bench/${name}.wasm`, target: "release" });
 }
 
 /** Rebuilds build/kafka.wasm when its sources are newer; keeps the old one if that build fails. */
@@ -271,7 +276,7 @@ async function main(): Promise<void> {
       const base = { name: `envoy-bench-${c}`, listenPort: listenPorts[c], upstream, concurrency: CONCURRENCY };
       let sidecar: Sidecar;
       if (c === "tcp") sidecar = await startKafkaSidecar(base);
-      else if (c === "noop") sidecar = await startKafkaSidecar({ ...base, wasm: await noopWasm(), filterConfig: {} });
+      else if (c === "noop" || c === "frames") sidecar = await startKafkaSidecar({ ...base, wasm: await benchModule(c), filterConfig: {} });
       else if (c === "observe") sidecar = await startKafkaSidecar({ ...base, wasm, filterConfig: {} });
       else if (c === "before") sidecar = await startKafkaSidecar({ ...base, wasm: resolve(opt["baseline-module"]!), filterConfig: {} });
       else {
