@@ -36,7 +36,6 @@
 // By hand:  npx tsx integration/stack/rocketmq.ts [--local] [--stop]   # prints addresses; Ctrl-C stops
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { progress, runPath } from "./cache.ts";
 import { artifact, javaBin, resolveClasspath, type Classpath } from "./maven.ts";
@@ -116,25 +115,6 @@ export function rocketmqClasspath(): Promise<Classpath> {
   return cpPromise;
 }
 
-function canBind(port: number, host = LOOPBACK): Promise<boolean> {
-  return new Promise((res) => {
-    const srv = createServer();
-    srv.unref();
-    srv.once("error", () => res(false));
-    srv.listen({ port, host, exclusive: true }, () => srv.close(() => res(true)));
-  });
-}
-
-/** A free port p whose p-2 (the broker's fast channel) is free too. */
-async function brokerPort(): Promise<number> {
-  for (let i = 0; i < 50; i++) {
-    const p = await freePort();
-    if (p > 1026 && (await canBind(p - 2)) && (await canBind(p - 2, "0.0.0.0"))) return p;
-    releasePort(p);
-  }
-  throw new Error("no free port pair for the RocketMQ broker");
-}
-
 function props(p: Record<string, string | number | boolean>): string {
   return Object.entries(p)
     .map(([k, v]) => `${k}=${v}`)
@@ -172,7 +152,8 @@ export async function startRocketMQ(opts: RocketMQOptions = {}): Promise<RocketM
     namesrv: await freePort(),
     proxyRemoting: await freePort(),
     proxyGrpc: await freePort(),
-    broker: await brokerPort(),
+    // The broker also binds its listen port − 2 (its "fast" channel): reserved with it.
+    broker: await freePort(LOOPBACK, { alsoFree: [-2] }),
     brokerFast: 0,
     brokerHa: await freePort(),
   };
