@@ -13,6 +13,10 @@ export default defineConfig({
           // Exhaustive truncation and fuzz properties run through the .wasm;
           // on 2 shared cores some take several seconds.
           testTimeout: 60_000,
+          // Modules are compiled on first use (scripts/compile.ts freshModule),
+          // usually in a beforeAll, which may also wait for another worker
+          // compiling the same module: a fresh clone needs no build first.
+          hookTimeout: 600_000,
           exclude: ["filters/**/*.integration.test.ts"],
         },
       },

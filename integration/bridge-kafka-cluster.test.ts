@@ -9,7 +9,7 @@ import { Kafka, logLevel, Partitioners } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freshModule } from "../scripts/compile.ts";
 import { startBridge, type Bridge } from "./stack/bridge.ts";
-import { startKafka, waitUntil, type KafkaCluster } from "./stack/index.ts";
+import { startKafka, type KafkaCluster } from "./stack/index.ts";
 
 let cluster: KafkaCluster;
 let bridge: Bridge;
@@ -118,7 +118,7 @@ describe("http-mq-bridge: several brokers", () => {
 
     // Partition 1 moves from broker 2 to broker 3; the bridge still believes broker 2 leads it.
     await admin.alterPartitionReassignments({ topics: [{ topic: TOPIC, partitionAssignment: [{ partition: 1, replicas: [3] }] }] });
-    await waitUntil(async () => (await leaders())[1] === 3, { what: "partition 1 led by broker 3", timeoutMs: 60_000, intervalMs: 500 });
+    await expect.poll(async () => (await leaders())[1], { message: "partition 1 led by broker 3", timeout: 60_000, interval: 500 }).toBe(3);
     await admin.disconnect();
     const moved0 = await tunnelCalls();
     const key = keyFor(1, "moved-");

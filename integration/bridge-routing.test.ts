@@ -8,7 +8,7 @@ import { Kafka, logLevel, type KafkaMessage } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { freshModule } from "../scripts/compile.ts";
 import { startBridge, type Bridge } from "./stack/bridge.ts";
-import { eventually, prometheusValue } from "./support/envoy-metrics.ts";
+import { METRIC_POLL, prometheusValue } from "./support/envoy-metrics.ts";
 
 const bootstrap = inject("kafkaBootstrap");
 const [brokerHost, brokerPort] = bootstrap.split(":");
@@ -98,12 +98,12 @@ describe("http-mq-bridge routing rules and metrics through real Envoy", () => {
     }
     const admin = bridge.envoy.adminUrl;
     const read = (metric: string, labels: Record<string, string>) => () => prometheusValue(admin, metric, labels);
-    expect(await eventually(read("mqmesh_bridge_requests_total", { api: "dapr", pubsub: "kafka", status: "204" }), n)).toBe(n);
-    expect(await eventually(read("mqmesh_bridge_publish_duration_milliseconds_count", { api: "dapr" }), n)).toBe(n);
-    expect(await eventually(read("mqmesh_bridge_requests_total", { api: "cloudevents", pubsub: "kafka", status: "204" }), 3)).toBe(3);
-    expect(await eventually(read("mqmesh_bridge_records_total", { pubsub: "kafka", topic: topics.path, result: "stored" }), n + 1)).toBe(n + 1);
-    expect(await eventually(read("mqmesh_bridge_records_total", { pubsub: "kafka", topic: topics.created, result: "stored" }), 1)).toBe(1);
-    expect(await eventually(read("mqmesh_bridge_records_total", { pubsub: "kafka", topic: topics.audit, result: "stored" }), 1)).toBe(1);
+    await expect.poll(read("mqmesh_bridge_requests_total", { api: "dapr", pubsub: "kafka", status: "204" }), METRIC_POLL).toBe(n);
+    await expect.poll(read("mqmesh_bridge_publish_duration_milliseconds_count", { api: "dapr" }), METRIC_POLL).toBe(n);
+    await expect.poll(read("mqmesh_bridge_requests_total", { api: "cloudevents", pubsub: "kafka", status: "204" }), METRIC_POLL).toBe(3);
+    await expect.poll(read("mqmesh_bridge_records_total", { pubsub: "kafka", topic: topics.path, result: "stored" }), METRIC_POLL).toBe(n + 1);
+    await expect.poll(read("mqmesh_bridge_records_total", { pubsub: "kafka", topic: topics.created, result: "stored" }), METRIC_POLL).toBe(1);
+    await expect.poll(read("mqmesh_bridge_records_total", { pubsub: "kafka", topic: topics.audit, result: "stored" }), METRIC_POLL).toBe(1);
     expect(await prometheusValue(admin, "mqmesh_bridge_records_total", { result: "failed" })).toBe(0);
   });
 });

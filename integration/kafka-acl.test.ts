@@ -35,7 +35,7 @@ beforeAll(async () => {
     name: "envoy-kafka-acl",
     listenPort,
     upstream: { host, port: Number(port) },
-    wasm: kafkaWasmPath(),
+    wasm: await kafkaWasmPath(),
     filterConfig: {
       brokerAddresses: Object.fromEntries(md.brokers.map((b) => [String(b.id), `127.0.0.1:${listenPort}`])),
       acl: {

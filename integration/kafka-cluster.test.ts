@@ -12,7 +12,7 @@ import { randomBytes } from "node:crypto";
 import { Kafka, logLevel, type Admin } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freshModule } from "../scripts/compile.ts";
-import { LOOPBACK, kafkaTool, kcat, startKafka, waitUntil, startKafkaSidecar, freePort, type KafkaCluster, type Sidecar } from "./stack/index.ts";
+import { LOOPBACK, kafkaTool, kcat, startKafka, startKafkaSidecar, freePort, type KafkaCluster, type Sidecar } from "./stack/index.ts";
 import { startKafkaClusterSidecar, type ClusterSidecar } from "./stack/kafka-cluster-sidecar.ts";
 
 // createTopics' own waitForLeaders can fail on a fresh cluster (a broker
@@ -20,17 +20,19 @@ import { startKafkaClusterSidecar, type ClusterSidecar } from "./stack/kafka-clu
 // poll until every partition has a leader instead.
 async function createTopic(admin: Admin, topic: string, numPartitions: number): Promise<void> {
   await admin.createTopics({ topics: [{ topic, numPartitions, replicationFactor: 3 }], waitForLeaders: false });
-  await waitUntil(
-    async () => {
-      try {
-        const md = await admin.fetchTopicMetadata({ topics: [topic] });
-        return md.topics[0].partitions.length === numPartitions && md.topics[0].partitions.every((p) => p.leader >= 0);
-      } catch {
-        return false;
-      }
-    },
-    { what: `leaders for ${topic}`, timeoutMs: 30_000, intervalMs: 250 },
-  );
+  await expect
+    .poll(
+      async () => {
+        try {
+          const md = await admin.fetchTopicMetadata({ topics: [topic] });
+          return md.topics[0].partitions.length === numPartitions && md.topics[0].partitions.every((p) => p.leader >= 0);
+        } catch {
+          return false;
+        }
+      },
+      { message: `leaders for ${topic}`, timeout: 30_000, interval: 250 },
+    )
+    .toBe(true);
 }
 
 const unreachable = (nodeId: number) => ({ host: `broker-${nodeId}.mqmesh.invalid`, port: 9092 });

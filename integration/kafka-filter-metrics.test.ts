@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import { Kafka, logLevel } from "kafkajs";
 import { describe, expect, inject, it } from "vitest";
 import { kcat } from "./stack/index.ts";
-import { eventually, eventuallyAtLeast, prometheusValue } from "./support/envoy-metrics.ts";
+import { METRIC_POLL, prometheusValue } from "./support/envoy-metrics.ts";
 
 const sidecar = inject("kafkaSidecar");
 const wasmPath = inject("kafkaSidecarWasm");
@@ -40,16 +40,16 @@ describe("kafka filter metrics in Envoy", () => {
     await new Promise<void>((resolve) => void consumer.run({ eachMessage: async () => void (++consumed >= count && resolve()) }));
     await consumer.disconnect();
 
-    expect(await eventually(() => prometheus("mqmesh_kafka_produced_records_total", { topic }), count)).toBe(count);
-    expect(await eventually(() => prometheus("mqmesh_kafka_fetched_records_total", { topic }), count)).toBe(count);
-    expect(await eventuallyAtLeast(() => prometheus("mqmesh_kafka_requests_total", { api: "Produce" }), count / 30)).toBeGreaterThanOrEqual(count / 30);
-    expect(await eventuallyAtLeast(() => prometheus("mqmesh_kafka_responses_total", { api: "Metadata" }), 1)).toBeGreaterThan(0);
+    await expect.poll(() => prometheus("mqmesh_kafka_produced_records_total", { topic }), METRIC_POLL).toBe(count);
+    await expect.poll(() => prometheus("mqmesh_kafka_fetched_records_total", { topic }), METRIC_POLL).toBe(count);
+    await expect.poll(() => prometheus("mqmesh_kafka_requests_total", { api: "Produce" }), METRIC_POLL).toBeGreaterThanOrEqual(count / 30);
+    await expect.poll(() => prometheus("mqmesh_kafka_responses_total", { api: "Metadata" }), METRIC_POLL).toBeGreaterThan(0);
   });
 
   it("counts what kcat (librdkafka) produces through the sidecar", async () => {
     const topic = `kcat-metrics-${randomBytes(4).toString("hex")}`;
     const lines = Array.from({ length: 120 }, (_, i) => `key${i}:value${i}`).join("\n") + "\n";
     await kcat(["-b", sidecar, "-t", topic, "-P", "-K", ":", "-X", "allow.auto.create.topics=true"], { input: lines });
-    expect(await eventually(() => prometheus("mqmesh_kafka_produced_records_total", { topic }), 120)).toBe(120);
+    await expect.poll(() => prometheus("mqmesh_kafka_produced_records_total", { topic }), METRIC_POLL).toBe(120);
   });
 });

@@ -13,7 +13,7 @@ import { remotingSend, type SendEvent } from "./stack/rocketmq-java.ts";
 import { useRocketMQStack, type RocketMQEndpoints } from "./stack/rocketmq-global.ts";
 import { createTopic, remotingRequest } from "./stack/rocketmq-remoting.ts";
 import { startRocketMQSidecar, type RocketMQSidecar } from "./stack/rocketmq-sidecar.ts";
-import { eventually, prometheusValue } from "./support/envoy-metrics.ts";
+import { METRIC_POLL, prometheusValue } from "./support/envoy-metrics.ts";
 
 const NO_PERMISSION = 16;
 const GET_MAX_OFFSET = 30;
@@ -100,8 +100,8 @@ describe("rocketmq filter topic ACLs in the sidecar", () => {
 
     const admin = sidecar.envoy.adminUrl;
     // 2 sends x 3 attempts, each answered NO_PERMISSION by the filter.
-    expect(await eventually(() => prometheusValue(admin, "mqmesh_rocketmq_denied_requests_total", { code: "SEND_MESSAGE_V2", topic: deniedTopic }), 6)).toBe(6);
-    expect(await eventually(() => prometheusValue(admin, "mqmesh_rocketmq_responses_total", { code: "SEND_MESSAGE_V2", result: "NO_PERMISSION" }), 6)).toBe(6);
+    await expect.poll(() => prometheusValue(admin, "mqmesh_rocketmq_denied_requests_total", { code: "SEND_MESSAGE_V2", topic: deniedTopic }), METRIC_POLL).toBe(6);
+    await expect.poll(() => prometheusValue(admin, "mqmesh_rocketmq_responses_total", { code: "SEND_MESSAGE_V2", result: "NO_PERMISSION" }), METRIC_POLL).toBe(6);
     expect(await prometheusValue(admin, "mqmesh_rocketmq_denied_requests_total", { topic: allowedTopic })).toBe(0);
   });
 
@@ -115,6 +115,6 @@ describe("rocketmq filter topic ACLs in the sidecar", () => {
     // Sends to that topic are not denied (only consume is).
     const sent = await remotingSend(sidecar.remoting, unreadTopic, 1, `${unreadTopic}-producer`);
     expect(sent.filter((e) => e.event === "sent")).toHaveLength(1);
-    expect(await eventually(() => prometheusValue(sidecar.envoy.adminUrl, "mqmesh_rocketmq_denied_requests_total", { code: "PULL_MESSAGE", topic: unreadTopic }), 1)).toBe(1);
+    await expect.poll(() => prometheusValue(sidecar.envoy.adminUrl, "mqmesh_rocketmq_denied_requests_total", { code: "PULL_MESSAGE", topic: unreadTopic }), METRIC_POLL).toBe(1);
   });
 });

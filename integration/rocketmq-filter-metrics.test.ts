@@ -11,7 +11,7 @@ import { remotingRoundTrip } from "./stack/rocketmq-java.ts";
 import { useRocketMQStack, type RocketMQEndpoints } from "./stack/rocketmq-global.ts";
 import { createTopic, topicRoute } from "./stack/rocketmq-remoting.ts";
 import { startRocketMQSidecar, type RocketMQSidecar } from "./stack/rocketmq-sidecar.ts";
-import { eventually, prometheusValue } from "./support/envoy-metrics.ts";
+import { METRIC_POLL, prometheusValue } from "./support/envoy-metrics.ts";
 
 const N = 40;
 
@@ -46,7 +46,7 @@ describe("rocketmq filter in the sidecar", () => {
     // Observe mode: the answer is the proxy's own address, as without the filter.
     const route = await topicRoute(rmq.sidecar.remoting, topic);
     expect(route.brokerDatas.map((b) => b.brokerAddrs)).toEqual([{ "0": rmq.mode === "cluster" ? rmq.proxyRemoting : rmq.proxyGrpc }]);
-    expect(await eventually(() => prometheusValue(rmq.sidecar.adminUrl, "mqmesh_rocketmq_route_lookups_total", { topic }), 1)).toBe(1);
+    await expect.poll(() => prometheusValue(rmq.sidecar.adminUrl, "mqmesh_rocketmq_route_lookups_total", { topic }), METRIC_POLL).toBe(1);
   });
 
   it(`counts the ${N} messages the Java producer sent and the consumer received, per topic and group, with every request through the sidecar`, async () => {
@@ -65,11 +65,11 @@ describe("rocketmq filter in the sidecar", () => {
 
     const admin = sidecar.envoy.adminUrl;
     const read = (metric: string, labels: Record<string, string> = {}) => () => prometheusValue(admin, metric, labels);
-    expect(await eventually(read("mqmesh_rocketmq_sent_messages_total", { topic, group: `${group}-producer` }), N)).toBe(N);
-    expect(await eventually(read("mqmesh_rocketmq_consumed_messages_total", { topic, group }), received.length)).toBe(received.length);
-    expect(await eventually(read("mqmesh_rocketmq_requests_total", { code: "SEND_MESSAGE_V2" }), N)).toBe(N);
-    expect(await eventually(read("mqmesh_rocketmq_responses_total", { code: "SEND_MESSAGE_V2", result: "SUCCESS" }), N)).toBe(N);
-    expect(await eventually(read("mqmesh_rocketmq_request_duration_milliseconds_count", { code: "SEND_MESSAGE_V2" }), N)).toBe(N);
+    await expect.poll(read("mqmesh_rocketmq_sent_messages_total", { topic, group: `${group}-producer` }), METRIC_POLL).toBe(N);
+    await expect.poll(read("mqmesh_rocketmq_consumed_messages_total", { topic, group }), METRIC_POLL).toBe(received.length);
+    await expect.poll(read("mqmesh_rocketmq_requests_total", { code: "SEND_MESSAGE_V2" }), METRIC_POLL).toBe(N);
+    await expect.poll(read("mqmesh_rocketmq_responses_total", { code: "SEND_MESSAGE_V2", result: "SUCCESS" }), METRIC_POLL).toBe(N);
+    await expect.poll(read("mqmesh_rocketmq_request_duration_milliseconds_count", { code: "SEND_MESSAGE_V2" }), METRIC_POLL).toBe(N);
     expect(await read("mqmesh_rocketmq_consume_requests_total", { code: "LITE_PULL_MESSAGE", topic, group })()).toBeGreaterThan(0);
     expect(await read("mqmesh_rocketmq_heartbeats_total")()).toBeGreaterThan(0);
     expect(await read("mqmesh_rocketmq_route_rewrites_total", { result: "rewritten" })()).toBeGreaterThan(0);

@@ -10,7 +10,7 @@ import { freshModule } from "../scripts/compile.ts";
 import { useRocketMQStack, type RocketMQEndpoints } from "./stack/rocketmq-global.ts";
 import { createTopic } from "./stack/rocketmq-remoting.ts";
 import { startRocketMQSidecar, type RocketMQSidecar } from "./stack/rocketmq-sidecar.ts";
-import { eventually, prometheusValue } from "./support/envoy-metrics.ts";
+import { METRIC_POLL, prometheusValue } from "./support/envoy-metrics.ts";
 import { fileLogger } from "./stack/client-logger.ts";
 
 const N = 40;
@@ -76,10 +76,10 @@ describe("rocketmq-grpc filter in the sidecar", () => {
       await consumer.shutdown();
     }
     expect(received).toBe(N);
-    expect(await eventually(() => prometheus("mqmesh_rocketmq_grpc_sent_messages_total", { topic }), N)).toBe(N);
+    await expect.poll(() => prometheus("mqmesh_rocketmq_grpc_sent_messages_total", { topic }), METRIC_POLL).toBe(N);
     expect(await prometheus("mqmesh_rocketmq_grpc_sent_bytes_total", { topic })).toBe(bytes);
-    expect(await eventually(() => prometheus("mqmesh_rocketmq_grpc_received_messages_total", { topic, group }), N)).toBe(N);
-    expect(await eventually(() => prometheus("mqmesh_rocketmq_grpc_acked_messages_total", { topic, group }), N)).toBe(N);
+    await expect.poll(() => prometheus("mqmesh_rocketmq_grpc_received_messages_total", { topic, group }), METRIC_POLL).toBe(N);
+    await expect.poll(() => prometheus("mqmesh_rocketmq_grpc_acked_messages_total", { topic, group }), METRIC_POLL).toBe(N);
     expect(await prometheus("mqmesh_rocketmq_grpc_requests_total", { api: "SendMessage" })).toBeGreaterThanOrEqual(N);
     expect(await prometheus("mqmesh_rocketmq_grpc_responses_total", { api: "SendMessage", code: "OK" })).toBeGreaterThanOrEqual(N);
     expect(await prometheus("mqmesh_rocketmq_grpc_requests_total", { api: "QueryRoute" })).toBeGreaterThan(0);
@@ -101,7 +101,7 @@ describe("rocketmq-grpc filter in the sidecar", () => {
     expect(error).toBeInstanceOf(ForbiddenException);
     expect((error as ForbiddenException).code).toBe(40300);
     expect(String((error as Error).message)).toMatch(/not allowed by the sidecar's ACL/);
-    expect(await eventually(() => prometheus("mqmesh_rocketmq_grpc_denied_total", { api: "SendMessage", topic }), 1)).toBeGreaterThanOrEqual(1);
+    await expect.poll(() => prometheus("mqmesh_rocketmq_grpc_denied_total", { api: "SendMessage", topic }), METRIC_POLL).toBeGreaterThanOrEqual(1);
     expect(await prometheus("mqmesh_rocketmq_grpc_sent_messages_total", { topic })).toBe(0);
   });
 });

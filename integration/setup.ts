@@ -18,9 +18,9 @@ declare module "vitest" {
     stackMode: string;
     /** Kafka bootstrap, direct to the broker (PLAINTEXT listener), "127.0.0.1:port". */
     kafkaBootstrap: string;
-    /** Kafka through the Envoy sidecar: the kafka Wasm filter when build/kafka.wasm exists, else plain tcp_proxy. */
+    /** Kafka through the Envoy sidecar with the kafka Wasm filter (build/kafka.wasm, compiled when stale). */
     kafkaSidecar: string;
-    /** Path of the .wasm the sidecar runs, or "" when it runs plain tcp_proxy. */
+    /** Path of the .wasm the sidecar runs ("" only with MQMESH_KAFKA_WASM=off). */
     kafkaSidecarWasm: string;
     /** Kafka through a second Envoy with plain tcp_proxy (the baseline), always present. */
     kafkaBaseline: string;

@@ -3,9 +3,10 @@
 // warnings in AssemblyScript usually mean an implicit conversion that would
 // corrupt bytes on the wire.
 import asc from "assemblyscript/asc";
-import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { shortHash, withLock } from "../integration/stack/cache.ts";
 
 export const projectRoot = fileURLToPath(new URL("..", import.meta.url));
 
@@ -17,18 +18,35 @@ export interface CompileUnit {
   target?: "release" | "debug";
 }
 
+/** The files asc writes for one output: the module, and with bindings its JS glue and types. */
+const ARTIFACTS = [".wasm", ".js", ".d.ts"];
+
+/**
+ * Compiles into temporary files renamed into place, so a test loading the
+ * module meanwhile (another vitest worker) reads the old file or the new one,
+ * never half of one.
+ */
 export async function compileUnit(unit: CompileUnit): Promise<void> {
   mkdirSync(join(projectRoot, dirname(unit.out)), { recursive: true });
+  const base = unit.out.replace(/\.wasm$/, "");
+  const tmp = `${base}.tmp-${process.pid}`;
   let diagnostics = "";
   const sink = { write: (s: string | Uint8Array) => ((diagnostics += String(s)), true) };
   const { error } = await asc.main(
     [
-      unit.entry, "--config", "asconfig.json", "--target", unit.target ?? "release", "--outFile", unit.out,
+      unit.entry, "--config", "asconfig.json", "--target", unit.target ?? "release", "--outFile", `${tmp}.wasm`,
       "--baseDir", projectRoot, ...(unit.bindings ? ["--bindings", "raw"] : []),
     ],
     { stdout: sink, stderr: sink },
   );
-  if (error || /WARNING|ERROR/.test(diagnostics)) {
+  const failed = error || /WARNING|ERROR/.test(diagnostics);
+  for (const ext of ARTIFACTS) {
+    const file = join(projectRoot, tmp + ext);
+    if (!existsSync(file)) continue;
+    if (failed) rmSync(file, { force: true });
+    else renameSync(file, join(projectRoot, base + ext));
+  }
+  if (failed) {
     throw new Error(`build of ${unit.entry} failed${error ? `: ${error.message}` : " (warnings are errors)"}\n${diagnostics}`);
   }
 }
@@ -45,13 +63,18 @@ function newestIn(dir: string): number {
 
 // Rebuilds unit.out when any AssemblyScript source it may import is newer, so
 // `vitest run` alone never tests a stale module. Returns the absolute path.
+// Test files running in parallel that need the same module compile it once:
+// the others wait for the lock (named after this checkout's output path).
 export async function freshModule(unit: CompileUnit): Promise<string> {
   const out = join(projectRoot, unit.out);
-  const sources = Math.max(
-    newestIn(join(projectRoot, "assembly")),
-    newestIn(join(projectRoot, dirname(unit.entry))),
-    statSync(join(projectRoot, unit.entry)).mtimeMs,
-  );
-  if (!existsSync(out) || statSync(out).mtimeMs < sources) await compileUnit(unit);
+  const stale = () => {
+    const sources = Math.max(
+      newestIn(join(projectRoot, "assembly")),
+      newestIn(join(projectRoot, dirname(unit.entry))),
+      statSync(join(projectRoot, unit.entry)).mtimeMs,
+    );
+    return !existsSync(out) || statSync(out).mtimeMs < sources || (unit.bindings && !existsSync(out.replace(/\.wasm$/, ".js")));
+  };
+  if (stale()) await withLock(`build-${shortHash(out)}`, async () => (stale() ? compileUnit(unit) : undefined));
   return out;
 }

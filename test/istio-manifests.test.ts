@@ -7,12 +7,12 @@
 // Offline checks only: no API server validates these here.
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments, parse } from "yaml";
+import { freshModule } from "../scripts/compile.ts";
 import { ProxyHost } from "./host/index.ts";
 
 const dir = new URL("../envoy-configs/istio/", import.meta.url).pathname;
-const buildDir = new URL("../build/", import.meta.url).pathname;
 
 interface Manifest {
   file: string;
@@ -48,6 +48,12 @@ const KINDS: Record<string, string[]> = {
   EnvoyFilter: ["networking.istio.io/v1alpha3"],
   ConfigMap: ["v1"],
 };
+
+/** build/<filter>.wasm by filter, compiled first when missing or older than its sources. */
+const modules: Record<string, string> = {};
+beforeAll(async () => {
+  for (const filter of Object.keys(FILTERS)) modules[filter] = await freshModule({ entry: `filters/${filter}/index.ts`, out: `build/${filter}.wasm` });
+});
 
 function filterOf(plugin: Manifest): string {
   const m = /^oci:\/\/[^/]+\/(?:[^/]+\/)*([a-z-]+):[\w.-]+$/.exec(plugin.spec.url);
@@ -91,7 +97,7 @@ describe("Istio manifests (envoy-configs/istio)", () => {
     it("has a pluginConfig the filter accepts", async () => {
       const spec = plugin().spec;
       expect(typeof spec.pluginConfig).toBe("object");
-      const host = await ProxyHost.load(join(buildDir, `${filter}.wasm`), {
+      const host = await ProxyHost.load(modules[filter], {
         rootId: spec.pluginName,
         pluginConfig: JSON.stringify(spec.pluginConfig),
       });
@@ -138,7 +144,7 @@ describe("Istio manifests (envoy-configs/istio)", () => {
       .filter((m) => m.kind === "EnvoyFilter")
       .flatMap((m) => m.spec.configPatches)
       .find((p: any) => p.applyTo === "EXTENSION_CONFIG").patch.value.typed_config.config;
-    const host = await ProxyHost.load(join(buildDir, "http-mq-bridge.wasm"), { rootId: ext.root_id, pluginConfig: ext.configuration.value });
+    const host = await ProxyHost.load(modules["http-mq-bridge"], { rootId: ext.root_id, pluginConfig: ext.configuration.value });
     expect(host.startVm()).toBe(true);
     expect(host.configure(), host.logText()).toBe(true);
   });

@@ -11,9 +11,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freshModule } from "../scripts/compile.ts";
 import { buildOciImage } from "../scripts/oci-image.ts";
 
-const wasmPath = new URL("../build/kafka.wasm", import.meta.url).pathname;
+let wasmPath: string;
 
 interface TarEntry {
   name: string;
@@ -60,11 +61,12 @@ describe("Wasm OCI image (compat variant) of build/kafka.wasm", () => {
     return bytes;
   };
 
-  beforeAll(() => {
+  beforeAll(async () => {
+    wasmPath = await freshModule({ entry: "filters/kafka/index.ts", out: "build/kafka.wasm" });
     dir = mkdtempSync(join(tmpdir(), "mqmesh-oci-test-"));
     out = join(dir, "kafka");
     buildOciImage({ wasmPath, outDir: out, tag: "test-tag", title: "mqmesh-kafka", version: "9.9.9", source: "https://example.com/mqmesh" });
-  });
+  }, 300_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("is an OCI image layout whose index names one manifest by tag", () => {

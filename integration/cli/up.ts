@@ -10,9 +10,9 @@
 // reaps its process groups as for any dead run.
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, openSync, readSync, statSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { cachePath, kafkaWasmPath, progress, runCommand, runDir, runPath, stackMode, startKafkaStack, stopAll, type KafkaStack } from "../stack/index.ts";
+import { cachePath, filterWasm, progress, runCommand, runDir, runPath, stackMode, startKafkaStack, stopAll, type KafkaStack } from "../stack/index.ts";
 import type { RocketMQMode } from "../stack/rocketmq.ts";
 import { startRocketMQStack, type RocketMQStack } from "../stack/rocketmq-stack.ts";
 import { startBridge, type Bridge } from "../stack/bridge.ts";
@@ -71,12 +71,9 @@ export async function startStack(
   stackMode(); // fails early on MQMESH_STACK=containers
   const [kafkaResult, rocketmqResult] = await Promise.allSettled([
     opts.kafka
-      ? filtersBuilt.then(() => {
-          progress("up", `kafka sidecar filter: ${kafkaWasmPath() ?? "none (plain tcp_proxy)"}`);
-          return startKafkaStack({ kafka: { brokers: opts.kafkaBrokers } });
-        })
+      ? filtersBuilt.then(() => startKafkaStack({ kafka: { brokers: opts.kafkaBrokers }, rebuildFilter: false }))
       : Promise.resolve(undefined),
-    opts.rocketmq ? startRocketMQStack({ mode: opts.rocketmqMode, rebuildFilters: false }) : Promise.resolve(undefined),
+    opts.rocketmq ? startRocketMQStack({ mode: opts.rocketmqMode, rebuildFilters: false, filtersBuilt }) : Promise.resolve(undefined),
   ]);
   const kafka: KafkaStack | undefined = kafkaResult.status === "fulfilled" ? kafkaResult.value : undefined;
   const rocketmq: RocketMQStack | undefined = rocketmqResult.status === "fulfilled" ? rocketmqResult.value : undefined;
@@ -137,7 +134,7 @@ export async function startStack(
           version: rocketmq.rocketmq.version,
         }
       : null,
-    http: bridge ? { url: bridge.url, filter: resolve("build/http-mq-bridge.wasm"), adminUrl: bridge.envoy.adminUrl } : null,
+    http: bridge ? { url: bridge.url, filter: bridge.wasm, adminUrl: bridge.envoy.adminUrl } : null,
     envoy: { version: envoyVersion, admin },
     logs: runPath("logs"),
   };
@@ -150,8 +147,8 @@ export async function startStack(
  * Dapr's API (pubsub "kafka") or the Kafka REST-style records API.
  */
 async function startKafkaBridge(kafka: KafkaStack): Promise<Bridge | undefined> {
-  const wasm = resolve("build/http-mq-bridge.wasm");
-  if (!existsSync(wasm)) return undefined;
+  const wasm = await filterWasm("http-mq-bridge", false);
+  if (!wasm) return undefined; // MQMESH_BRIDGE_WASM=off
   const broker = kafka.kafka.brokers[0];
   return startBridge({
     upstream: { host: broker.host, port: broker.port },

@@ -24,6 +24,8 @@ export interface BridgeOptions {
 
 export interface Bridge {
   envoy: EnvoyInstance;
+  /** Absolute path of the bridge's .wasm. */
+  wasm: string;
   /** "http://127.0.0.1:<port>" */
   url: string;
   stop(): Promise<void>;
@@ -76,6 +78,7 @@ async function startBridgeEnvoy(
   });
   return {
     envoy,
+    wasm: resolve(opts.wasm),
     url: `http://${LOOPBACK}:${port}`,
     async stop() {
       await envoy.stop();

@@ -5,15 +5,15 @@
 //   MQMESH_STACK=auto        (default) containers when a Docker engine answers and the
 //                            containers path exists; today that means native
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { progress } from "./cache.ts";
-import { envoyBinary, REPO_ROOT, startKafkaSidecar, type Sidecar } from "./envoy.ts";
+import { envoyBinary, startKafkaSidecar, type Sidecar } from "./envoy.ts";
+import { filterWasm } from "./filters.ts";
 import { kafkaClasspath, startKafka, type KafkaCluster, type KafkaOptions } from "./kafka.ts";
 import { freePort, LOOPBACK } from "./ports.ts";
 
 export * from "./cache.ts";
 export * from "./envoy.ts";
+export * from "./filters.ts";
 export * from "./kafka.ts";
 export * from "./maven.ts";
 export * from "./ports.ts";
@@ -45,25 +45,23 @@ export async function provisionKafkaStack(): Promise<void> {
   await Promise.all([envoyBinary(), kafkaClasspath()]);
 }
 
-/** The project-built kafka filter, if built (override with MQMESH_KAFKA_WASM=<path>|off). */
-export function kafkaWasmPath(): string | undefined {
-  const env = process.env.MQMESH_KAFKA_WASM;
-  if (env === "off" || env === "none") return undefined;
-  const p = env || join(REPO_ROOT, "build", "kafka.wasm");
-  if (env && !existsSync(p)) throw new Error(`MQMESH_KAFKA_WASM=${env}: no such file`);
-  return existsSync(p) ? p : undefined;
+/** The kafka filter's module (see filters.ts): built when stale; undefined only with MQMESH_KAFKA_WASM=off. */
+export function kafkaWasmPath(rebuild = true): Promise<string | undefined> {
+  return filterWasm("kafka", rebuild);
 }
 
 export interface KafkaStackOptions {
   kafka?: Omit<KafkaOptions, "extraListeners">;
-  /** Filter .wasm for the sidecar; default kafkaWasmPath(); null forces plain tcp_proxy. */
+  /** Filter .wasm for the sidecar; default kafkaWasmPath(rebuildFilter); null forces plain tcp_proxy. */
   wasm?: string | null;
   filterConfig?: unknown;
+  /** false: take build/kafka.wasm as it is (it must exist). */
+  rebuildFilter?: boolean;
 }
 
 export interface KafkaStack {
   kafka: KafkaCluster;
-  /** Envoy in front of broker 1: with the kafka Wasm filter when built, else plain tcp_proxy. */
+  /** Envoy in front of broker 1: with the kafka Wasm filter unless the caller asked for plain tcp_proxy. */
   sidecar: Sidecar;
   /** Envoy in front of broker 1 without any filter, always plain tcp_proxy. */
   baseline: Sidecar;
@@ -79,7 +77,7 @@ export interface KafkaStack {
  * sidecar needs the kafka filter's broker address rewrite.)
  */
 export async function startKafkaStack(opts: KafkaStackOptions = {}): Promise<KafkaStack> {
-  await provisionKafkaStack();
+  const [wasm] = await Promise.all([opts.wasm === null ? undefined : (opts.wasm ?? kafkaWasmPath(opts.rebuildFilter ?? true)), provisionKafkaStack()]);
   const n = opts.kafka?.brokers ?? 1;
   const sidecarPort = await freePort();
   const baselinePort = await freePort();
@@ -94,7 +92,6 @@ export async function startKafkaStack(opts: KafkaStackOptions = {}): Promise<Kaf
     ],
   });
   const b1 = kafka.brokers[0];
-  const wasm = opts.wasm === null ? undefined : (opts.wasm ?? kafkaWasmPath());
   const results = await Promise.allSettled([
     startKafkaSidecar({ name: "envoy-kafka-sidecar", listenPort: sidecarPort, upstream: { host: b1.host, port: b1.listeners.SIDECAR }, wasm, filterConfig: opts.filterConfig }),
     startKafkaSidecar({ name: "envoy-kafka-baseline", listenPort: baselinePort, upstream: { host: b1.host, port: b1.listeners.BASELINE } }),

@@ -3,9 +3,7 @@
 // `rocketmq` on the remoting and name server listeners, `rocketmq-grpc` on the
 // gRPC listener, both observing. Used by the integration setup
 // (rocketmq-global.ts) and by `mqmesh up`; no vitest here, so the CLI loads fast.
-import { existsSync } from "node:fs";
-import { resolve } from "node:path";
-import { freshModule } from "../../scripts/compile.ts";
+import { filterWasm } from "./filters.ts";
 import { startRocketMQ, type RocketMQ, type RocketMQMode } from "./rocketmq.ts";
 import { startRocketMQSidecar, type RocketMQSidecar } from "./rocketmq-sidecar.ts";
 
@@ -34,45 +32,40 @@ export interface RocketMQStack {
   stop(): Promise<void>;
 }
 
-/**
- * A filter for the sidecar: <envVar>=<path>, or "off" for none; by default
- * build/<name>.wasm, rebuilt when its sources are newer (rebuild: false uses
- * what is in build/, as `mqmesh up --no-build` does).
- */
-async function filterWasm(name: string, envVar: string, rebuild: boolean): Promise<string | undefined> {
-  const env = process.env[envVar];
-  if (env === "off" || env === "none") return undefined;
-  if (env) {
-    if (!existsSync(env)) throw new Error(`${envVar}=${env}: no such file`);
-    return env;
-  }
-  const out = `build/${name}.wasm`;
-  if (!rebuild) return existsSync(out) ? resolve(out) : undefined;
-  return freshModule({ entry: `filters/${name}/index.ts`, out });
-}
-
+/** The rocketmq filter's module (see filters.ts). */
 export function rocketmqWasmPath(rebuild = true): Promise<string | undefined> {
-  return filterWasm("rocketmq", "MQMESH_ROCKETMQ_WASM", rebuild);
+  return filterWasm("rocketmq", rebuild);
 }
 
+/** The rocketmq-grpc filter's module (see filters.ts). */
 export function rocketmqGrpcWasmPath(rebuild = true): Promise<string | undefined> {
-  return filterWasm("rocketmq-grpc", "MQMESH_ROCKETMQ_GRPC_WASM", rebuild);
+  return filterWasm("rocketmq-grpc", rebuild);
 }
 
 export interface RocketMQStackOptions {
   mode?: RocketMQMode;
-  /** false: take the filters from build/ as they are. */
+  /** false: take the filters from build/ as they are (they must exist). */
   rebuildFilters?: boolean;
+  /** Resolves once build/ holds the filters (e.g. `mqmesh up` compiling them meanwhile); RocketMQ starts before. */
+  filtersBuilt?: Promise<void>;
 }
 
 /** Starts RocketMQ and its sidecar with the RocketMQ filters observing. */
 export async function startRocketMQStack(opts: RocketMQStackOptions = {}): Promise<RocketMQStack> {
   const rebuild = opts.rebuildFilters ?? true;
-  const [rocketmq, remotingWasm, grpcWasm] = await Promise.all([
+  const [started, remoting, grpc] = await Promise.allSettled([
     startRocketMQ({ mode: opts.mode }),
-    rocketmqWasmPath(rebuild),
-    rocketmqGrpcWasmPath(rebuild),
+    (async () => (await opts.filtersBuilt, rocketmqWasmPath(rebuild)))(),
+    (async () => (await opts.filtersBuilt, rocketmqGrpcWasmPath(rebuild)))(),
   ]);
+  const failed = [started, remoting, grpc].find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) {
+    if (started.status === "fulfilled") await started.value.stop();
+    throw failed.reason;
+  }
+  const rocketmq = (started as PromiseFulfilledResult<RocketMQ>).value;
+  const remotingWasm = (remoting as PromiseFulfilledResult<string | undefined>).value;
+  const grpcWasm = (grpc as PromiseFulfilledResult<string | undefined>).value;
   let sidecar: RocketMQSidecar;
   try {
     sidecar = await startRocketMQSidecar(rocketmq, { remotingWasm, grpcWasm });

@@ -42,24 +42,8 @@ export async function envoyStats(adminUrl: string, prefix: string): Promise<Reco
 }
 
 /**
- * Envoy flushes Wasm stats to the admin endpoint asynchronously, and the kafka
- * filter hands its per-frame counters over once a second per worker: reads
- * until `expected` (10 s at most) and returns the last value.
+ * Options for vitest's expect.poll on a metric: Envoy flushes Wasm stats to
+ * the admin endpoint asynchronously, and the filters hand their per-frame
+ * counters over once a second per worker, so a value may take a few seconds.
  */
-export async function eventually(read: () => Promise<number>, expected: number): Promise<number> {
-  return eventuallyThat(read, (value) => value === expected);
-}
-
-/** As eventually, until the value is at least `min`. */
-export async function eventuallyAtLeast(read: () => Promise<number>, min: number): Promise<number> {
-  return eventuallyThat(read, (value) => value >= min);
-}
-
-async function eventuallyThat(read: () => Promise<number>, done: (value: number) => boolean): Promise<number> {
-  let value = await read();
-  for (let i = 0; i < 40 && !done(value); i++) {
-    await new Promise((r) => setTimeout(r, 250));
-    value = await read();
-  }
-  return value;
-}
+export const METRIC_POLL = { timeout: 10_000, interval: 250 };

@@ -3,10 +3,9 @@
 // that need no proxy-wasm host. The only import such code reaches is
 // proxy_log, from the abort handler; its messages are kept so a test can
 // show why a module aborted.
+// The fixture is compiled first when missing or older than its sources.
 import { readFile } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
-
-const fixtures = new URL("../../build/fixtures/", import.meta.url);
+import { freshModule } from "../../scripts/compile.ts";
 
 export interface PureModule<T> {
   exports: T;
@@ -14,8 +13,8 @@ export interface PureModule<T> {
 }
 
 export async function loadPureModule<T>(name: string): Promise<PureModule<T>> {
-  const wasmPath = fileURLToPath(new URL(`${name}.wasm`, fixtures));
-  const glue = await import(fileURLToPath(new URL(`${name}.js`, fixtures)));
+  const wasmPath = await freshModule({ entry: `test/fixtures/${name}.ts`, out: `build/fixtures/${name}.wasm`, bindings: true });
+  const glue = await import(wasmPath.replace(/\.wasm$/, ".js"));
   const module = await WebAssembly.compile(await readFile(wasmPath));
   const logs: string[] = [];
   let memory: WebAssembly.Memory | undefined;
