@@ -329,7 +329,7 @@ function report(results: Result[]) {
       const bridge99 = perRound("bridge"), direct99 = perRound("direct");
       const added = bridge99.map((b, i) => b - direct99[i]).filter((x) => Number.isFinite(x));
       const each = added.map((x) => x.toFixed(2)).join(", ");
-      console.log(`target (issue 6): p99 added latency < 1 ms at 1,000 req/s, per round ${each} ms: ${verdict(added, (x) => x < 1)}`);
+      console.log(`target: p99 added latency < 1 ms at 1,000 req/s, per round ${each} ms: ${verdict(added, (x) => x < 1)}`);
     }
     if (BASELINE_WASM) {
       console.log(`  baseline wasm at ${rate}/s (baseline − direct): p50 ${(p("baseline", 50) - p("direct", 50)).toFixed(2)} ms, p99 ${(p("baseline", 99) - p("direct", 99)).toFixed(2)} ms`);

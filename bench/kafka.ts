@@ -408,7 +408,7 @@ function report(runs: Run[], cases: CaseId[], fullSkipped: string | undefined, i
       const tp = pairs(c, (r) => r.mibPerSec), cp = pairs(c, (r) => r.cpuSecPerGiB);
       const pct = pctRange, times = timesRange;
       console.log(
-        `target (issue 4), ${LABEL[c].slice(2)}: throughput ${(ofMedians(c, tput) * 100).toFixed(0)}% of tcp_proxy, per round ${pct(tp)} (≥ 95%: ${verdict(tp, (x) => x >= 0.95)}); ` +
+        `target, ${LABEL[c].slice(2)}: throughput ${(ofMedians(c, tput) * 100).toFixed(0)}% of tcp_proxy, per round ${pct(tp)} (≥ 95%: ${verdict(tp, (x) => x >= 0.95)}); ` +
           `CPU/GiB ${ofMedians(c, cpu).toFixed(2)}x, per round ${times(cp)} (≤ 1.25x: ${verdict(cp, (x) => x <= 1.25)})`,
       );
     }

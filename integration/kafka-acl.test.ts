@@ -3,7 +3,7 @@
 // broker's PLAINTEXT listener, and the filter's broker rewrite points the
 // advertised broker back at this sidecar, so every connection of the clients
 // goes through it. Denied requests are answered by request substitution
-// (DESIGN.md): this is where that trick meets Envoy.
+// (docs/architecture.md): this is where that trick meets Envoy.
 import { randomBytes } from "node:crypto";
 import { Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";

@@ -1,5 +1,5 @@
 // Topic ACLs and API allow/deny lists, enforced by request substitution
-// (DESIGN.md): a request with nothing allowed left in it goes to the broker
+// (docs/architecture.md): a request with nothing allowed left in it goes to the broker
 // as an ApiVersions v0 request with the same correlation id, and the client
 // gets, in its place, the original API/version's response carrying the
 // authorization error. A request that mixes allowed and denied topics goes

@@ -5,8 +5,8 @@
 // A request an interceptor wants is held whole (see frame_stream.ts) and
 // may be replaced; a response to a request can be replaced the same way, or
 // answered by the filter itself: an interceptor that refuses a request
-// replaces it with a cheap one the broker answers (DESIGN.md: no
-// write-to-client call exists for network filters) and sets
+// replaces it with a cheap one the broker answers (no write-to-client
+// call exists for network filters) and sets
 // `syntheticResponse` on its InflightRequest, which then goes to the client
 // instead of the broker's answer, with order and correlation ids intact.
 import { FrameFate } from "../../assembly/common/frame_stream";

@@ -1,4 +1,4 @@
-// Topic ACLs, enforced by request substitution (DESIGN.md): a network filter
+// Topic ACLs, enforced by request substitution (docs/architecture.md): a network filter
 // cannot write to the client, so a denied request goes to the server as a
 // stand-in it answers at once with the same opaque (GET_BROKER_CLUSTER_INFO:
 // read-only; a cluster-mode proxy has no processor for it and answers
