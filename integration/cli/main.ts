@@ -3,9 +3,15 @@
 //   mqmesh build [--rebuild]
 //   mqmesh down [id…] [--all]
 //   mqmesh status [--json]
+//   mqmesh policy check [FILE] [--schema-only]
+//   mqmesh render envoy|istio [--policy FILE] [--out PATH]
 // See integration/cli/README.md.
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Argument, Command, InvalidArgumentError, Option } from "commander";
+import { fileURLToPath } from "node:url";
 import type { UpOptions } from "./up.ts";
+
+/** The policy `up` and `policy check` use without one: the commented example. */
+const DEFAULT_POLICY = fileURLToPath(new URL("../../examples/mqmesh.yaml", import.meta.url));
 // Commands load their modules on demand: the stack and the AssemblyScript compiler take seconds to import.
 
 function positiveInt(max: number) {
@@ -88,6 +94,31 @@ program
   .action(async (o) => {
     const { status } = await import("./down.ts");
     process.exitCode = status(Boolean(o.json));
+  });
+
+const policy = program.command("policy").description("the mesh's policy file (mqmesh.yaml)");
+policy
+  .command("check")
+  .description("validate a policy file (errors name the path), then ask each filter whether it accepts the configuration produced for it")
+  .argument("[file]", "the policy file", DEFAULT_POLICY)
+  .option("--schema-only", "only the schema: do not load the filters")
+  .action(async (file: string, o) => {
+    const { policyCheck } = await import("./policy.ts");
+    process.exitCode = await policyCheck(file, { schemaOnly: Boolean(o.schemaOnly) });
+  });
+
+program
+  .command("render")
+  .description("the policy as Envoy bootstraps (one per sidecar) or Istio WasmPlugin/EnvoyFilter manifests")
+  .addArgument(new Argument("<target>", "what to render").choices(["envoy", "istio"]))
+  .option("--policy <file>", "the policy file", DEFAULT_POLICY)
+  .option("--out <path>", "envoy: a folder for <sidecar>.yaml; istio: a file (default: stdout)")
+  .option("--wasm-dir <dir>", "envoy: where the filters' .wasm are", "build")
+  .option("--registry <registry>", "istio: the OCI registry of the filter images", "registry.example.com/mqmesh")
+  .option("--tag <tag>", "istio: the images' tag (default: the package version)")
+  .action(async (target: "envoy" | "istio", o) => {
+    const { render } = await import("./render.ts");
+    process.exitCode = render(target, { policy: o.policy, out: o.out, wasmDir: o.wasmDir, registry: o.registry, tag: o.tag });
   });
 
 await program.parseAsync(process.argv);

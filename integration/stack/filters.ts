@@ -5,9 +5,10 @@
 // (`wasm: null`, or <ENV>=off), never what it gets by accident.
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
+import type { FilterName } from "../../policy/filter-config.ts";
 import { freshModule, projectRoot } from "../../scripts/compile.ts";
 
-export type FilterName = "kafka" | "rocketmq" | "rocketmq-grpc" | "http-mq-bridge";
+export type { FilterName };
 
 /** The variable that overrides each filter's module: a path, or "off" for none. */
 export const FILTER_ENV: Record<FilterName, string> = {
