@@ -2,7 +2,7 @@
 //
 // Without address rewrite, one sidecar in front of broker 1 is not enough:
 // Metadata sends clients straight to brokers 2 and 3 (the bypass test below).
-// With the cluster sidecar (envoy-configs/kafka-cluster-sidecar.yaml: one
+// With the cluster sidecar (stack/kafka-cluster-sidecar.ts: one
 // listener per broker, the kafka filter rewriting broker addresses by node
 // id) clients only ever learn sidecar addresses. To prove nothing goes
 // around Envoy, the brokers' MESH listener (the one Envoy forwards to)

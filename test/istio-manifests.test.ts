@@ -1,21 +1,23 @@
-// envoy-configs/istio/: every manifest parses, has the kinds Istio serves,
-// every WasmPlugin names its filter's image, type (NETWORK for the TCP
-// protocols, HTTP for the HTTP filters), ports and fail strategy, and its
-// pluginConfig is accepted by the filter itself: the built .wasm is loaded
-// in the host emulator with that configuration, as JSON the way Istio hands
-// a pluginConfig Struct to Envoy, and proxy_on_configure must return true.
+// What `mqmesh render istio --policy examples/mqmesh-istio.yaml` prints:
+// every manifest parses, has the kinds Istio serves, every WasmPlugin names
+// its filter's image, type (NETWORK for the TCP protocols, HTTP for the HTTP
+// filters), ports and fail strategy, and its pluginConfig is accepted by the
+// filter itself: the built .wasm is loaded in the host emulator with that
+// configuration, as JSON the way Istio hands a pluginConfig Struct to Envoy,
+// and proxy_on_configure must return true.
 // Offline checks only: no API server validates these here.
-import { readFileSync, readdirSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { execa } from "execa";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments, parse } from "yaml";
 import { freshModule } from "../scripts/compile.ts";
 import { ProxyHost } from "./host/index.ts";
 
-const dir = new URL("../envoy-configs/istio/", import.meta.url).pathname;
+const root = fileURLToPath(new URL("..", import.meta.url));
+const policyFile = "examples/mqmesh-istio.yaml";
 
 interface Manifest {
-  file: string;
   apiVersion: string;
   kind: string;
   metadata: { name: string };
@@ -23,17 +25,20 @@ interface Manifest {
   data?: Record<string, string>;
 }
 
-const manifests: Manifest[] = readdirSync(dir)
-  .filter((f) => f.endsWith(".yaml"))
-  .sort()
-  .flatMap((file) =>
-    parseAllDocuments(readFileSync(join(dir, file), "utf8")).map((doc) => {
-      expect(doc.errors, file).toEqual([]);
-      return { file, ...(doc.toJS() as Omit<Manifest, "file">) };
-    }),
-  );
+let manifests: Manifest[] = [];
+let wasmPlugins: Manifest[] = [];
 
-const wasmPlugins = manifests.filter((m) => m.kind === "WasmPlugin");
+/** build/<filter>.wasm by filter, compiled first when missing or older than its sources. */
+const modules: Record<string, string> = {};
+beforeAll(async () => {
+  const rendered = await execa(process.execPath, ["bin/mqmesh.mjs", "render", "istio", "--policy", policyFile], { cwd: root });
+  manifests = parseAllDocuments(rendered.stdout).map((doc) => {
+    expect(doc.errors).toEqual([]);
+    return doc.toJS() as Manifest;
+  });
+  wasmPlugins = manifests.filter((m) => m.kind === "WasmPlugin");
+  for (const filter of Object.keys(FILTERS)) modules[filter] = await freshModule({ entry: `filters/${filter}/index.ts`, out: `build/${filter}.wasm` });
+});
 
 /** What each filter is, and the root_id its README gives it. */
 const FILTERS: Record<string, { type: "NETWORK" | "HTTP"; rootId: string; ports: number[] }> = {
@@ -49,25 +54,19 @@ const KINDS: Record<string, string[]> = {
   ConfigMap: ["v1"],
 };
 
-/** build/<filter>.wasm by filter, compiled first when missing or older than its sources. */
-const modules: Record<string, string> = {};
-beforeAll(async () => {
-  for (const filter of Object.keys(FILTERS)) modules[filter] = await freshModule({ entry: `filters/${filter}/index.ts`, out: `build/${filter}.wasm` });
-});
-
 function filterOf(plugin: Manifest): string {
   const m = /^oci:\/\/[^/]+\/(?:[^/]+\/)*([a-z-]+):[\w.-]+$/.exec(plugin.spec.url);
   expect(m, `${plugin.metadata.name}: url ${plugin.spec.url}`).not.toBeNull();
   return m![1];
 }
 
-describe("Istio manifests (envoy-configs/istio)", () => {
+describe(`Istio manifests rendered from ${policyFile}`, () => {
   it("are Istio or core kinds with the right apiVersion and a name", () => {
     expect(manifests.length).toBeGreaterThan(0);
     for (const m of manifests) {
-      expect(Object.keys(KINDS), `${m.file}: kind`).toContain(m.kind);
-      expect(KINDS[m.kind], `${m.file}: apiVersion of ${m.kind}`).toContain(m.apiVersion);
-      expect(m.metadata?.name, m.file).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+      expect(Object.keys(KINDS), `${m.metadata.name}: kind`).toContain(m.kind);
+      expect(KINDS[m.kind], `${m.metadata.name}: apiVersion of ${m.kind}`).toContain(m.apiVersion);
+      expect(m.metadata?.name, m.kind).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
     }
   });
 
@@ -107,9 +106,22 @@ describe("Istio manifests (envoy-configs/istio)", () => {
     });
   });
 
+  it("carry the policy's sections as each filter's pluginConfig, and route answers name the proxy's Services", () => {
+    const policy = parse(readFileSync(new URL(`../${policyFile}`, import.meta.url), "utf8"));
+    const config = (filter: string) => wasmPlugins.find((p) => filterOf(p) === filter)!.spec.pluginConfig;
+    expect(config("kafka").acl).toEqual(policy.kafka.acl);
+    expect(config("kafka").metrics).toEqual(policy.kafka.metrics);
+    expect(config("rocketmq").acl).toEqual(policy.rocketmq.remoting.acl);
+    expect(config("rocketmq").routeRewrite).toEqual({ address: policy.rocketmq.proxy.remoting.address });
+    expect(config("rocketmq-grpc").acl).toEqual(policy.rocketmq.grpc.acl);
+    const [host, port] = policy.rocketmq.proxy.grpc.address.split(":");
+    expect(config("rocketmq-grpc").endpoints).toEqual({ host, port: Number(port) });
+    expect(Object.keys(config("http-mq-bridge").pubsubs)).toEqual(Object.keys(policy.bridge.pubsubs));
+  });
+
   it("the bridge's pubsubs name the cluster the EnvoyFilter adds, whose endpoint is the tunnel listener", () => {
     const bridge = wasmPlugins.find((p) => filterOf(p) === "http-mq-bridge")!;
-    const envoyFilter = manifests.find((m) => m.kind === "EnvoyFilter" && m.file === "http-mq-bridge.yaml")!;
+    const envoyFilter = manifests.find((m) => m.kind === "EnvoyFilter" && m.metadata.name === "mqmesh-http-mq-bridge-tunnel")!;
     expect(envoyFilter.spec.workloadSelector.labels).toEqual(bridge.spec.selector.matchLabels);
     const patches: any[] = envoyFilter.spec.configPatches;
     const byApply = (a: string) => patches.filter((p) => p.applyTo === a);

@@ -1,20 +1,24 @@
-// Real Envoy running the HTTP-to-Kafka bridge (envoy-configs/http-bridge-kafka.yaml):
-// the app-facing HTTP listener, the internal listener with the Kafka tunnel,
-// and tcp_proxy to `upstream` (a broker, or a closed port to test failures);
-// with `brokers`, also one tunnel per broker: listener and cluster
-// kafka_tunnel_<node id> -> kafka_broker_<node id> (for the bridge's
-// "brokers" map). Or the HTTP-to-RocketMQ bridge (startRocketMQBridge).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { CONFIG_DIR, renderTemplate, startEnvoy, type EnvoyInstance, type TemplateVars } from "./envoy.ts";
-import { expandBrokerSections } from "./kafka-cluster-sidecar.ts";
+// Real Envoy running the HTTP bridge (policy/envoy/sidecars.ts bridgeSidecar):
+// the app-facing HTTP listener with the http-mq-bridge filter, and behind it
+// Kafka (the internal listener kafka_tunnel with the tunnel → tcp_proxy to
+// `upstream`, a broker or a closed port to test failures; with `brokers`,
+// also one tunnel per broker, clusters kafka_tunnel_<node id> for the
+// bridge's "brokers" map) and/or RocketMQ (the HTTP/2 cluster
+// rocketmq_proxy_grpc the bridge calls SendMessage on).
+import { resolve } from "node:path";
+import type { Delivery, Obj, WasmFilter } from "../../policy/envoy/resources.ts";
+import { bridgeSidecar } from "../../policy/envoy/sidecars.ts";
+import { writeEcdsFile } from "./ecds.ts";
+import { startEnvoy, type EnvoyInstance } from "./envoy.ts";
 import { freePort, LOOPBACK, releasePort } from "./ports.ts";
 
+type HostPort = { host: string; port: number };
+const addr = (a: HostPort) => `${a.host}:${a.port}`;
+
 export interface BridgeOptions {
-  upstream: { host: string; port: number };
+  upstream: HostPort;
   /** One tunnel per broker, clusters kafka_tunnel_<nodeId>. */
-  brokers?: { nodeId: number; host: string; port: number }[];
+  brokers?: ({ nodeId: number } & HostPort)[];
   wasm: string;
   filterConfig: unknown;
   name?: string;
@@ -31,54 +35,44 @@ export interface Bridge {
   stop(): Promise<void>;
 }
 
-/** http-bridge-kafka.yaml with its per-broker sections expanded (none without brokers), then rendered. */
-export function renderBridgeConfig(vars: TemplateVars, brokers: { nodeId: number; host: string; port: number }[] = []): string {
-  const sections = brokers.map((b) => ({ nodeId: b.nodeId, listenPort: 0, upstream: { host: b.host, port: b.port } }));
-  const expanded = expandBrokerSections(readFileSync(join(CONFIG_DIR, "http-bridge-kafka.yaml"), "utf8"), sections);
-  const dir = mkdtempSync(join(tmpdir(), "mqmesh-bridge-"));
-  try {
-    const file = join(dir, "http-bridge-kafka.yaml");
-    writeFileSync(file, expanded);
-    return renderTemplate(file, vars);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+export interface BridgeSidecarStart {
+  /** Kafka behind the bridge: the broker for Metadata and InitProducerId, optionally one tunnel per broker. */
+  kafka?: { upstream: HostPort; brokers?: ({ nodeId: number } & HostPort)[] };
+  /** RocketMQ behind the bridge: the proxy's gRPC server. */
+  rocketmq?: { proxyGrpc: HostPort };
+  wasm: string;
+  filterConfig: unknown;
+  name?: string;
+  concurrency?: number;
+  componentLogLevel?: string;
+  /** Filter configuration by ECDS from files (hot reload) instead of inline. */
+  delivery?: Delivery;
+  extraClusters?: Obj[];
 }
 
-export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
-  return startBridgeEnvoy(opts, opts.name ?? "envoy-bridge", "http-bridge-kafka.yaml", {
-    UPSTREAM_HOST: opts.upstream.host,
-    UPSTREAM_PORT: opts.upstream.port,
-  }, (vars) => renderBridgeConfig(vars, opts.brokers));
-}
-
-/** One app-facing bridge listener on a free port, whatever the broker behind it. */
-async function startBridgeEnvoy(
-  opts: { wasm: string; filterConfig: unknown; concurrency?: number; componentLogLevel?: string },
-  name: string,
-  template: string,
-  brokerVars: Record<string, string | number>,
-  /** A bootstrap built from the vars instead of the plain template. */
-  render?: (vars: TemplateVars) => string,
-): Promise<Bridge> {
+/** One bridge Envoy on a free port, with Kafka and/or RocketMQ behind it. */
+export async function startBridgeSidecar(opts: BridgeSidecarStart): Promise<Bridge> {
   const port = await freePort();
-  const vars: TemplateVars = {
-    ADMIN_PORT: await freePort(),
-    LISTEN_PORT: port,
-    ...brokerVars,
-    WASM_PATH: resolve(opts.wasm),
-    FILTER_CONFIG_JSON: JSON.stringify(opts.filterConfig),
-  };
+  const filter: WasmFilter = { filter: "http-mq-bridge", wasm: resolve(opts.wasm), config: opts.filterConfig };
+  if (opts.delivery?.ecdsDir) writeEcdsFile(opts.delivery.ecdsDir, filter);
   const envoy = await startEnvoy({
-    name,
-    ...(render ? { config: render(vars) } : { template }),
-    vars,
+    name: opts.name ?? "envoy-bridge",
+    config: (adminPort) =>
+      bridgeSidecar({
+        adminPort,
+        listen: `${LOOPBACK}:${port}`,
+        filter,
+        kafka: opts.kafka && { upstream: addr(opts.kafka.upstream), brokers: opts.kafka.brokers?.map((b) => ({ nodeId: b.nodeId, upstream: addr(b) })) },
+        rocketmq: opts.rocketmq && { proxyGrpc: addr(opts.rocketmq.proxyGrpc) },
+        delivery: opts.delivery,
+        extraClusters: opts.extraClusters,
+      }),
     concurrency: opts.concurrency ?? 2,
     componentLogLevel: opts.componentLogLevel,
   });
   return {
     envoy,
-    wasm: resolve(opts.wasm),
+    wasm: filter.wasm,
     url: `http://${LOOPBACK}:${port}`,
     async stop() {
       await envoy.stop();
@@ -87,9 +81,14 @@ async function startBridgeEnvoy(
   };
 }
 
+/** The HTTP-to-Kafka bridge in front of `upstream` (and its per-broker tunnels). */
+export function startBridge(opts: BridgeOptions): Promise<Bridge> {
+  return startBridgeSidecar({ ...opts, name: opts.name ?? "envoy-bridge", kafka: { upstream: opts.upstream, brokers: opts.brokers } });
+}
+
 export interface RocketMQBridgeOptions {
   /** The RocketMQ proxy's gRPC server ("127.0.0.1:<grpcServerPort>"). */
-  proxyGrpc: { host: string; port: number };
+  proxyGrpc: HostPort;
   wasm: string;
   filterConfig: unknown;
   name?: string;
@@ -97,14 +96,7 @@ export interface RocketMQBridgeOptions {
   componentLogLevel?: string;
 }
 
-/**
- * Real Envoy running the HTTP-to-RocketMQ bridge (envoy-configs/http-bridge-rocketmq.yaml):
- * the app-facing HTTP listener and the HTTP/2 cluster rocketmq_proxy_grpc the
- * bridge calls SendMessage on.
- */
-export async function startRocketMQBridge(opts: RocketMQBridgeOptions): Promise<Bridge> {
-  return startBridgeEnvoy(opts, opts.name ?? "envoy-bridge-rocketmq", "http-bridge-rocketmq.yaml", {
-    PROXY_GRPC_HOST: opts.proxyGrpc.host,
-    PROXY_GRPC_PORT: opts.proxyGrpc.port,
-  });
+/** The HTTP-to-RocketMQ bridge: SendMessage on cluster rocketmq_proxy_grpc, the proxy's gRPC port over HTTP/2. */
+export function startRocketMQBridge(opts: RocketMQBridgeOptions): Promise<Bridge> {
+  return startBridgeSidecar({ ...opts, name: opts.name ?? "envoy-bridge-rocketmq", rocketmq: { proxyGrpc: opts.proxyGrpc } });
 }

