@@ -1,7 +1,7 @@
 // npm run bench:kafka — producer throughput and Envoy CPU per GiB, in one run,
 // for four paths to one real Kafka broker:
 //   direct    the producer talks to the broker's PLAINTEXT listener
-//   tcp       Envoy with tcp_proxy only (envoy-configs/tcp-proxy.yaml)
+//   tcp       Envoy with tcp_proxy only (the kafka sidecar without a filter)
 //   observe   Envoy + kafka filter, configuration {} (observe only)
 //   full      Envoy + kafka filter with ACL and broker rewrite (config file, see --filter-config)
 // Each Envoy case has its own broker listener advertised as that Envoy, so
