@@ -53,6 +53,8 @@ export interface BootstrapParts {
 
 export function bootstrap(parts: BootstrapParts): Obj {
   return {
+    // Envoy wants a node identity as soon as any resource comes by discovery (ECDS files included).
+    node: { id: "mqmesh", cluster: "mqmesh" },
     admin: { address: { socket_address: { address: parts.adminHost ?? "127.0.0.1", port_value: parts.adminPort } } },
     stats_config: statsConfig(),
     ...(parts.bootstrapExtensions?.length ? { bootstrap_extensions: parts.bootstrapExtensions } : {}),
