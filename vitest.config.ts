@@ -15,7 +15,9 @@ export default defineConfig({
           testTimeout: 60_000,
           // Modules are compiled on first use (scripts/compile.ts freshModule),
           // usually in a beforeAll, which may also wait for another worker
-          // compiling the same module: a fresh clone needs no build first.
+          // compiling the same module; missing filters are compiled before
+          // the tests start: a fresh clone needs no build first.
+          globalSetup: ["test/build-missing.ts"],
           hookTimeout: 600_000,
           exclude: ["filters/**/*.integration.test.ts"],
         },

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { SharedState } from "../host/index.ts";
 import { fixture, startFixture } from "./fixtures.ts";
 
-beforeAll(() => fixture("http_fixture"), 120_000);
+beforeAll(() => fixture("http_fixture"));
 
 const start = (opts: Parameters<typeof startFixture>[1] = {}) => startFixture("http_fixture", opts);
 const get = (path: string): [string, string][] => [[":method", "GET"], [":path", path], [":authority", "example.com"]];

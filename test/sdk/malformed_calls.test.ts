@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { HostCallError, ModuleTrap, ProxyHost, Status } from "../host/index.ts";
 import { fixture } from "./fixtures.ts";
 
-beforeAll(() => fixture("malformed_calls"), 120_000);
+beforeAll(() => fixture("malformed_calls"));
 
 async function host(mode: string, strict = true): Promise<ProxyHost> {
   return ProxyHost.start(await fixture("malformed_calls"), { pluginConfig: mode, strict });

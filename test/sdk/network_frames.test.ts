@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { ProxyHost } from "../host/index.ts";
 import { concat, fixture, frame, startFixture } from "./fixtures.ts";
 
-beforeAll(() => fixture("network_frames"), 120_000);
+beforeAll(() => fixture("network_frames"));
 
 const config = (maxFrame: number) => JSON.stringify({ maxFrame });
 const start = (maxFrame = 1024, properties: Record<string, string> = { "source.address": "127.0.0.1:5555" }) =>
