@@ -1,5 +1,5 @@
 // The mqmesh CLI (bin/mqmesh.mjs loads this with tsx):
-//   mqmesh up [--detach] [--json] [--no-kafka] [--no-rocketmq] [--kafka-brokers n] …
+//   mqmesh up [--policy FILE] [--detach] [--json] [--no-kafka] [--no-rocketmq] [--kafka-brokers n] …
 //   mqmesh build [--rebuild]
 //   mqmesh down [id…] [--all]
 //   mqmesh status [--json]
@@ -7,6 +7,7 @@
 //   mqmesh render envoy|istio [--policy FILE] [--out PATH]
 // See integration/cli/README.md.
 import { Argument, Command, InvalidArgumentError, Option } from "commander";
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { UpOptions } from "./up.ts";
 
@@ -28,8 +29,9 @@ const program = new Command("mqmesh")
 
 program
   .command("up")
-  .description("build the filters, start Kafka, RocketMQ and their Envoy sidecars, print the endpoints; stay up until Ctrl-C")
+  .description("build the filters, start Kafka, RocketMQ, their Envoy sidecars and the HTTP bridge with the policy's configuration, print the endpoints; stay up until Ctrl-C")
   .option("-d, --detach", "return once everything is up; the stack keeps running until `mqmesh down`")
+  .option("--policy <file>", "the policy file the filters are configured from; edits apply while up runs", DEFAULT_POLICY)
   .option("--json", "print the endpoints as JSON (on stdout; progress goes to stderr)")
   .option("--no-kafka", "do not start Kafka and its sidecar")
   .option("--no-rocketmq", "do not start RocketMQ and its sidecar")
@@ -41,6 +43,7 @@ program
   .addOption(new Option("--supervise", "internal: run as the detached supervisor").hideHelp())
   .action(async (o) => {
     const opts: UpOptions = {
+      policy: resolve(o.policy),
       kafka: o.kafka,
       rocketmq: o.rocketmq,
       kafkaBrokers: o.kafkaBrokers,

@@ -1,5 +1,7 @@
 // `mqmesh up`: build the filters, start Kafka and RocketMQ with their Envoy
-// sidecars (integration/stack), print the endpoints, stay up until Ctrl-C.
+// sidecars and the HTTP bridge, every filter configured from the policy file
+// (stack.ts), print the endpoints, apply edits of the policy while running
+// (reload.ts), stay up until Ctrl-C.
 //
 // --detach: this process spawns a supervisor (`mqmesh up --supervise`, a Node
 // process in its own session) that does the same, tells us over IPC when it is
@@ -12,14 +14,17 @@ import { spawn } from "node:child_process";
 import { closeSync, existsSync, openSync, readSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { cachePath, filterWasm, progress, runCommand, runDir, runPath, stackMode, startKafkaStack, stopAll, type KafkaStack } from "../stack/index.ts";
+import { loadPolicy } from "../../policy/policy.ts";
+import { cachePath, progress, runCommand, runDir, stopAll } from "../stack/index.ts";
 import type { RocketMQMode } from "../stack/rocketmq.ts";
-import { startRocketMQStack, type RocketMQStack } from "../stack/rocketmq-stack.ts";
-import { startBridge, type Bridge } from "../stack/bridge.ts";
-import { formatEndpoints, type Endpoints } from "./endpoints.ts";
+import { formatEndpoints } from "./endpoints.ts";
+import { watchPolicy } from "./reload.ts";
+import { startStack, type RunningStack } from "./stack.ts";
 import { readState, writeState, type UpState } from "./state.ts";
 
 export interface UpOptions {
+  /** The policy file the filters are configured from, watched while up runs. */
+  policy: string;
   kafka: boolean;
   rocketmq: boolean;
   kafkaBrokers: number;
@@ -53,108 +58,6 @@ async function buildInChild(force: boolean): Promise<void> {
     },
   });
   progress("build", `filters ready in ${secondsSince(t).toFixed(1)} s`);
-}
-
-export interface RunningStack {
-  endpoints: Endpoints;
-  stop(): Promise<void>;
-}
-
-/**
- * Starts the chosen components in parallel; if one fails, stops the others and throws.
- * `filtersBuilt` gates the components whose Envoy loads a filter (Kafka) while the others start.
- */
-export async function startStack(
-  opts: Pick<UpOptions, "kafka" | "rocketmq" | "kafkaBrokers" | "rocketmqMode">,
-  filtersBuilt: Promise<void> = Promise.resolve(),
-): Promise<RunningStack> {
-  stackMode(); // fails early on MQMESH_STACK=containers
-  const [kafkaResult, rocketmqResult] = await Promise.allSettled([
-    opts.kafka
-      ? filtersBuilt.then(() => startKafkaStack({ kafka: { brokers: opts.kafkaBrokers }, rebuildFilter: false }))
-      : Promise.resolve(undefined),
-    opts.rocketmq ? startRocketMQStack({ mode: opts.rocketmqMode, rebuildFilters: false, filtersBuilt }) : Promise.resolve(undefined),
-  ]);
-  const kafka: KafkaStack | undefined = kafkaResult.status === "fulfilled" ? kafkaResult.value : undefined;
-  const rocketmq: RocketMQStack | undefined = rocketmqResult.status === "fulfilled" ? rocketmqResult.value : undefined;
-  const bridgeResult = await Promise.allSettled([kafka ? startKafkaBridge(kafka) : Promise.resolve(undefined)]);
-  const bridge: Bridge | undefined = bridgeResult[0].status === "fulfilled" ? bridgeResult[0].value : undefined;
-  const stop = async () => {
-    await Promise.allSettled([bridge?.stop(), kafka?.stop(), rocketmq?.stop()]);
-    await stopAll();
-  };
-  const names = ["kafka", "rocketmq", "http bridge"];
-  const failures = [kafkaResult, rocketmqResult, bridgeResult[0]].flatMap((r, i) =>
-    r.status === "rejected" ? [`${names[i]}: ${(r.reason as Error)?.message ?? r.reason}`] : [],
-  );
-  if (failures.length) {
-    await stop();
-    throw new Error(`mqmesh up failed:\n${failures.join("\n")}`);
-  }
-  const admin: Record<string, string> = {};
-  let envoyVersion = "";
-  if (kafka) {
-    admin["kafka sidecar"] = kafka.sidecar.envoy.adminUrl;
-    admin["kafka baseline"] = kafka.baseline.envoy.adminUrl;
-    envoyVersion = kafka.sidecar.envoy.binary.version;
-  }
-  if (rocketmq) {
-    admin["rocketmq sidecar"] = rocketmq.sidecar.envoy.adminUrl;
-    envoyVersion ||= rocketmq.sidecar.envoy.binary.version;
-  }
-  if (bridge) admin["http bridge"] = bridge.envoy.adminUrl;
-  const endpoints: Endpoints = {
-    kafka: kafka
-      ? {
-          bootstrap: kafka.sidecar.address,
-          filter: kafka.sidecar.wasmPath ?? null,
-          adminUrl: kafka.sidecar.envoy.adminUrl,
-          baseline: kafka.baseline.address,
-          baselineAdminUrl: kafka.baseline.envoy.adminUrl,
-          direct: kafka.kafka.bootstrap,
-          brokers: kafka.kafka.brokers.length,
-          version: kafka.kafka.version,
-        }
-      : null,
-    rocketmq: rocketmq
-      ? {
-          namesrv: rocketmq.sidecar.namesrv,
-          remoting: rocketmq.sidecar.remoting,
-          grpc: rocketmq.sidecar.grpc,
-          filter: [rocketmq.endpoints.sidecar.remotingWasm, rocketmq.endpoints.sidecar.grpcWasm].filter((f) => f).join(", ") || null,
-          adminUrl: rocketmq.sidecar.envoy.adminUrl,
-          direct: {
-            namesrv: rocketmq.rocketmq.namesrv,
-            proxyRemoting: rocketmq.rocketmq.proxyRemoting,
-            proxyGrpc: rocketmq.rocketmq.proxyGrpc,
-            broker: rocketmq.rocketmq.brokerAddr,
-          },
-          mode: rocketmq.rocketmq.mode,
-          clusterName: rocketmq.rocketmq.clusterName,
-          version: rocketmq.rocketmq.version,
-        }
-      : null,
-    http: bridge ? { url: bridge.url, filter: bridge.wasm, adminUrl: bridge.envoy.adminUrl } : null,
-    envoy: { version: envoyVersion, admin },
-    logs: runPath("logs"),
-  };
-  return { endpoints, stop };
-}
-
-/**
- * The HTTP-to-Kafka bridge (envoy-configs/http-bridge-kafka.yaml) in front of
- * the first broker, when build/http-mq-bridge.wasm exists: apps publish with
- * Dapr's API (pubsub "kafka") or the Kafka REST-style records API.
- */
-async function startKafkaBridge(kafka: KafkaStack): Promise<Bridge | undefined> {
-  const wasm = await filterWasm("http-mq-bridge", false);
-  if (!wasm) return undefined; // MQMESH_BRIDGE_WASM=off
-  const broker = kafka.kafka.brokers[0];
-  return startBridge({
-    upstream: { host: broker.host, port: broker.port },
-    wasm,
-    filterConfig: { pubsubs: { kafka: { type: "kafka", cluster: "kafka_tunnel" } }, rest: { pubsub: "kafka" } },
-  });
 }
 
 /**
@@ -199,8 +102,11 @@ async function bringUp(opts: UpOptions, detached: boolean, onReady: (state: UpSt
     if (!opts.build) progress("build", "skipped (--no-build)");
     const built = opts.build ? buildInChild(opts.rebuild) : Promise.resolve();
     built.catch(() => {}); // reported through startStack (or below, without Kafka)
-    stack = await startStack(opts, built);
+    // A policy that does not validate fails before anything starts.
+    const policy = loadPolicy(opts.policy);
+    stack = await startStack({ ...opts, policyFile: opts.policy }, policy, built);
     await built;
+    watchPolicy(opts.policy, stack.filters, stack.ecdsDir, policy);
   } catch (e) {
     if (stopping) return;
     writeState({ ...state, status: "failed", error: (e as Error).message });
@@ -278,7 +184,7 @@ export async function upDetached(opts: UpOptions): Promise<void> {
   const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "");
   const dir = cachePath("run", `${stamp}-up-${process.pid}`);
   const log = join(cachePath("run", `${stamp}-up-${process.pid}`, "logs"), "mqmesh-up.log");
-  const args = [BIN, "up", "--supervise", "--kafka-brokers", String(opts.kafkaBrokers)];
+  const args = [BIN, "up", "--supervise", "--policy", opts.policy, "--kafka-brokers", String(opts.kafkaBrokers)];
   if (!opts.kafka) args.push("--no-kafka");
   if (!opts.rocketmq) args.push("--no-rocketmq");
   if (opts.rocketmqMode) args.push("--rocketmq-mode", opts.rocketmqMode);

@@ -30,6 +30,8 @@ export interface Bridge {
   envoy: EnvoyInstance;
   /** Absolute path of the bridge's .wasm. */
   wasm: string;
+  /** The bridge filter (what a reconfiguration rewrites). */
+  filter: WasmFilter;
   /** "http://127.0.0.1:<port>" */
   url: string;
   stop(): Promise<void>;
@@ -73,6 +75,7 @@ export async function startBridgeSidecar(opts: BridgeSidecarStart): Promise<Brid
   return {
     envoy,
     wasm: filter.wasm,
+    filter,
     url: `http://${LOOPBACK}:${port}`,
     async stop() {
       await envoy.stop();

@@ -9,7 +9,7 @@ import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { delimiter, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
-import type { Delivery, Obj } from "../../policy/envoy/resources.ts";
+import type { Delivery, Obj, WasmFilter } from "../../policy/envoy/resources.ts";
 import { kafkaSidecar } from "../../policy/envoy/sidecars.ts";
 import { FILTERS } from "../../policy/filter-config.ts";
 import { progress, provisioned, runPath } from "./cache.ts";
@@ -219,6 +219,8 @@ export interface Sidecar {
   wasm: boolean;
   /** Absolute path of the .wasm in the chain, if any. */
   wasmPath?: string;
+  /** The Wasm filters in its chains (what a reconfiguration rewrites). */
+  filters: WasmFilter[];
   stop(): Promise<void>;
 }
 
@@ -251,6 +253,7 @@ export async function startKafkaSidecar(opts: SidecarOptions): Promise<Sidecar> 
     address: `${LOOPBACK}:${port}`,
     wasm: Boolean(wasmPath),
     wasmPath,
+    filters: filter ? [filter] : [],
     async stop() {
       await envoy.stop();
       releasePort(port);

@@ -8,6 +8,7 @@ import { spawnSync } from "node:child_process";
 import { progress } from "./cache.ts";
 import { envoyBinary, startKafkaSidecar, type Sidecar } from "./envoy.ts";
 import { filterWasm } from "./filters.ts";
+import type { Delivery, Obj } from "../../policy/envoy/resources.ts";
 import { kafkaClasspath, startKafka, type KafkaCluster, type KafkaOptions } from "./kafka.ts";
 import { freePort, LOOPBACK } from "./ports.ts";
 
@@ -57,6 +58,10 @@ export interface KafkaStackOptions {
   filterConfig?: unknown;
   /** false: take build/kafka.wasm as it is (it must exist). */
   rebuildFilter?: boolean;
+  /** The sidecar's filter configuration by ECDS from files (hot reload). */
+  delivery?: Delivery;
+  /** More clusters for the sidecar (the policy's collector, rate limit service). */
+  extraClusters?: Obj[];
 }
 
 export interface KafkaStack {
@@ -93,7 +98,7 @@ export async function startKafkaStack(opts: KafkaStackOptions = {}): Promise<Kaf
   });
   const b1 = kafka.brokers[0];
   const results = await Promise.allSettled([
-    startKafkaSidecar({ name: "envoy-kafka-sidecar", listenPort: sidecarPort, upstream: { host: b1.host, port: b1.listeners.SIDECAR }, wasm, filterConfig: opts.filterConfig }),
+    startKafkaSidecar({ name: "envoy-kafka-sidecar", listenPort: sidecarPort, upstream: { host: b1.host, port: b1.listeners.SIDECAR }, wasm, filterConfig: opts.filterConfig, delivery: opts.delivery, extraClusters: opts.extraClusters }),
     startKafkaSidecar({ name: "envoy-kafka-baseline", listenPort: baselinePort, upstream: { host: b1.host, port: b1.listeners.BASELINE } }),
   ]);
   const up = results.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));

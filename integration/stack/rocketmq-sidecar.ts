@@ -43,6 +43,8 @@ export interface RocketMQSidecar extends RocketMQListeners {
   remotingWasm?: string;
   /** Absolute path of the rocketmq-grpc filter, if any. */
   grpcWasm?: string;
+  /** The Wasm filters in its chains (what a reconfiguration rewrites): remoting, name server, gRPC. */
+  filters: WasmFilter[];
   stop(): Promise<void>;
 }
 
@@ -85,6 +87,7 @@ export async function startRocketMQSidecar(rmq: Pick<RocketMQ, "namesrv" | "prox
     ...listeners,
     remotingWasm,
     grpcWasm,
+    filters: [remotingFilter, namesrvFilter, grpcFilter].filter((f): f is WasmFilter => Boolean(f)),
     async stop() {
       await envoy.stop();
       [remotingPort, namesrvPort, grpcPort].forEach(releasePort);

@@ -5,7 +5,7 @@
 // (rocketmq-global.ts) and by `mqmesh up`; no vitest here, so the CLI loads fast.
 import { filterWasm } from "./filters.ts";
 import { startRocketMQ, type RocketMQ, type RocketMQMode } from "./rocketmq.ts";
-import { startRocketMQSidecar, type RocketMQSidecar } from "./rocketmq-sidecar.ts";
+import { startRocketMQSidecar, type RocketMQSidecar, type RocketMQSidecarOptions } from "./rocketmq-sidecar.ts";
 
 /** What test files get: plain data (it crosses the worker boundary). */
 export interface RocketMQEndpoints {
@@ -48,9 +48,11 @@ export interface RocketMQStackOptions {
   rebuildFilters?: boolean;
   /** Resolves once build/ holds the filters (e.g. `mqmesh up` compiling them meanwhile); RocketMQ starts before. */
   filtersBuilt?: Promise<void>;
+  /** The filters' configurations (default: observe only), delivery and clusters, as startRocketMQSidecar takes them. */
+  sidecar?: Pick<RocketMQSidecarOptions, "remotingFilterConfig" | "namesrvFilterConfig" | "grpcFilterConfig" | "delivery" | "extraClusters">;
 }
 
-/** Starts RocketMQ and its sidecar with the RocketMQ filters observing. */
+/** Starts RocketMQ and its sidecar with the RocketMQ filters (observing, unless `sidecar` configures them). */
 export async function startRocketMQStack(opts: RocketMQStackOptions = {}): Promise<RocketMQStack> {
   const rebuild = opts.rebuildFilters ?? true;
   const [started, remoting, grpc] = await Promise.allSettled([
@@ -68,7 +70,7 @@ export async function startRocketMQStack(opts: RocketMQStackOptions = {}): Promi
   const grpcWasm = (grpc as PromiseFulfilledResult<string | undefined>).value;
   let sidecar: RocketMQSidecar;
   try {
-    sidecar = await startRocketMQSidecar(rocketmq, { remotingWasm, grpcWasm });
+    sidecar = await startRocketMQSidecar(rocketmq, { remotingWasm, grpcWasm, ...opts.sidecar });
   } catch (e) {
     await rocketmq.stop();
     throw e;

@@ -149,13 +149,18 @@ export interface WasmFilter {
  */
 export type Delivery = { ecdsDir?: string };
 
+/** The plugin name: also the ECDS resource's, and so Envoy's stat prefix for its updates. */
+export function filterName(f: WasmFilter): string {
+  return f.name ?? FILTERS[f.filter].rootId;
+}
+
 /** The Wasm filter's typed config: V8, fail closed, the JSON configuration as a StringValue. */
 export function wasmTypedConfig(f: WasmFilter): Obj {
   const meta = FILTERS[f.filter];
   return {
     "@type": TYPE.wasm(f.kind ?? meta.kind),
     config: {
-      name: f.name ?? meta.rootId,
+      name: filterName(f),
       root_id: f.rootId ?? meta.rootId,
       // A filter that fails to load or configure closes connections: traffic never bypasses a policy.
       fail_open: false,
@@ -169,19 +174,19 @@ export function wasmTypedConfig(f: WasmFilter): Obj {
 export function ecdsResource(f: WasmFilter, version: string): Obj {
   return {
     version_info: version,
-    resources: [{ "@type": TYPE.extensionConfig, name: f.name ?? FILTERS[f.filter].rootId, typed_config: wasmTypedConfig(f) }],
+    resources: [{ "@type": TYPE.extensionConfig, name: filterName(f), typed_config: wasmTypedConfig(f) }],
   };
 }
 
 export function ecdsPath(dir: string, f: WasmFilter): string {
-  return join(dir, `${f.name ?? FILTERS[f.filter].rootId}.yaml`);
+  return join(dir, `${filterName(f)}.yaml`);
 }
 
 /** The filter's entry in a filter chain (network) or in http_filters (HTTP). */
 export function wasmFilter(f: WasmFilter, delivery: Delivery = {}): Obj {
   const meta = FILTERS[f.filter];
   const kind = f.kind ?? meta.kind;
-  const name = f.name ?? meta.rootId;
+  const name = filterName(f);
   if (!delivery.ecdsDir) return { name: `envoy.filters.${kind}.wasm`, typed_config: wasmTypedConfig(f) };
   return {
     name,
