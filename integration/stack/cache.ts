@@ -49,7 +49,8 @@ export function runPath(...parts: string[]): string {
   return p;
 }
 
-function pidAlive(pid: number): boolean {
+/** True when a process with this pid exists (ours or another user's). */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -11,7 +11,7 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { createServer, Socket } from "node:net";
 import { join } from "node:path";
-import { cacheDir } from "./cache.ts";
+import { cacheDir, pidAlive } from "./cache.ts";
 
 export const LOOPBACK = "127.0.0.1";
 /** Below this, ports belong to well-known services. */
@@ -46,15 +46,6 @@ function canBind(port: number, host: string): Promise<boolean> {
     srv.once("error", () => resolve(false));
     srv.listen({ port, host, exclusive: true }, () => srv.close(() => resolve(true)));
   });
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 function reservationDir(): string {
