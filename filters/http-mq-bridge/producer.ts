@@ -35,8 +35,8 @@ import {
   Outcome, initProducerIdOutcome, initProducerIdRequest, metadataOutcomes, metadataRequest, produceRequestMulti, produceResults,
   producerStateLost,
 } from "./kafka_client";
-import { PublishStream } from "./publish";
-import { RestRecord } from "./rest";
+import { KafkaSend } from "./kafka_send";
+import { OutboundRecord } from "./record";
 import { BridgeRoot } from "./root";
 import { callTunnel, tunnelAnswer } from "./tunnel_call";
 
@@ -46,7 +46,7 @@ export class Piece {
   // Set by submit: the delivery time counts from here, not from when a
   // partition busy with retries lets the piece go out.
   arrivedMs: i64 = 0;
-  constructor(public stream: PublishStream, public slot: i32, public records: RestRecord[], public bytes: i32) {}
+  constructor(public owner: KafkaSend, public slot: i32, public records: OutboundRecord[], public bytes: i32) {}
 }
 
 class Batch {
@@ -332,7 +332,7 @@ export class Producer {
         const q = qs[j];
         const pieces = q.pending;
         q.pending = [];
-        for (let k = 0; k < pieces.length; k++) pieces[k].stream.pieceDone(pieces[k].slot, o);
+        for (let k = 0; k < pieces.length; k++) pieces[k].owner.pieceDone(pieces[k].slot, o);
         if (q.batch != null && !q.inFlight) this.finish(q, o, false);
       }
     }
@@ -370,7 +370,7 @@ export class Producer {
     const now = this.root.nowMs();
     for (let i = 0; i < b.pieces.length; i++) {
       const rs = b.pieces[i].records;
-      for (let j = 0; j < rs.length; j++) builder.add(rs[j].key, rs[j].value, rs[j].headers, now);
+      for (let j = 0; j < rs.length; j++) builder.add(rs[j].key, rs[j].value, rs[j].wireHeaders(), now);
     }
     b.bytes = builder.build();
     b.producerId = builder.producerId;
@@ -465,7 +465,7 @@ export class Producer {
       r.partition = q.partition;
       r.offset = o.ok && o.offset >= 0 ? o.offset + at : -1;
       at += <i64>p.records.length;
-      p.stream.pieceDone(p.slot, r);
+      p.owner.pieceDone(p.slot, r);
     }
   }
 
