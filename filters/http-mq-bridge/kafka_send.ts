@@ -12,7 +12,7 @@ import { partitionForKey } from "../../assembly/common/murmur2";
 import { recordHeadersSize } from "../../assembly/kafka/record_batch_builder";
 import { Backend } from "./backend";
 import { Outcome, metadataOutcomes, metadataRequest } from "./kafka_client";
-import { Piece } from "./producer";
+import { Piece } from "./partition_queues";
 import { Publish } from "./publish";
 import { Cause, Failure, OutboundRecord } from "./record";
 import { BridgeRoot } from "./root";
