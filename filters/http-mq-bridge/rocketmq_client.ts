@@ -179,8 +179,13 @@ export function sendAnswer(response: Uint8Array): SendOutcome {
     return out;
   }
   // A failed request has only the top-level status; a sent one has an entry
-  // per message, and the entry's status is then the one that counts.
+  // per message, and the entry's status is then the one that counts. An OK
+  // without an entry does not say the message was stored.
   const top = r.status.code;
+  if (top == 20000 && r.entries.length == 0) {
+    out.outcome = Outcome.failure(502, 0, "the RocketMQ proxy answered OK without a result for the message");
+    return out;
+  }
   const s = (top == 20000 || top == 30000) && r.entries.length > 0 && r.entries[0].status.code != 0 ? r.entries[0].status : r.status;
   out.outcome = statusOutcome(s);
   out.code = s.code;
