@@ -5,9 +5,11 @@
 //   started       the request is a publish: its API is known, its trace
 //                 context read, nothing answered yet
 //   admit         parsed and routed, each record's topic known, nothing sent:
-//                 a Failure refuses the publish (answered in its API's shape)
-//   sending       a record is handed to its backend, before it is encoded:
-//                 its trace context may still change
+//                 a Failure refuses the publish (answered in its API's shape,
+//                 with the headers the hook put on it)
+//   sending       a record is handed to its backend, placed (Kafka
+//                 partition, RocketMQ message id) but not encoded: its trace
+//                 context may still change, and is what the broker stores
 //   acknowledged  the backend knows a record's fate (record.outcome)
 //   answered      the answer, just before it goes to the app
 //

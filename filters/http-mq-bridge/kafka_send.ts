@@ -140,6 +140,7 @@ export class KafkaSend extends Backend {
         return;
       }
       if (partition < 0) partition = r.key != null ? partitionForKey(r.key!, partitions) : <i32>(turn % <u32>partitions);
+      r.partition = partition;
       let b = 0;
       while (b < batchPartitions.length && (batchPartitions[b] != partition || batchTopics[b] != r.topic)) b++;
       if (b == batchPartitions.length) {
@@ -149,6 +150,7 @@ export class KafkaSend extends Backend {
       }
       pieces[b].push(r);
     }
+    // Placed, not yet encoded: the hooks may still change the trace context.
     for (let i = 0; i < p.records.length; i++) this.stream.sending(p.records[i]);
     this.pieces = pieces;
     p.askedBroker = true;
@@ -157,7 +159,6 @@ export class KafkaSend extends Backend {
       let bytes = 0;
       for (let j = 0; j < pieces[b].length; j++) {
         const r = pieces[b][j];
-        r.partition = batchPartitions[b];
         bytes += (r.key == null ? 0 : r.key!.length) + (r.value == null ? 0 : r.value!.length) + recordHeadersSize(r.wireHeaders()) + 16;
       }
       producer.submit(batchTopics[b], batchPartitions[b], new Piece(this, b, pieces[b], bytes));

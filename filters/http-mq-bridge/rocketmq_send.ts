@@ -57,9 +57,9 @@ export class RocketMQSend extends Backend {
     p.askedBroker = true;
     for (let i = 0; i < p.records.length; i++) {
       const r = p.records[i];
+      r.messageId = nextMessageId(now);
       this.stream.sending(r);
-      const m = outgoingMessage(r, pubsub, nextMessageId(now), now, config.appId);
-      r.messageId = m.messageId;
+      const m = outgoingMessage(r, pubsub, r.messageId, now, config.appId);
       const md = grpcMetadata(pubsub, config.clientId, uuid4(), now);
       const call = grpcCall(pubsub.cluster, SERVICE, METHOD, md, sendMessageRequest(m).buffer, <u32>pubsub.timeoutMs);
       this.ended.push(false);
@@ -122,6 +122,11 @@ export class RocketMQSend extends Backend {
     if (this.inFlight > 0 || this.conflicts.length == 0 || this.routeAsked) return;
     this.routeAsked = true;
     const p = this.publish;
+    // Nobody to tell which it was.
+    if (p.gone) {
+      this.routeEnded(null);
+      return;
+    }
     const pubsub = p.pubsub!;
     const topic = p.records[this.conflicts[0]].topic;
     const md = grpcMetadata(pubsub, p.root.config.clientId, uuid4(), p.root.nowMs());

@@ -204,14 +204,14 @@ export class PublishStream extends HttpContext {
 
   onGrpcReceive(token: u32, messageSize: u32): void {
     const backend = this.sendingBackend();
-    if (backend == null || this.publish!.gone) return;
+    if (backend == null) return;
     const data = grpcReceiveBuffer.get(0, messageSize);
     backend.onGrpcReceive(token, data == null ? new Uint8Array(0) : Uint8Array.wrap(data));
   }
 
   onGrpcClose(token: u32, statusCode: u32): void {
     const backend = this.sendingBackend();
-    if (backend == null || this.publish!.gone) return;
+    if (backend == null) return;
     backend.onGrpcClose(token, statusCode, getCallStatus().message);
   }
 
