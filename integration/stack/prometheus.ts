@@ -4,25 +4,16 @@
 // folder. setTargets() rewrites the configuration and reloads it
 // (/-/reload, --web.enable-lifecycle) without a restart.
 import { spawnSync } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
-import { delimiter, join } from "node:path";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { stringify } from "yaml";
 import { progress, runPath } from "./cache.ts";
 import { freePort, LOOPBACK, releasePort } from "./ports.ts";
 import { spawnManaged, waitUntil, type ManagedProcess } from "./process.ts";
+import { debianBinary } from "./tools.ts";
 
 /** The prometheus binary: PROMETHEUS_BIN, else `prometheus` on PATH; fails naming the Debian package. */
-export function prometheusBin(): string {
-  const env = process.env.PROMETHEUS_BIN;
-  if (env) {
-    if (!existsSync(env)) throw new Error(`PROMETHEUS_BIN=${env}: no such file`);
-    return env;
-  }
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-    if (dir && existsSync(join(dir, "prometheus"))) return join(dir, "prometheus");
-  }
-  throw new Error("prometheus not found on PATH: install Debian's prometheus (apt-get install prometheus) or set PROMETHEUS_BIN");
-}
+export const prometheusBin = () => debianBinary("prometheus", "PROMETHEUS_BIN");
 
 export interface EnvoyScrapeTarget {
   /** The Envoy's admin address: "127.0.0.1:9901" or its admin URL "http://127.0.0.1:9901". */

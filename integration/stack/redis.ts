@@ -2,12 +2,11 @@
 // overrides), on a loopback port, in memory only (no RDB or AOF files), data
 // folder and log under the run folder.
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
 import { Socket } from "node:net";
-import { delimiter, join } from "node:path";
 import { runPath } from "./cache.ts";
 import { freePort, LOOPBACK, releasePort } from "./ports.ts";
 import { spawnManaged, waitUntil, type ManagedProcess } from "./process.ts";
+import { debianBinary } from "./tools.ts";
 
 export interface RedisServer {
   host: string;
@@ -21,17 +20,7 @@ export interface RedisServer {
 }
 
 /** The redis-server binary: REDIS_SERVER_BIN, else `redis-server` on PATH; fails naming the Debian package. */
-export function redisServerBin(): string {
-  const env = process.env.REDIS_SERVER_BIN;
-  if (env) {
-    if (!existsSync(env)) throw new Error(`REDIS_SERVER_BIN=${env}: no such file`);
-    return env;
-  }
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-    if (dir && existsSync(join(dir, "redis-server"))) return join(dir, "redis-server");
-  }
-  throw new Error("redis-server not found on PATH: install Debian's redis-server (apt-get install redis-server) or set REDIS_SERVER_BIN");
-}
+export const redisServerBin = () => debianBinary("redis-server", "REDIS_SERVER_BIN");
 
 function redisVersion(bin: string): string {
   const r = spawnSync(bin, ["--version"], { encoding: "utf8", timeout: 10_000 });
