@@ -8,6 +8,12 @@
 //
 // Adding a component (e.g. RocketMQ from ./stack/rocketmq.ts): append an entry
 // to `components` whose start() returns the values to provide and a stop().
+//
+// Components only some test files use are not listed here but started by
+// those files (beforeAll), so runs that do not use them pay nothing:
+// startRateLimitService (./stack/ratelimit.ts, with Redis), startJaeger
+// (./stack/jaeger.ts), startPrometheus (./stack/prometheus.ts). They fail
+// like the components do when they cannot start.
 import type { TestProject } from "vitest/node";
 import { progress, stackMode, startKafkaStack, stopAll, kcatBin } from "./stack/index.ts";
 import { rocketmqComponent } from "./stack/rocketmq-global.ts";
@@ -67,11 +73,13 @@ const components: Component[] = [
 ];
 
 // While working on one part, MQMESH_COMPONENTS=kafka (comma-separated names)
-// starts only what its tests need. CI always starts everything, so no test
-// can pass by finding its component missing.
+// starts only what its tests need; "none" starts none (for test files that
+// start their own). CI always starts everything, so no test can pass by
+// finding its component missing.
 function selectedComponents(): Component[] {
   const wanted = process.env.MQMESH_COMPONENTS;
   if (process.env.CI === "true" || !wanted) return components;
+  if (wanted.trim() === "none") return [];
   const names = new Set(wanted.split(",").map((n) => n.trim()));
   const unknown = [...names].filter((n) => !components.some((c) => c.name === n));
   if (unknown.length) throw new Error(`MQMESH_COMPONENTS names unknown components: ${unknown.join(", ")}`);
