@@ -1,0 +1,183 @@
+// Trace context in RocketMQ messages: remoting send requests recorded from
+// the Java client (properties in the header, or per message in a batch
+// body), and gRPC SendMessageRequests recorded from rocketmq-client-nodejs,
+// read back with the Java rules restated (remoting.ts) and the client's
+// own protobuf classes.
+import { beforeAll, describe, expect, it } from "vitest";
+import { createRequire } from "node:module";
+import { readFileSync } from "node:fs";
+import fc from "fast-check";
+import { loadPureModule } from "../support/pure-module.ts";
+import { fixture } from "../sdk/fixtures.ts";
+import { chunksOf, joined, loadRecording } from "../support/recordings.ts";
+import type { RecordedChunk } from "../../scripts/recording-proxy.ts";
+import type { GrpcRecording } from "../../scripts/record-rocketmq-grpc.ts";
+import { P, batchMessage, binaryFrame, command, concat, decodeWire, javaProps, jsonFrame } from "./remoting.ts";
+
+const require = createRequire(import.meta.url);
+const pb: any = require("rocketmq-client-nodejs/proto/apache/rocketmq/v2/service_pb.js");
+
+interface Codecs {
+  propertiesRead(properties: string): string;
+  propertiesInject(properties: string, traceparent: string, tracestate: string): string;
+  sendInject(frame: Uint8Array, traceparent: string, tracestate: string): Uint8Array;
+  grpcRead(message: Uint8Array): string;
+  grpcInject(request: Uint8Array, traceparent: string, tracestate: string): Uint8Array;
+  lastSummary(): string;
+}
+
+let m: Codecs;
+beforeAll(async () => {
+  await fixture("trace_codecs");
+  m = (await loadPureModule<Codecs>("trace_codecs")).exports;
+}, 180_000);
+
+const OURS = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+const THEIRS = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+const SEND_MESSAGE_V2 = 310;
+const SEND_BATCH_MESSAGE = 320;
+
+// Every client request frame (after its length prefix) of a remoting recording.
+function requestFrames(name: string): Uint8Array[] {
+  const rec = loadRecording<{ connections: RecordedChunk[][] }>("rocketmq", name);
+  const out: Uint8Array[] = [];
+  for (const conn of rec.connections) {
+    const stream = joined(chunksOf(conn), "request");
+    for (let pos = 0; pos + 4 <= stream.length; pos += 4 + stream.readInt32BE(pos)) {
+      out.push(stream.subarray(pos + 4, pos + 4 + stream.readInt32BE(pos)));
+    }
+  }
+  return out;
+}
+
+const summary = () => JSON.parse(m.lastSummary());
+const propsOf = (c: ReturnType<typeof decodeWire>) => c.ext.find(([k]) => k === "i")![1];
+
+describe("remoting properties", () => {
+  it("reads traceparent and tracestate the way Java parses properties", () => {
+    expect(m.propertiesRead(P([["KEYS", "k"], ["traceparent", THEIRS], ["tracestate", "v=1"]]))).toBe(`${THEIRS} v=1`);
+    expect(m.propertiesRead(P([["KEYS", "k"]]))).toBe("none");
+    expect(m.propertiesRead(P([["traceparent", "not-a-context"]]))).toBe("none");
+    // The last duplicate wins, as in Java's HashMap; no final \u0002 is fine.
+    expect(m.propertiesRead(`traceparent\u0001garbage\u0002traceparent\u0001${THEIRS}`)).toBe(THEIRS);
+  });
+
+  it("appends the context only where none is carried", () => {
+    fc.assert(fc.property(fc.array(fc.tuple(fc.constantFrom("KEYS", "TAGS", "a", "tracestate"), fc.string({ minLength: 1, maxLength: 8 })
+      .filter((v) => !/[\u0001\u0002]/.test(v))), { maxLength: 4 }), fc.boolean(), (pairs, carried) => {
+      const props = P(carried ? [...pairs, ["traceparent", THEIRS]] : pairs);
+      const out = m.propertiesInject(props, OURS, "mqmesh=1");
+      if (carried) {
+        expect(out).toBe("UNCHANGED");
+        expect(summary()).toMatchObject({ injected: 0, carrying: 1 });
+        return;
+      }
+      expect(out.startsWith(props)).toBe(true);
+      const expected = javaProps(props);
+      expected.set("traceparent", OURS);
+      if (!expected.has("tracestate")) expected.set("tracestate", "mqmesh=1");
+      expect(javaProps(out)).toEqual(expected);
+    }), { numRuns: 300 });
+  });
+});
+
+describe("remoting send requests", () => {
+  const sends = [...requestFrames("broker"), ...requestFrames("proxy")].filter((f) => decodeWire(wireOf(f)).code === SEND_MESSAGE_V2);
+
+  function wireOf(f: Uint8Array): Uint8Array {
+    const out = new Uint8Array(4 + f.length);
+    new DataView(out.buffer).setInt32(0, f.length);
+    out.set(f, 4);
+    return out;
+  }
+
+  it("adds traceparent to every recorded SEND_MESSAGE_V2, changing nothing else", () => {
+    expect(sends.length).toBe(60);
+    for (const f of sends) {
+      const before = decodeWire(wireOf(f));
+      const after = decodeWire(m.sendInject(f, OURS, ""));
+      expect(summary()).toMatchObject({ injected: 1, carrying: 0, error: null });
+      expect(propsOf(after)).toBe(propsOf(before) + `traceparent\u0001${OURS}\u0002`);
+      expect(after.ext.filter(([k]) => k !== "i")).toEqual(before.ext.filter(([k]) => k !== "i"));
+      expect({ ...after, ext: [], json: undefined }).toEqual({ ...before, ext: [], json: undefined });
+    }
+  });
+
+  it("leaves a request whose message carries a context, in either header serialization", () => {
+    const before = decodeWire(wireOf(sends[0]));
+    const carrying = { ...before, ext: before.ext.map(([k, v]): [string, string] => [k, k === "i" ? v + P([["traceparent", THEIRS]]) : v]) };
+    for (const build of [jsonFrame, binaryFrame]) {
+      expect(m.sendInject(build(command(carrying)), OURS, "").length).toBe(0);
+      expect(summary()).toEqual({ injected: 0, carrying: 1, carried: [THEIRS], error: null });
+      // The binary header is re-encoded as the client would have written it.
+      const injected = decodeWire(m.sendInject(build(command(before)), OURS, ""));
+      expect(javaProps(propsOf(injected)).get("traceparent")).toBe(OURS);
+    }
+  });
+
+  it("adds the context to each message of a batch body that has none", () => {
+    const body = concat(batchMessage(0, "one", P([["KEYS", "a"]])), batchMessage(0, "two", P([["traceparent", THEIRS]])));
+    const ext: [string, string][] = [["a", "pg"], ["b", "T"], ["i", P([["WAIT", "true"]])], ["m", "true"]];
+    const out = decodeWire(m.sendInject(jsonFrame(command({ code: SEND_BATCH_MESSAGE, ext, body })), OURS, "v=1"));
+    expect(summary()).toEqual({ injected: 1, carrying: 1, carried: [THEIRS], error: null });
+    expect(out.ext).toEqual(ext); // the batch's own header properties reach no consumer
+    expect(out.body).toEqual(concat(batchMessage(0, "one", P([["KEYS", "a"], ["traceparent", OURS], ["tracestate", "v=1"]])),
+      batchMessage(0, "two", P([["traceparent", THEIRS]]))));
+    // A body that does not decode is left alone.
+    expect(m.sendInject(jsonFrame(command({ code: SEND_BATCH_MESSAGE, ext, body: body.subarray(0, 30) })), OURS, "").length).toBe(0);
+    expect(summary().error).toMatch(/batch message/);
+  });
+});
+
+describe("gRPC messages", () => {
+  const rec: GrpcRecording = JSON.parse(readFileSync(new URL("../recordings/rocketmq-grpc/nodejs.json", import.meta.url), "utf8"));
+  const grpcMessages = (chunks: string[]) => {
+    const body = Buffer.concat(chunks.map((c) => Buffer.from(c, "base64")));
+    const out: Buffer[] = [];
+    for (let pos = 0; pos + 5 <= body.length; pos += 5 + body.readUInt32BE(pos + 1)) out.push(body.subarray(pos + 5, pos + 5 + body.readUInt32BE(pos + 1)));
+    return out;
+  };
+  const sendRequests = rec.calls.filter((c) => c.path.endsWith("/SendMessage")).flatMap((c) => grpcMessages(c.request));
+  const withoutUserProperties = (msg: any) => ({ ...msg.toObject(), userPropertiesMap: [] });
+
+  it("adds traceparent to user_properties of every recorded SendMessageRequest, changing nothing else", () => {
+    expect(sendRequests.length).toBe(20);
+    for (const req of sendRequests) {
+      const before = pb.SendMessageRequest.deserializeBinary(req);
+      const after = pb.SendMessageRequest.deserializeBinary(m.grpcInject(req, OURS, "v=1"));
+      expect(summary()).toMatchObject({ injected: before.getMessagesList().length, carrying: 0, error: null });
+      after.getMessagesList().forEach((msg: any, i: number) => {
+        const original = before.getMessagesList()[i];
+        const props = Object.fromEntries(msg.getUserPropertiesMap().toArray());
+        expect(props).toEqual({ ...Object.fromEntries(original.getUserPropertiesMap().toArray()), traceparent: OURS, tracestate: "v=1" });
+        expect(withoutUserProperties(msg)).toEqual(withoutUserProperties(original));
+        expect(m.grpcRead(msg.serializeBinary())).toBe(`${OURS} v=1`);
+      });
+    }
+  });
+
+  it("reads and keeps a context carried in user_properties or system_properties.trace_context", () => {
+    const original = pb.SendMessageRequest.deserializeBinary(sendRequests[0]).getMessagesList()[0];
+    const inUser = original.clone();
+    inUser.getUserPropertiesMap().set("traceparent", THEIRS).set("tracestate", "vendor=x");
+    const inSystem = original.clone();
+    inSystem.getSystemProperties().setTraceContext(THEIRS);
+    for (const [msg, carried] of [[inUser, `${THEIRS} vendor=x`], [inSystem, THEIRS]] as const) {
+      expect(m.grpcRead(msg.serializeBinary())).toBe(carried);
+      const req = new pb.SendMessageRequest();
+      req.setMessagesList([msg, original]);
+      const out = pb.SendMessageRequest.deserializeBinary(m.grpcInject(req.serializeBinary(), OURS, ""));
+      expect(summary()).toEqual({ injected: 1, carrying: 1, carried: [carried], error: null });
+      expect(out.getMessagesList()[0].toObject()).toEqual(msg.toObject());
+      expect(out.getMessagesList()[1].getUserPropertiesMap().get("traceparent")).toBe(OURS);
+    }
+  });
+
+  it("never traps on truncated requests and forwards them as they were", () => {
+    const req = sendRequests[0];
+    for (let n = 0; n < req.length; n++) {
+      const out = m.grpcInject(req.subarray(0, n), OURS, "");
+      if (out.length > 0) expect(() => pb.SendMessageRequest.deserializeBinary(out)).not.toThrow();
+    }
+  });
+});
