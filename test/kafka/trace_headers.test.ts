@@ -4,8 +4,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { createRequire } from "node:module";
 import fc from "fast-check";
-import { loadPureModule } from "../support/pure-module.ts";
-import { fixture } from "../sdk/fixtures.ts";
+import { OURS, THEIRS, loadTraceCodecs, type TraceCodecs } from "../otel/codecs.ts";
 
 const require = createRequire(import.meta.url);
 const { RecordBatch } = require("kafkajs/src/protocol/recordBatch/v0");
@@ -15,19 +14,8 @@ const Decoder = require("kafkajs/src/protocol/decoder");
 const crc32C = require("kafkajs/src/protocol/recordBatch/crc32C");
 const Long = require("kafkajs/src/utils/long");
 
-interface Codecs {
-  kafkaInject(records: Uint8Array, traceparent: string, tracestate: string): Uint8Array;
-  lastSummary(): string;
-}
-
-let m: Codecs;
-beforeAll(async () => {
-  await fixture("trace_codecs");
-  m = (await loadPureModule<Codecs>("trace_codecs")).exports;
-}, 180_000);
-
-const OURS = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
-const THEIRS = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+let m: TraceCodecs;
+beforeAll(async () => { m = await loadTraceCodecs(); }, 180_000);
 
 type Header = [string, Buffer | null];
 interface Rec { key: Buffer | null; value: Buffer | null; headers: Header[] }

@@ -4,20 +4,10 @@
 // as properties over random trace ids.
 import { beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { loadPureModule } from "../support/pure-module.ts";
-import { fixture } from "../sdk/fixtures.ts";
+import { loadTraceCodecs, type TraceCodecs } from "./codecs.ts";
 
-interface Codecs {
-  threshold(ratio: number): bigint;
-  sample(ratio: number, traceId: string, parent: string): number;
-  sampledCount(ratio: number, ids: string, count: number): number;
-}
-
-let m: Codecs;
-beforeAll(async () => {
-  await fixture("trace_codecs");
-  m = (await loadPureModule<Codecs>("trace_codecs")).exports;
-}, 180_000);
+let m: TraceCodecs;
+beforeAll(async () => { m = await loadTraceCodecs(); }, 180_000);
 
 const TWO_56 = 1n << 56n;
 const hexId = fc.uint8Array({ minLength: 16, maxLength: 16 }).map((b) => Buffer.from(b).toString("hex"));

@@ -7,8 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
-import { loadPureModule } from "../support/pure-module.ts";
-import { fixture } from "../sdk/fixtures.ts";
+import { OURS, THEIRS, loadTraceCodecs, type TraceCodecs } from "../otel/codecs.ts";
 import { chunksOf, joined, loadRecording } from "../support/recordings.ts";
 import type { RecordedChunk } from "../../scripts/recording-proxy.ts";
 import type { GrpcRecording } from "../../scripts/record-rocketmq-grpc.ts";
@@ -17,23 +16,9 @@ import { P, batchMessage, binaryFrame, command, concat, decodeWire, javaProps, j
 const require = createRequire(import.meta.url);
 const pb: any = require("rocketmq-client-nodejs/proto/apache/rocketmq/v2/service_pb.js");
 
-interface Codecs {
-  propertiesRead(properties: string): string;
-  propertiesInject(properties: string, traceparent: string, tracestate: string): string;
-  sendInject(frame: Uint8Array, traceparent: string, tracestate: string): Uint8Array;
-  grpcRead(message: Uint8Array): string;
-  grpcInject(request: Uint8Array, traceparent: string, tracestate: string): Uint8Array;
-  lastSummary(): string;
-}
+let m: TraceCodecs;
+beforeAll(async () => { m = await loadTraceCodecs(); }, 180_000);
 
-let m: Codecs;
-beforeAll(async () => {
-  await fixture("trace_codecs");
-  m = (await loadPureModule<Codecs>("trace_codecs")).exports;
-}, 180_000);
-
-const OURS = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
-const THEIRS = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
 const SEND_MESSAGE_V2 = 310;
 const SEND_BATCH_MESSAGE = 320;
 
