@@ -7,11 +7,13 @@
 // (SEND_MESSAGE "properties", SEND_MESSAGE_V2 "i"); a batch send
 // (SEND_BATCH_MESSAGE, or the V2 header's batch flag) carries each
 // message's own properties in the body, which is what consumers see.
+// Pulled messages come back in a pull response body (stored_messages.ts).
 import { TraceContext } from "../common/trace_context";
 import { ContextTally, TRACEPARENT, TRACESTATE } from "../common/otel/carried";
 import { RemotingCommand } from "./command";
 import { decodeBatch, encodeBatch } from "./batch";
 import { parseProperties, withProperty } from "./properties";
+import { readStoredMessages } from "./stored_messages";
 import { V2_PROPERTIES, readSendMessage } from "./send_message";
 
 // The context in a properties string; null when it has no valid traceparent.
@@ -84,5 +86,18 @@ export function injectSendTrace(cmd: RemotingCommand, ctx: TraceContext): SendTr
   }
   cmd.body = body;
   out.changed = true;
+  return out;
+}
+
+// The contexts the messages of a pull response body carry (to link the
+// proxy's receive span to); `carrying` counts messages with a valid one.
+// Reading stops at the first message that does not parse.
+export function pulledTraceContexts(body: Uint8Array): ContextTally {
+  const out = new ContextTally();
+  const stored = readStoredMessages(body);
+  for (let i = 0; i < stored.messages.length; i++) {
+    const tc = readTraceProperties(unchecked(stored.messages[i]).properties);
+    if (tc !== null) out.noteCarrying(tc);
+  }
   return out;
 }

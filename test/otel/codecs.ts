@@ -11,6 +11,8 @@ export interface TraceCodecs {
   propertiesRead(properties: string): string;
   propertiesInject(properties: string, traceparent: string, tracestate: string): string;
   sendInject(frame: Uint8Array, traceparent: string, tracestate: string): Uint8Array;
+  storedDescribe(body: Uint8Array): string;
+  pulledContexts(body: Uint8Array): string;
   grpcRead(message: Uint8Array): string;
   grpcInject(request: Uint8Array, traceparent: string, tracestate: string): Uint8Array;
   /** JSON: what the last injection found (injected, carrying, carried, error...). */

@@ -22,17 +22,24 @@ beforeAll(async () => { m = await loadTraceCodecs(); }, 180_000);
 const SEND_MESSAGE_V2 = 310;
 const SEND_BATCH_MESSAGE = 320;
 
-// Every client request frame (after its length prefix) of a remoting recording.
+// The frames (after their length prefix) of one direction of a connection.
+function framesOf(stream: Buffer): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let pos = 0; pos + 4 <= stream.length; pos += 4 + stream.readInt32BE(pos)) out.push(stream.subarray(pos + 4, pos + 4 + stream.readInt32BE(pos)));
+  return out;
+}
+
+function wireOf(f: Uint8Array): Uint8Array {
+  const out = new Uint8Array(4 + f.length);
+  new DataView(out.buffer).setInt32(0, f.length);
+  out.set(f, 4);
+  return out;
+}
+
+// Every client request frame of a remoting recording.
 function requestFrames(name: string): Uint8Array[] {
   const rec = loadRecording<{ connections: RecordedChunk[][] }>("rocketmq", name);
-  const out: Uint8Array[] = [];
-  for (const conn of rec.connections) {
-    const stream = joined(chunksOf(conn), "request");
-    for (let pos = 0; pos + 4 <= stream.length; pos += 4 + stream.readInt32BE(pos)) {
-      out.push(stream.subarray(pos + 4, pos + 4 + stream.readInt32BE(pos)));
-    }
-  }
-  return out;
+  return rec.connections.flatMap((conn) => framesOf(joined(chunksOf(conn), "request")));
 }
 
 const summary = () => JSON.parse(m.lastSummary());
@@ -69,13 +76,6 @@ describe("remoting properties", () => {
 describe("remoting send requests", () => {
   const sends = [...requestFrames("broker"), ...requestFrames("proxy")].filter((f) => decodeWire(wireOf(f)).code === SEND_MESSAGE_V2);
 
-  function wireOf(f: Uint8Array): Uint8Array {
-    const out = new Uint8Array(4 + f.length);
-    new DataView(out.buffer).setInt32(0, f.length);
-    out.set(f, 4);
-    return out;
-  }
-
   it("adds traceparent to every recorded SEND_MESSAGE_V2, changing nothing else", () => {
     expect(sends.length).toBe(60);
     for (const f of sends) {
@@ -111,6 +111,83 @@ describe("remoting send requests", () => {
     // A body that does not decode is left alone.
     expect(m.sendInject(jsonFrame(command({ code: SEND_BATCH_MESSAGE, ext, body: body.subarray(0, 30) })), OURS, "").length).toBe(0);
     expect(summary().error).toMatch(/batch message/);
+  });
+});
+
+describe("pulled messages", () => {
+  const LITE_PULL_MESSAGE = 361;
+
+  // Bodies of successful pull responses, and the UNIQ_KEYs the producer sent, per recording.
+  function pulls(name: string) {
+    const rec = loadRecording<{ truth: { topic: string; receivedMessages: number }; connections: RecordedChunk[][] }>("rocketmq", name);
+    const bodies: Uint8Array[] = [];
+    const sent = new Set<string>();
+    for (const conn of rec.connections) {
+      const chunks = chunksOf(conn);
+      const pullOpaques = new Set<number>();
+      for (const f of framesOf(joined(chunks, "request"))) {
+        const c = decodeWire(wireOf(f));
+        if (c.code === LITE_PULL_MESSAGE) pullOpaques.add(c.opaque);
+        if (c.code === SEND_MESSAGE_V2) sent.add(javaProps(propsOf(c)).get("UNIQ_KEY")!);
+      }
+      for (const f of framesOf(joined(chunks, "response"))) {
+        const c = decodeWire(wireOf(f));
+        if (pullOpaques.has(c.opaque) && c.code === 0 && c.body.length > 0) bodies.push(c.body);
+      }
+    }
+    return { bodies, sent, truth: rec.truth };
+  }
+
+  // MessageDecoder's stored form, restated, for messages the recordings lack.
+  function stored(o: { topic: string; properties: string; queueId?: number; queueOffset?: bigint; v6?: boolean; magicV2?: boolean }): Uint8Array {
+    const topic = Buffer.from(o.topic), props = Buffer.from(o.properties), body = Buffer.from("payload");
+    const host = o.v6 ? 16 : 4;
+    const size = 4 + 4 + 4 + 4 + 4 + 8 + 8 + 4 + 8 + (host + 4) + 8 + (host + 4) + 4 + 8 + 4 + body.length + (o.magicV2 ? 2 : 1) + topic.length + 2 + props.length;
+    const b = Buffer.alloc(size);
+    let p = 0;
+    p = b.writeInt32BE(size, p); p = b.writeInt32BE(o.magicV2 ? -626843477 : -626843481, p); p = b.writeInt32BE(0, p);
+    p = b.writeInt32BE(o.queueId ?? 0, p); p = b.writeInt32BE(0, p); p = b.writeBigInt64BE(o.queueOffset ?? 0n, p); p = b.writeBigInt64BE(0n, p);
+    p = b.writeInt32BE(o.v6 ? 0x30 : 0, p); p = b.writeBigInt64BE(1700000000000n, p);
+    p += host; p = b.writeInt32BE(9000, p); p = b.writeBigInt64BE(1700000000001n, p); p += host; p = b.writeInt32BE(10911, p);
+    p = b.writeInt32BE(0, p); p = b.writeBigInt64BE(0n, p); p = b.writeInt32BE(body.length, p); p += body.copy(b, p);
+    p = o.magicV2 ? b.writeInt16BE(topic.length, p) : b.writeInt8(topic.length, p); p += topic.copy(b, p);
+    p = b.writeInt16BE(props.length, p); props.copy(b, p);
+    return b;
+  }
+
+  it("reads every message the broker and the proxy returned to the Java pull consumer", () => {
+    for (const name of ["broker", "proxy"]) {
+      const { bodies, sent, truth } = pulls(name);
+      const lines = bodies.flatMap((b) => m.storedDescribe(b).split("\n"));
+      expect(lines.filter((l) => l.startsWith("ERR:"))).toEqual([]);
+      const messages = lines.map((l) => l.split("|"));
+      expect(messages.length, name).toBe(truth.receivedMessages);
+      expect(new Set(messages.map((f) => f[0]))).toEqual(new Set([truth.topic]));
+      expect(new Set(messages.map((f) => javaProps(f.slice(4).join("|")).get("UNIQ_KEY")))).toEqual(sent);
+      expect(JSON.parse(m.pulledContexts(bodies[0]))).toEqual({ injected: 0, carrying: 0, carried: [] });
+    }
+  });
+
+  it("reports the contexts pulled messages carry, IPv6 hosts and long topics included", () => {
+    const body = concat(
+      stored({ topic: "T", properties: P([["traceparent", THEIRS], ["tracestate", "v=1"]]), queueId: 3, queueOffset: 42n }),
+      stored({ topic: "T", properties: P([["KEYS", "k"]]), v6: true }),
+      stored({ topic: "T".repeat(200), properties: P([["traceparent", OURS]]), magicV2: true }),
+      stored({ topic: "T", properties: P([["traceparent", THEIRS]]) }),
+    );
+    expect(m.storedDescribe(body).split("\n").map((l) => l.split("|").slice(0, 4).join("|")))
+      .toEqual(["T|3|42|7", "T|0|0|7", `${"T".repeat(200)}|0|0|7`, "T|0|0|7"]);
+    expect(JSON.parse(m.pulledContexts(body))).toEqual({ injected: 0, carrying: 3, carried: [`${THEIRS} v=1`, OURS] });
+  });
+
+  it("never traps on a cut body and keeps the messages before the cut", () => {
+    const body = pulls("broker").bodies[0];
+    const whole = m.storedDescribe(body).split("\n");
+    for (let n = 0; n < body.length; n++) {
+      const lines = m.storedDescribe(body.subarray(0, n)).split("\n").filter((l) => l.length > 0);
+      const complete = lines.filter((l) => !l.startsWith("ERR:"));
+      expect(complete).toEqual(whole.slice(0, complete.length));
+    }
   });
 });
 
