@@ -108,6 +108,8 @@ function readRecord(s: BytesReader, l: RecordLayout): bool {
     if (vlen < -1) return false;
     if (vlen > 0) r.skip(vlen);
     if (!r.ok) return false;
+    // Repeated headers: the last one counts, as Java's Headers.lastHeader
+    // (which the OpenTelemetry Kafka instrumentation reads) has it.
     if (keyIs(s.buf, kat, klen, TRACEPARENT)) {
       l.traceparentAt = vat;
       l.traceparentLength = vlen;
@@ -158,6 +160,37 @@ function injectBatch(b: RecordBatch, traceparent: Uint8Array, tracestate: Uint8A
   if (s.remaining != 0) return false;
   sealBatch(w, start);
   return true;
+}
+
+// The contexts the records of a fetch response carry (to link the proxy's
+// receive span to), without changing anything. Compressed batches are
+// counted, not read; a malformed batch is skipped; the partial batch a
+// fetch may end with is ignored, as consumers ignore it.
+export function readTraceContexts(records: Uint8Array | null): TraceInjection {
+  const out = new TraceInjection();
+  const all = readBatches(records);
+  out.error = all.error;
+  const l = new RecordLayout();
+  for (let i = 0; i < all.batches.length; i++) {
+    const b = unchecked(all.batches[i]);
+    if (b.magic != 2 || b.isControl) {
+      out.skippedBatches++;
+      continue;
+    }
+    if (b.compression != COMPRESSION_NONE) {
+      out.compressedBatches++;
+      continue;
+    }
+    const s = new BytesReader(b.bytes, BATCH_HEADER_SIZE);
+    for (let j = 0; j < b.recordCount; j++) {
+      if (!readRecord(s, l)) {
+        out.skippedBatches++;
+        break;
+      }
+      if (l.traceparentAt >= 0) out.noteCarrying(carriedContext(b.bytes, l));
+    }
+  }
+  return out;
 }
 
 // Adds `ctx` as traceparent (and its tracestate) to every record of

@@ -146,6 +146,21 @@ describe("traceparent injection into record batches v2", () => {
     expect(JSON.parse(m.lastSummary())).toMatchObject({ injected: 0, skipped: 1 });
   });
 
+  it("reads the contexts fetched records carry, skipping compressed batches and a partial tail", async () => {
+    await fc.assert(fc.asyncProperty(fc.array(fc.tuple(batchOf, fc.boolean()), { minLength: 1, maxLength: 3 }), fc.nat(), async (batches, cut) => {
+      const encoded = await Promise.all(batches.map(([b, gzip], i) => encode(b, { compression: gzip ? 1 : 0, firstOffset: i * 10 })));
+      const tail = encoded[0].subarray(0, cut % encoded[0].length); // a fetch may end inside a batch
+      const s = JSON.parse(m.kafkaContexts(Buffer.concat([...encoded, tail])));
+      const readable = batches.filter(([, gzip]) => !gzip).flatMap(([b]) => b);
+      const carriers = readable.filter(hasTraceparent);
+      // The last traceparent header counts, as Java's Headers.lastHeader reads it.
+      const valid = carriers.map((r) => r.headers.filter(([k]) => k === "traceparent").at(-1)![1]!.toString())
+        .filter((v) => /^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/.test(v) && !/^00-0{32}-|-0{16}-/.test(v));
+      expect(s).toMatchObject({ injected: 0, carrying: carriers.length, compressed: batches.filter(([, gzip]) => gzip).length, skipped: 0, error: null });
+      expect(s.carried.map((c: string) => c.split(" ")[0])).toEqual([...new Set(valid.map((v) => v.slice(0, 52)))].map((id) => valid.find((v) => v.startsWith(id))));
+    }), { numRuns: 100 });
+  });
+
   it("never traps on truncated or corrupted input and leaves what it cannot read alone", async () => {
     await fc.assert(fc.asyncProperty(batchOf, fc.nat(), fc.nat(), fc.integer({ min: 1, max: 255 }), fc.boolean(), async (recs, cut, at, flip, truncate) => {
       const good = await encode(recs);

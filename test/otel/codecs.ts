@@ -8,12 +8,14 @@ export interface TraceCodecs {
   sample(ratio: number, traceId: string, parent: string): number;
   sampledCount(ratio: number, ids: string, count: number): number;
   kafkaInject(records: Uint8Array, traceparent: string, tracestate: string): Uint8Array;
+  kafkaContexts(records: Uint8Array): string;
   propertiesRead(properties: string): string;
   propertiesInject(properties: string, traceparent: string, tracestate: string): string;
   sendInject(frame: Uint8Array, traceparent: string, tracestate: string): Uint8Array;
   storedDescribe(body: Uint8Array): string;
   pulledContexts(body: Uint8Array): string;
   grpcRead(message: Uint8Array): string;
+  grpcReceived(response: Uint8Array): string;
   grpcInject(request: Uint8Array, traceparent: string, tracestate: string): Uint8Array;
   /** JSON: what the last injection found (injected, carrying, carried, error...). */
   lastSummary(): string;

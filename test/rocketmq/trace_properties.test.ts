@@ -235,6 +235,16 @@ describe("gRPC messages", () => {
     }
   });
 
+  it("reads the context of a received message, from recorded ReceiveMessage streams and a traced one", () => {
+    const responses = rec.calls.filter((c) => c.path.endsWith("/ReceiveMessage")).flatMap((c) => grpcMessages(c.response));
+    const delivered = responses.filter((r) => pb.ReceiveMessageResponse.deserializeBinary(r).hasMessage());
+    expect(delivered.length).toBe(20);
+    for (const r of responses) expect(m.grpcReceived(r)).toBe("none");
+    const traced = pb.ReceiveMessageResponse.deserializeBinary(delivered[0]);
+    traced.getMessage().getUserPropertiesMap().set("traceparent", THEIRS);
+    expect(m.grpcReceived(traced.serializeBinary())).toBe(THEIRS);
+  });
+
   it("never traps on truncated requests and forwards them as they were", () => {
     const req = sendRequests[0];
     for (let n = 0; n < req.length; n++) {

@@ -73,6 +73,18 @@ export function readMessageTrace(msg: Uint8Array): TraceContext | null {
   return f === null ? null : carried(f);
 }
 
+// The context of the message a ReceiveMessageResponse stream message
+// delivers ({Status status = 1; Message message = 2; ...}); null for the
+// status and timestamp messages, or a message without context.
+export function receivedMessageTrace(response: Uint8Array): TraceContext | null {
+  const r = ProtoReader.of(response);
+  while (r.next()) {
+    if (r.field == 2 && r.wireType == WireType.Len) return readMessageTrace(r.bytes());
+    r.skip();
+  }
+  return null;
+}
+
 function entry(key: string, value: string): ProtoWriter {
   const e = new ProtoWriter(key.length + value.length + 4);
   e.string(1, key, true);
