@@ -5,6 +5,7 @@ import { fixture } from "../sdk/fixtures.ts";
 
 export interface TraceCodecs {
   threshold(ratio: number): bigint;
+  thresholdText(ratio: number): string;
   sample(ratio: number, traceId: string, parent: string): number;
   sampledCount(ratio: number, ids: string, count: number): number;
   kafkaInject(records: Uint8Array, traceparent: string, tracestate: string): Uint8Array;

@@ -104,9 +104,11 @@ describe("OTLP export", () => {
       ["process TopicTest", "SPAN_KIND_CONSUMER", "process", "rocketmq"],
     ]);
     expect(spans[1].links.map((l) => l.spanId)).toEqual(["00f067aa0ba902b7", "b7ad6b7169203331"]);
-    // New traces: no parent, and the W3C level 2 random flag on top of sampled.
+    // New traces: no parent, the W3C level 2 random flag on top of sampled,
+    // and the sampling threshold in OpenTelemetry's tracestate entry.
     expect(spans[0].parentSpanId).toBe("");
     expect(spans[0].flags).toBe(0x03);
+    expect(spans[0].traceState).toBe("ot=th:0");
     expect(new Set(spans.map((s) => s.traceId)).size).toBe(3);
   });
 
@@ -122,6 +124,18 @@ describe("OTLP export", () => {
     expect(traceparentOf(lines[2])).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-02$/);
     host.tick();
     expect(spansOf(host.httpCalls[0]).map((s) => s.name)).toEqual(["send a"]);
+  });
+
+  it("records a new trace when its id's randomness clears the ratio's threshold, and says so in tracestate", async () => {
+    const host = await start({ sampling: 0.5, maxBatchSpans: 512 });
+    const lines = emit(host, ...Array.from({ length: 64 }, () => ({ dest: "t" })));
+    const recorded = lines.filter((l) => l.includes("recording=true")).map((l) => traceparentOf(l).split("-")[1]);
+    // At 50% the threshold is 2^55: the trailing 56 bits start with a digit >= 8.
+    expect(lines.map((l) => l.includes("recording=true"))).toEqual(lines.map((l) => parseInt(traceparentOf(l).split("-")[1][18], 16) >= 8));
+    host.tick();
+    const spans = spansOf(host.httpCalls[0]);
+    expect(spans.map((s) => s.traceId)).toEqual(recorded);
+    expect(new Set(spans.map((s) => s.traceState))).toEqual(new Set(["ot=th:8"]));
   });
 
   it("injects per the inject mode", async () => {

@@ -31,6 +31,18 @@ describe("ratio sampler", () => {
     }));
   });
 
+  it("writes the threshold as the specification's tracestate th value", () => {
+    // The specification's examples: 100% is "0", 25% "c"; trailing zeros go.
+    expect([1, 0.5, 0.25, 0.75].map((p) => m.thresholdText(p))).toEqual(["0", "8", "c", "4"]);
+    expect(m.thresholdText(0)).toBe(""); // samples nothing: never written
+    fc.assert(fc.property(ratio, (p) => {
+      const th = m.thresholdText(p);
+      if (m.threshold(p) === TWO_56) return;
+      expect(th).toMatch(/^(0|[0-9a-f]{0,13}[1-9a-f])$/);
+      expect(BigInt("0x" + th.padEnd(14, "0"))).toBe(m.threshold(p));
+    }));
+  });
+
   it("decides new traces by the trailing 56 bits of the trace id", () => {
     fc.assert(fc.property(ratio, hexId, (p, id) => {
       expect(m.sample(p, id, "")).toBe(randomness(id) >= m.threshold(p) ? 1 : 0);

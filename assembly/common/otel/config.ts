@@ -57,7 +57,7 @@ export class TracingConfig {
     const t = new TracingConfig();
     t.serviceName = defaultServiceName;
     if (!c.has("tracing")) {
-      c.allow("tracing");
+      c.allow("tracing"); // known, so a misspelt "tracng" gets a suggestion
       return t;
     }
     const r = c.obj("tracing");

@@ -9,6 +9,8 @@
 // id's trailing 56 bits, the rejection threshold T = (1 - ratio) * 2^56, and
 // the trace is sampled when R >= T. The decision is a pure function of the
 // trace id, and a trace sampled at one ratio is sampled at every higher one.
+// A trace sampled here carries the threshold on in tracestate (ot=th:...),
+// as the specification asks, so consistent samplers downstream know it.
 import { TraceContext } from "../trace_context";
 
 const TWO_POW_56: u64 = 1 << 56;
@@ -37,11 +39,31 @@ export function rejectionThreshold(ratio: f64): u64 {
   return t >= <f64>TWO_POW_56 ? TWO_POW_56 : <u64>t;
 }
 
+const HEX = "0123456789abcdef";
+
+// The OpenTelemetry tracestate `th` value of a threshold: 14 hex digits
+// with trailing zeros removed, "0" for sampling everything; "" for 2^56,
+// which samples nothing and so is never written.
+export function thresholdValue(t: u64): string {
+  if (t == 0) return "0";
+  if (t >= TWO_POW_56) return "";
+  let s = "";
+  for (let shift = 52; shift >= 0; shift -= 4) s += HEX.charAt(<i32>((t >> <u64>shift) & 15));
+  let end = s.length;
+  while (end > 1 && s.charCodeAt(end - 1) == 0x30) end--;
+  return s.substring(0, end);
+}
+
 export class RatioSampler {
   readonly threshold: u64;
 
+  // "th:<threshold>", for the `ot` tracestate entry of traces sampled here.
+  readonly tracestateValue: string;
+
   constructor(readonly ratio: f64) {
-    this.threshold = rejectionThreshold(ratio);
+    const threshold = rejectionThreshold(ratio);
+    this.threshold = threshold;
+    this.tracestateValue = "th:" + thresholdValue(threshold);
   }
 
   // The decision for a trace that starts here.

@@ -176,6 +176,11 @@ export class Span {
     return link;
   }
 
+  // Links to every context (the ones the received messages carry).
+  addLinks(contexts: TraceContext[]): void {
+    for (let i = 0; i < contexts.length; i++) this.addLink(unchecked(contexts[i]));
+  }
+
   // The operation failed: error.type (low cardinality, such as a Kafka
   // error name) and an Error status with an optional description.
   setError(errorType: string, message: string = ""): Span {

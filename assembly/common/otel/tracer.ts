@@ -22,6 +22,9 @@ import { Span, SpanKind } from "./span";
 
 export const SCOPE_VERSION = "0.1.0";
 
+// OpenTelemetry's own tracestate entry (sampling threshold, randomness).
+export const OTEL_TRACESTATE_KEY = "ot";
+
 // W3C Trace Context level 2 flag: the trace id's rightmost 7 bytes are
 // random (ours are), so samplers downstream may rely on them.
 export const FLAG_RANDOM_TRACE_ID: u8 = 2;
@@ -77,6 +80,7 @@ export class Tracer {
       ctx.flags |= FLAG_RANDOM_TRACE_ID;
     }
     ctx.sampled = this.sampler.shouldSample(parent, ctx.traceId);
+    if (parent === null && ctx.sampled) ctx.tracestate.set(OTEL_TRACESTATE_KEY, this.sampler.tracestateValue);
     const span = new Span(name, kind, ctx, parent !== null ? parent.spanId : "", parentRemote, startNanos != 0 ? startNanos : nowNanos());
     span.recording = ctx.sampled && this.exporter !== null;
     return span;
