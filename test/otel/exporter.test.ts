@@ -194,8 +194,13 @@ describe("batching and the bounded queue", () => {
     emit(host, { dest: "a" }, { dest: "b" });
     host.tick();
     host.respondToHttpCall(host.httpCalls[0].token, { headers: [[":status", "503"]] });
-    expect(counter(host, `${P}_trace_exports_total;result=http_error`)).toBe(1n);
-    expect(counter(host, `${P}_trace_spans_dropped_total;reason=export_failed`)).toBe(2n);
+    emit(host, { dest: "b2" });
+    host.tick();
+    host.respondToHttpCall(host.httpCalls[0].token, { headers: [[":status", "503"]] });
+    expect(counter(host, `${P}_trace_exports_total;result=http_error`)).toBe(2n);
+    expect(counter(host, `${P}_trace_spans_dropped_total;reason=export_failed`)).toBe(3n);
+    // Logged when the outcome changes, not on every failed export.
+    expect(host.logs.filter((l) => l.level === "warn").map((l) => l.message)).toEqual(["tracing: span export failed: collector answered 503"]);
     emit(host, { dest: "c" }, { dest: "d" }, { dest: "e" });
     host.tick();
     host.respondToHttpCall(host.httpCalls[0].token, { body: partialSuccess(1) });

@@ -56,6 +56,9 @@ export class OtlpExporter {
   private inFlightToken: u32 = 0;
   private inFlightSpans: i32 = 0;
   private lastExportMs: i64 = 0;
+  // The last export's result: failures are logged when it changes, not on
+  // every tick of a collector that stays down.
+  private lastResult: string = "ok";
 
   constructor(config: TracingConfig, collector: CollectorConfig, metricPrefix: string, scopeName: string, scopeVersion: string) {
     this.collector = collector;
@@ -93,13 +96,12 @@ export class OtlpExporter {
   onHttpCallResponse(token: u32, numHeaders: u32, bodySize: u32, nowMs: i64): bool {
     if (!this.calling || token != this.inFlightToken) return false;
     if (numHeaders == 0) {
-      this.fail("unavailable"); // reset, timeout, no healthy host
+      this.fail("unavailable", "no answer (reset, timeout or no healthy host)");
       return true;
     }
     const status = httpCallResponseHeaders.get(":status");
     if (status === null || status.length != 3 || status.charCodeAt(0) != 0x32) {
-      log.warn("tracing: collector answered " + (status === null ? "no status" : status));
-      this.fail("http_error");
+      this.fail("http_error", "answered " + (status === null ? "without a status" : status));
       return true;
     }
     const sent = this.inFlightSpans;
@@ -107,7 +109,7 @@ export class OtlpExporter {
     let rejected: i64 = body === null ? 0 : rejectedSpans(Uint8Array.wrap(body));
     if (rejected < 0 || rejected > <i64>sent) rejected = 0; // unreadable: count all as exported
     this.settle();
-    this.exports.with1("ok").increment();
+    this.count("ok", "");
     this.exported.increment(<u64>(<i64>sent - rejected));
     if (rejected > 0) this.dropped.with1("rejected").increment(<u64>rejected);
     // Spans kept coming while the call was out: send the next full batch now.
@@ -128,7 +130,7 @@ export class OtlpExporter {
     const call = httpCall(this.collector.cluster, headers, body.buffer, [], <u32>this.collector.timeoutMs);
     if (call.status != WasmResult.Ok) {
       // An unknown cluster: a configuration mistake that every tick repeats.
-      this.exports.with1("refused").increment();
+      this.count("refused", "cluster " + this.collector.cluster + " refused the call");
       this.dropped.with1("export_failed").increment(<u64>spans.length);
       return;
     }
@@ -137,10 +139,16 @@ export class OtlpExporter {
     this.inFlightSpans = spans.length;
   }
 
-  private fail(result: string): void {
-    this.exports.with1(result).increment();
+  private fail(result: string, why: string): void {
+    this.count(result, why);
     this.dropped.with1("export_failed").increment(<u64>this.inFlightSpans);
     this.settle();
+  }
+
+  private count(result: string, why: string): void {
+    this.exports.with1(result).increment();
+    if (result != this.lastResult && why.length > 0) log.warn("tracing: span export failed: collector " + why);
+    this.lastResult = result;
   }
 
   private settle(): void {
