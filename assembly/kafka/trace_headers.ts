@@ -73,6 +73,17 @@ class RecordLayout {
   traceparentLength: i32 = -1;
   tracestateAt: i32 = -1;
   tracestateLength: i32 = -1;
+  // Reused for every record's body: one allocation per batch, not per record.
+  body: BytesReader = new BytesReader(new Uint8Array(0));
+
+  reader(buf: Uint8Array): BytesReader {
+    const r = this.body;
+    r.buf = buf;
+    r.pos = this.bodyStart;
+    r.end = this.end;
+    r.error = null;
+    return r;
+  }
 }
 
 // Reads the record at s.pos (moving s past it); false when it is malformed.
@@ -82,7 +93,7 @@ function readRecord(s: BytesReader, l: RecordLayout): bool {
   if (!s.ok || len < 0 || len > s.remaining) return false;
   l.bodyStart = s.pos;
   l.end = s.pos + len;
-  const r = new BytesReader(s.buf, l.bodyStart, l.end);
+  const r = l.reader(s.buf);
   s.skip(len);
   r.i8(); // attributes
   r.varlong(); // timestampDelta
