@@ -1,0 +1,158 @@
+// The remoting code map against RocketMQ 5.3 itself: every RequestCode
+// constant of the published jar is classified, every resource its header
+// annotations name is judged, and for requests built for every code (and the
+// recorded traffic of real clients) the mesh names the same resources and
+// actions as RocketMQ's own authorization builder, run as an oracle, except
+// where the mesh is deliberately stricter (listed below with the reason).
+import { beforeAll, describe, expect, it } from "vitest";
+import { command, jsonFrame } from "./remoting.ts";
+import { remotingLine, rocketmqFacts, rocketmqOracle, type Facts, type HeaderFact } from "./rocketmq_facts.ts";
+import {
+  FLAG, KIND, loadAuthorization, mismatch, RETRY_SEND,
+  type AuthorizationFixture, type CodeRule, type Probe, type Requirements,
+} from "./authorization.ts";
+import { chunksOf, joined, loadRecording } from "../support/recordings.ts";
+
+let m: AuthorizationFixture;
+let facts: Facts;
+let rules: Map<number, CodeRule>;
+
+beforeAll(async () => {
+  [m, facts] = await Promise.all([loadAuthorization(), rocketmqFacts()]);
+  rules = new Map((JSON.parse(m.codeRules()) as CodeRule[]).map((r) => [r.code, r]));
+}, 900_000);
+
+const headerOf = (code: number): HeaderFact | undefined => facts.headers.find((h) => h.code === code);
+
+describe("the code map covers RocketMQ 5.3", () => {
+  it("classifies every RequestCode constant of the rocketmq-remoting jar, and no other code", () => {
+    expect(facts.rocketmq).toBe("V5_3_3");
+    expect(facts.requestCodes.length).toBeGreaterThan(100);
+    for (const { name, code } of facts.requestCodes) {
+      const rule = rules.get(code);
+      expect(rule, `${name} (${code})`).toBeDefined();
+      expect(rule!.name, `${code}`).toBe(name);
+      expect(Object.values(KIND)).toContain(rule!.kind);
+    }
+    expect([...rules.keys()].sort((a, b) => a - b)).toEqual(facts.requestCodes.map((c) => c.code).sort((a, b) => a - b));
+  });
+
+  it("judges every resource field a header annotation names, required where RocketMQ requires it", () => {
+    for (const h of facts.headers) {
+      const rule = rules.get(h.code)!;
+      for (const f of h.fields) {
+        const where = `${rule.name}.${f.name}`;
+        if (f.type === "CLUSTER") {
+          expect(rule.clusterKey, where).toBe(f.name);
+          continue;
+        }
+        const mine = rule.fields.find((x) => x.key === f.name);
+        expect(mine, where).toBeDefined();
+        expect(mine!.type.toUpperCase(), where).toBe(f.type);
+        if (f.required) expect(mine!.flags & FLAG.REQUIRED, where).toBe(FLAG.REQUIRED);
+        expect(mine!.flags & (FLAG.SPLIT_COMMA | FLAG.SPLIT_SEMICOLON), where)
+          .toBe(f.splitter === ";" ? FLAG.SPLIT_SEMICOLON : f.splitter === "," ? FLAG.SPLIT_COMMA : 0);
+      }
+    }
+  });
+});
+
+// A value RocketMQ's header decoder accepts for a field of this Java type.
+function dummy(type: string): string {
+  if (/^(Integer|int|Long|long|Short|short)$/.test(type)) return "1";
+  if (/^(Boolean|boolean)$/.test(type)) return "false";
+  return "x";
+}
+
+/** Requests for one code: its resource fields set, each also retried, blank and missing, lists split. */
+function probes(rule: CodeRule): Probe[] {
+  const h = headerOf(rule.code);
+  const base = new Map<string, string>((h?.requiredFields ?? []).map((f) => [f.name, dummy(f.type)]));
+  const keys = new Set<string>([...(h?.fields ?? []).map((f) => f.name), ...rule.fields.map((f) => f.key)]);
+  if (rule.clusterKey) keys.add(rule.clusterKey);
+  if (RETRY_SEND[rule.code]) keys.add(RETRY_SEND[rule.code][1]);
+  const split = new Set([...(h?.fields ?? []).filter((f) => f.splitter).map((f) => f.name),
+    ...rule.fields.filter((f) => f.flags & (FLAG.SPLIT_COMMA | FLAG.SPLIT_SEMICOLON)).map((f) => f.key)]);
+  const full = new Map(base);
+  for (const k of keys) full.set(k, split.has(k) ? `n1-${k};n2-${k},n3-${k}` : `n-${k}`);
+  const out: Probe[] = [{ code: rule.code, ext: [...full], what: "all fields" }];
+  if (base.size === 0 && keys.size === 0) out.push({ code: rule.code, ext: [["bname", "b"]], what: "an unrelated field" });
+  for (const k of keys) {
+    const variant = (v: string | null, what: string) => {
+      const e = new Map(full);
+      if (v === null) e.delete(k);
+      else e.set(k, v);
+      out.push({ code: rule.code, ext: [...e], what: `${k} ${what}`, absent: v === null || v.trim() === "" ? k : undefined });
+    };
+    variant(`%RETRY%r-${k}`, "a retry topic");
+    variant("", "blank");
+    variant(" ", "whitespace");
+    variant(null, "missing");
+    if (split.has(k)) variant(`;%RETRY%s-${k},,p-${k};`, "a list with empty pieces");
+  }
+  return out;
+}
+
+describe("the mesh names what RocketMQ's own authorization names", () => {
+  it("for requests built for every code from RocketMQ's header classes", async () => {
+    const all = [...rules.values()].flatMap(probes);
+    const frames = all.map((p) => jsonFrame(command({ code: p.code, opaque: 1, version: 479, ext: p.ext, body: p.body ?? new Uint8Array(0) })));
+    const theirs = await rocketmqOracle(frames.map(remotingLine));
+    const problems: string[] = [];
+    let compared = 0;
+    frames.forEach((f, i) => {
+      const p = all[i];
+      const mine = JSON.parse(m.frameRequirements(f)) as Requirements;
+      expect(mine.decodeError, p.what).toBeUndefined();
+      if (!("error" in theirs[i])) compared++;
+      const why = mismatch(p, rules.get(p.code)!, mine, theirs[i]);
+      if (why) problems.push(`${rules.get(p.code)!.name} (${p.what}): ${why}`);
+    });
+    expect(problems).toEqual([]);
+    expect(compared).toBeGreaterThan(all.length / 2);
+  }, 600_000);
+
+  it("where the map says RocketMQ 5.3 checks nothing, RocketMQ's builder indeed names nothing", async () => {
+    const unchecked = [...rules.values()].filter((r) =>
+      r.kind === KIND.LISTING ||
+      (r.kind !== KIND.UNSERVED && (r.clusterActions === "" || r.clusterMeshOnly) && (r.body === 0 || r.bodyMeshOnly) &&
+        r.fields.every((f) => f.flags & FLAG.MESH)));
+    expect(unchecked.length).toBeGreaterThan(20);
+    const all = unchecked.flatMap(probes).filter((p) => p.what === "all fields");
+    const theirs = await rocketmqOracle(all.map((p) => remotingLine(jsonFrame(command({ code: p.code, opaque: 1, ext: p.ext })))));
+    all.forEach((p, i) => {
+      const t = theirs[i];
+      expect("error" in t ? [] : t.contexts, rules.get(p.code)!.name).toEqual([]);
+    });
+  }, 600_000);
+
+  it("for every request real Java clients sent through a name server, broker and proxy", async () => {
+    const frames: Buffer[] = [];
+    for (const name of ["broker", "proxy"]) {
+      const rec = loadRecording<{ connections: { direction: "request" | "response"; base64: string }[][] }>("rocketmq", name);
+      for (const conn of rec.connections) {
+        const bytes = joined(chunksOf(conn), "request");
+        for (let at = 0; at + 4 <= bytes.length; ) {
+          const len = bytes.readInt32BE(at);
+          frames.push(bytes.subarray(at + 4, at + 4 + len));
+          at += 4 + len;
+        }
+      }
+    }
+    expect(frames.length).toBeGreaterThan(50);
+    const theirs = await rocketmqOracle(frames.map(remotingLine));
+    const codes = new Set<number>();
+    frames.forEach((f, i) => {
+      const mine = JSON.parse(m.frameRequirements(f)) as Requirements;
+      const header = JSON.parse(Buffer.from(f.subarray(4, 4 + (f.readUInt32BE(0) & 0xffffff))).toString("utf8"));
+      if ((header.flag ?? 0) & 1) return; // a client's answer to a server's request
+      const code: number = header.code;
+      const ext = Object.entries<string>(header.extFields ?? {});
+      codes.add(code);
+      expect(mine.unreadable, `${code}`).toBeUndefined();
+      expect(mismatch({ code, ext, what: "recorded" }, rules.get(code)!, mine, theirs[i]), `${code}`).toBeNull();
+    });
+    // Sends, pulls, offsets, heartbeats, routes: the traffic of a producer and a consumer.
+    expect([...codes].sort((a, b) => a - b)).toEqual(expect.arrayContaining([14, 15, 34, 35, 105, 310, 361]));
+  }, 600_000);
+});
