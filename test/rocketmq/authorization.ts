@@ -134,3 +134,42 @@ export function mismatch(p: Probe, rule: CodeRule, mine: Requirements, theirs: O
   const a = [...got].sort(), b = [...expected].sort();
   return JSON.stringify(a) === JSON.stringify(b) ? null : `mesh ${JSON.stringify(a)} vs RocketMQ ${JSON.stringify(b)}`;
 }
+
+/** One request of a recorded connection, with the response that answered it (same opaque). */
+export interface Exchange {
+  frame: Buffer; // the request frame after its length prefix
+  code: number;
+  ext: [string, string][];
+  body: Buffer;
+  response?: { code: number; body: Buffer };
+}
+
+function framesOf(bytes: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  for (let at = 0; at + 4 <= bytes.length; at += 4 + bytes.readInt32BE(at)) out.push(bytes.subarray(at + 4, at + 4 + bytes.readInt32BE(at)));
+  return out;
+}
+
+function jsonHeaderOf(frame: Buffer): { header: any; body: Buffer } {
+  const len = frame.readUInt32BE(0) & 0xffffff;
+  return { header: JSON.parse(frame.subarray(4, 4 + len).toString("utf8")), body: frame.subarray(4 + len) };
+}
+
+/** The client requests of recorded remoting connections (JSON headers), each with its answer. */
+export function exchanges(connections: { direction: "request" | "response"; base64: string }[][]): Exchange[] {
+  const out: Exchange[] = [];
+  for (const conn of connections) {
+    const side = (d: string) => Buffer.concat(conn.filter((c) => c.direction === d).map((c) => Buffer.from(c.base64, "base64")));
+    const answers = new Map<number, { code: number; body: Buffer }>();
+    for (const f of framesOf(side("response"))) {
+      const { header, body } = jsonHeaderOf(f);
+      if ((header.flag ?? 0) & 1) answers.set(header.opaque, { code: header.code, body });
+    }
+    for (const f of framesOf(side("request"))) {
+      const { header, body } = jsonHeaderOf(f);
+      if ((header.flag ?? 0) & 1) continue; // a client's answer to a server's request
+      out.push({ frame: f, code: header.code, ext: Object.entries<string>(header.extFields ?? {}), body, response: answers.get(header.opaque) });
+    }
+  }
+  return out;
+}

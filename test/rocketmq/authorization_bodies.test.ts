@@ -10,7 +10,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { command, jsonFrame } from "./remoting.ts";
 import { remotingLine, rocketmqOracle } from "./rocketmq_facts.ts";
-import { loadAuthorization, mismatch, type AuthorizationFixture, type CodeRule, type Requirements } from "./authorization.ts";
+import { exchanges, loadAuthorization, mismatch, type AuthorizationFixture, type CodeRule, type Requirements } from "./authorization.ts";
+import { loadRecording } from "../support/recordings.ts";
+import type { AdminRecording } from "../../scripts/record-rocketmq-authorization.ts";
 
 let m: AuthorizationFixture;
 let rules: Map<number, CodeRule>;
@@ -126,6 +128,11 @@ const CASES: Record<number, { body: string; lenient?: boolean; dup?: boolean }[]
 };
 
 CASES[42] = CASES[41];
+// And the bodies real clients sent (mqadmin's group config, heartbeats of
+// producers and a lite pull consumer).
+for (const e of exchanges(loadRecording<AdminRecording>("rocketmq", "admin").steps.flatMap((s) => s.connections))) {
+  if (CASES[e.code] && e.body.length > 0) CASES[e.code].push({ body: e.body.toString("utf8") });
+}
 const cases = Object.entries(CASES).flatMap(([code, list]) => list.map((c) => ({ code: Number(code), ...c })));
 const utf8 = (s: string) => new TextEncoder().encode(s);
 const bodyLine = (cls: string, body: string) => `b ${cls} ${Buffer.from(body).toString("base64")}`;

@@ -8,10 +8,10 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { command, jsonFrame } from "./remoting.ts";
 import { remotingLine, rocketmqFacts, rocketmqOracle, type Facts, type HeaderFact } from "./rocketmq_facts.ts";
 import {
-  FLAG, KIND, loadAuthorization, mismatch, RETRY_SEND,
+  exchanges, FLAG, KIND, loadAuthorization, mismatch, RETRY_SEND,
   type AuthorizationFixture, type CodeRule, type Probe, type Requirements,
 } from "./authorization.ts";
-import { chunksOf, joined, loadRecording } from "../support/recordings.ts";
+import { loadRecording } from "../support/recordings.ts";
 
 let m: AuthorizationFixture;
 let facts: Facts;
@@ -127,32 +127,20 @@ describe("the mesh names what RocketMQ's own authorization names", () => {
   }, 600_000);
 
   it("for every request real Java clients sent through a name server, broker and proxy", async () => {
-    const frames: Buffer[] = [];
-    for (const name of ["broker", "proxy"]) {
-      const rec = loadRecording<{ connections: { direction: "request" | "response"; base64: string }[][] }>("rocketmq", name);
-      for (const conn of rec.connections) {
-        const bytes = joined(chunksOf(conn), "request");
-        for (let at = 0; at + 4 <= bytes.length; ) {
-          const len = bytes.readInt32BE(at);
-          frames.push(bytes.subarray(at + 4, at + 4 + len));
-          at += 4 + len;
-        }
-      }
-    }
-    expect(frames.length).toBeGreaterThan(50);
-    const theirs = await rocketmqOracle(frames.map(remotingLine));
-    const codes = new Set<number>();
-    frames.forEach((f, i) => {
-      const mine = JSON.parse(m.frameRequirements(f)) as Requirements;
-      const header = JSON.parse(Buffer.from(f.subarray(4, 4 + (f.readUInt32BE(0) & 0xffffff))).toString("utf8"));
-      if ((header.flag ?? 0) & 1) return; // a client's answer to a server's request
-      const code: number = header.code;
-      const ext = Object.entries<string>(header.extFields ?? {});
-      codes.add(code);
-      expect(mine.unreadable, `${code}`).toBeUndefined();
-      expect(mismatch({ code, ext, what: "recorded" }, rules.get(code)!, mine, theirs[i]), `${code}`).toBeNull();
+    type Connections = { direction: "request" | "response"; base64: string }[][];
+    const admin = loadRecording<{ steps: { connections: Connections }[] }>("rocketmq", "admin");
+    const all = [
+      ...["broker", "proxy"].flatMap((name) => exchanges(loadRecording<{ connections: Connections }>("rocketmq", name).connections)),
+      ...exchanges(admin.steps.flatMap((s) => s.connections)),
+    ];
+    const theirs = await rocketmqOracle(all.map((e) => remotingLine(e.frame)));
+    all.forEach((e, i) => {
+      const mine = JSON.parse(m.frameRequirements(e.frame)) as Requirements;
+      expect(mine.unreadable, `${e.code}`).toBeUndefined();
+      expect(mismatch({ code: e.code, ext: e.ext, body: e.body, what: "recorded" }, rules.get(e.code)!, mine, theirs[i]), `${e.code}`).toBeNull();
     });
-    // Sends, pulls, offsets, heartbeats, routes: the traffic of a producer and a consumer.
-    expect([...codes].sort((a, b) => a - b)).toEqual(expect.arrayContaining([14, 15, 34, 35, 105, 310, 361]));
+    // Producers, consumers and mqadmin: sends, pulls, offsets, heartbeats,
+    // routes, listings, topic and group administration.
+    expect(new Set(all.map((e) => e.code))).toEqual(new Set([14, 15, 34, 35, 38, 105, 106, 200, 202, 206, 208, 215, 216, 224, 300, 304, 305, 310, 311, 312, 313, 343, 351, 361]));
   }, 600_000);
 });
