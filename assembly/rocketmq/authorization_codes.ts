@@ -145,7 +145,7 @@ const NOT_SERVED = "no RocketMQ 5.3 server handles it";
 const SUB_SPECIAL = "RocketMQ's builder special-cases it";
 const ADMIN_MESH = "cluster administration; RocketMQ 5.3 checks nothing for it";
 const EXPORT_MESH = "every topic's or group's metadata at once (slave sync, metadata export); RocketMQ 5.3 checks nothing for it";
-const LIST_MESH = "names no resource; RocketMQ 5.3 checks nothing for it. The answer is filtered to the topics the caller may see";
+const LIST_MESH = "RocketMQ 5.3 checks nothing for it";
 
 function build(): void {
   on(10, BROKER | PROXY, SUB_SPECIAL).topic("topic", PUB, REQUIRED | RETRY_GROUP_SUB); // SEND_MESSAGE
@@ -206,7 +206,7 @@ function build(): void {
   cluster(102, NAMESRV, UPDATE, false); // DELETE_KV_CONFIG
   cluster(103, NAMESRV, UPDATE, false, "", "clusterName"); // REGISTER_BROKER
   cluster(104, NAMESRV, UPDATE, false, "", "clusterName"); // UNREGISTER_BROKER
-  on(105, NAMESRV | PROXY, SUB_SPECIAL + ": any of Pub, Sub, Get on the topic (Sub, Get on the group of a retry topic)") // GET_ROUTEINFO_BY_TOPIC
+  on(105, NAMESRV | PROXY, SUB_SPECIAL) // GET_ROUTEINFO_BY_TOPIC
     .topic("topic", PUB | SUB | GET, REQUIRED | RETRY_GROUP_SUB);
   cluster(106, NAMESRV, GET, true, "brokers and clusters, no topic or group; RocketMQ 5.3 checks nothing for it"); // GET_BROKER_CLUSTER_INFO
   on(200, BROKER, "the group is in the body; RocketMQ 5.3 checks nothing") // UPDATE_AND_CREATE_SUBSCRIPTIONGROUP
@@ -239,12 +239,12 @@ function build(): void {
     .topic("topic", GET, REQ_RETRY | MESH).group("group", GET, REQUIRED | MESH);
   on(222, BROKER).group("group", UPDATE).topic("topic", UPDATE); // INVOKE_BROKER_TO_RESET_OFFSET
   on(223, BROKER).topic("topic", GET).group("group", GET); // INVOKE_BROKER_TO_GET_CONSUMER_STATUS
-  on(300, BROKER, "the answer is filtered to the groups the caller may see") // QUERY_TOPIC_CONSUME_BY_WHO
+  on(300, BROKER) // QUERY_TOPIC_CONSUME_BY_WHO
     .topic("topic", GET).answers(ANSWER_GROUP_LIST);
   listing(224, NAMESRV, ANSWER_TOPIC_LIST, LIST_MESH); // GET_TOPICS_BY_CLUSTER
   on(225, BROKER, "the groups are in the body; RocketMQ 5.3 checks nothing") // UPDATE_AND_CREATE_SUBSCRIPTIONGROUP_LIST
     .withBody(BODY_GROUP_CONFIGS, CREATE | UPDATE, true);
-  on(343, BROKER, "the answer is filtered to the topics the caller may see") // QUERY_TOPICS_BY_CONSUMER
+  on(343, BROKER) // QUERY_TOPICS_BY_CONSUMER
     .group("group", GET).answers(ANSWER_TOPIC_LIST);
   on(345, BROKER).group("group", GET).topic("topic", GET, OPT_RETRY); // QUERY_SUBSCRIPTION_BY_CONSUMER
   unserved(301, NOT_SERVED + " (filter servers were removed in 5.0)"); // REGISTER_FILTER_SERVER

@@ -20,6 +20,7 @@ import { Method, methodName } from "./methods";
 
 // Path flags.
 export const PATH_REQUIRED: u8 = 1; // at least one occurrence with a non-blank name
+export const PATH_IF_PARENT: u8 = 2; // required when the message holding it is there
 export const PATH_MESH: u8 = 4; // RocketMQ 5.3 does not check it
 export const PATH_FIRST_ONLY: u8 = 8; // RocketMQ checks the first name only; the rest are MESH
 
@@ -99,7 +100,7 @@ function build(): void {
   on(Method.EndTransaction).topic([1], "topic", PUB);
   on(Method.Telemetry, "client settings only: publishing topics (Pub), the subscription's group and topics (Sub)")
     .topic([2, 5, 1], "settings.publishing.topics[]", PUB, 0, 2)
-    .group([2, 6, 1], "settings.subscription.group", SUB, 0)
+    .group([2, 6, 1], "settings.subscription.group", SUB, PATH_IF_PARENT)
     .topic([2, 6, 2, 1], "settings.subscription.subscriptions[].topic", SUB, 0, 2)
     .only(WHEN_SETTINGS)
     .ignore("recover_orphaned_transaction_command.message.topic: sent by the server")
@@ -162,15 +163,12 @@ function collect(msg: Uint8Array, p: ResourcePath, depth: i32, found: Found, out
   if (!r.ok) out.fail("not protobuf: " + r.error!);
 }
 
-// True when any field `field` occurs at the top of msg (and, with `inner`,
-// holds a field numbered inner[0] or inner[1]).
-function has(msg: Uint8Array, field: u32, inner: u32[] | null = null): bool {
+// True when the message fields[0..depth] leads to occurs in msg.
+function has(msg: Uint8Array, fields: u32[], depth: i32): bool {
   const r = ProtoReader.of(msg);
   while (r.next()) {
-    if (r.field == field && r.wireType == WireType.Len) {
-      const sub = r.bytes();
-      if (inner === null) return true;
-      for (let i = 0; i < inner.length; i++) if (has(sub, unchecked(inner[i]))) return true;
+    if (r.field == unchecked(fields[0]) && r.wireType == WireType.Len) {
+      if (depth == 0 || has(r.bytes(), fields.slice(1), depth - 1)) return true;
     } else {
       r.skip();
     }
@@ -198,8 +196,8 @@ export function readGrpcRequirements(method: Method, msg: Uint8Array): Requireme
   }
   if (rule.when == WHEN_CONSUMER && !isConsumer(msg)) return out;
   if (rule.when == WHEN_SETTINGS) {
-    if (!has(msg, 2)) return out;
-    if (!has(msg, 2, [5, 6])) {
+    if (!has(msg, [2], 0)) return out;
+    if (!has(msg, [2, 5], 1) && !has(msg, [2, 6], 1)) {
       out.fail("settings without publishing or subscription");
       return out;
     }
@@ -213,11 +211,9 @@ function readPath(p: ResourcePath, rule: MethodRule, msg: Uint8Array, out: Requi
   collect(msg, p, 0, found, out);
   const where = methodName(rule.method) + " " + p.name;
   if (found.unnamed > 0) out.fail(where + " has an element without a name");
-  if ((p.flags & PATH_REQUIRED) != 0 && found.names.length == 0) out.fail(where + " is missing");
-  // Telemetry's subscription group: required once there is a subscription.
-  if (rule.when == WHEN_SETTINGS && p.type == RESOURCE_GROUP && has(msg, 2, [6]) && found.names.length == 0) {
-    out.fail(where + " is missing");
-  }
+  const required = (p.flags & PATH_REQUIRED) != 0 ||
+    ((p.flags & PATH_IF_PARENT) != 0 && has(msg, p.fields, p.fields.length - 2));
+  if (required && found.names.length == 0) out.fail(where + " is missing");
   const seen = new Set<string>();
   for (let i = 0; i < found.names.length; i++) {
     let name = unchecked(found.names[i]);
