@@ -127,6 +127,11 @@ class Body {
     return out;
   }
 
+  // The objects of the array member(s) `name` of o; null when one is not an object.
+  list(o: ObjectScan, name: string, where: string, required: bool): ObjectScan[] | null {
+    return this.elements(this.arrays(o, [name], where, required), where);
+  }
+
   // A name the request must give: every non-blank spelling is judged, and
   // there must be one. A group "%RETRY%g" is group g (Resource.ofGroup).
   required(o: ObjectScan, names: string[], type: u8, actions: u8, where: string, skipRetry: bool = false): void {
@@ -175,13 +180,13 @@ export function readBodyRequirements(kind: u8, body: Uint8Array, actions: u8, me
 // HeartbeatData: each consumer's group, and the topics it subscribes (a
 // retry topic is its group's, judged already). Producers name nothing.
 function heartbeat(b: Body, top: ObjectScan, actions: u8): void {
-  const consumers = b.elements(b.arrays(top, ["consumerDataSet"], "consumerDataSet", false), "consumerDataSet");
+  const consumers = b.list(top, "consumerDataSet", "consumerDataSet", false);
   if (consumers === null) return;
   for (let i = 0; i < consumers.length; i++) {
     const c = unchecked(consumers[i]);
     const at = "consumerDataSet[" + i.toString() + "]";
     b.required(c, ["groupName"], RESOURCE_GROUP, actions, at + ".groupName");
-    const subs = b.elements(b.arrays(c, ["subscriptionDataSet"], at + ".subscriptionDataSet", false), at + ".subscriptionDataSet");
+    const subs = b.list(c, "subscriptionDataSet", at + ".subscriptionDataSet", false);
     if (subs === null) return;
     for (let j = 0; j < subs.length; j++) {
       b.required(unchecked(subs[j]), ["topic"], RESOURCE_TOPIC, actions, at + ".subscriptionDataSet[" + j.toString() + "].topic", true);
@@ -192,7 +197,7 @@ function heartbeat(b: Body, top: ObjectScan, actions: u8): void {
 // LockBatchRequestBody / UnlockBatchRequestBody: the group and every queue's topic.
 function lockBatch(b: Body, top: ObjectScan, actions: u8): void {
   b.required(top, ["consumerGroup"], RESOURCE_GROUP, actions, "consumerGroup");
-  const queues = b.elements(b.arrays(top, ["mqSet"], "mqSet", false), "mqSet");
+  const queues = b.list(top, "mqSet", "mqSet", false);
   if (queues === null) return;
   for (let i = 0; i < queues.length; i++) {
     b.required(unchecked(queues[i]), ["topic"], RESOURCE_TOPIC, actions, "mqSet[" + i.toString() + "].topic", true);
@@ -201,7 +206,7 @@ function lockBatch(b: Body, top: ObjectScan, actions: u8): void {
 
 // BatchAckMessageRequestBody: each ack's group ("c") and topic ("t").
 function batchAck(b: Body, top: ObjectScan, actions: u8): void {
-  const acks = b.elements(b.arrays(top, ["acks"], "acks", true), "acks");
+  const acks = b.list(top, "acks", "acks", true);
   if (acks === null) return;
   for (let i = 0; i < acks.length; i++) {
     const a = unchecked(acks[i]);
@@ -213,7 +218,7 @@ function batchAck(b: Body, top: ObjectScan, actions: u8): void {
 
 // CreateTopicListRequestBody / SubscriptionGroupList: one name per config.
 function configs(b: Body, top: ObjectScan, list: string, name: string, type: u8, actions: u8): void {
-  const items = b.elements(b.arrays(top, [list], list, true), list);
+  const items = b.list(top, list, list, true);
   if (items === null) return;
   for (let i = 0; i < items.length; i++) {
     b.required(unchecked(items[i]), [name], type, actions, list + "[" + i.toString() + "]." + name);

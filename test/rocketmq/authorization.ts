@@ -55,6 +55,11 @@ export const FLAG = { REQUIRED: 1, RETRY_AS_GROUP: 2, RETRY_GROUP_SUB: 4, SKIP_R
 /** The cluster name the oracle gives a cluster-wide resource (AuthorizationFacts.CLUSTER). */
 export const DEFAULT_CLUSTER = "DefaultCluster";
 
+/** The remoting code map by code. */
+export function codeRulesOf(m: AuthorizationFixture): Map<number, CodeRule> {
+  return new Map((JSON.parse(m.codeRules()) as CodeRule[]).map((r) => [r.code, r]));
+}
+
 export async function loadAuthorization(): Promise<AuthorizationFixture> {
   await freshModule({ entry: "test/fixtures/rocketmq_authorization.ts", out: "build/fixtures/rocketmq_authorization.wasm", bindings: true });
   return (await loadPureModule<AuthorizationFixture>("rocketmq_authorization")).exports;

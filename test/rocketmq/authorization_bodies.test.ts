@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { command, jsonFrame } from "./remoting.ts";
 import { remotingLine, rocketmqOracle } from "./rocketmq_facts.ts";
-import { exchanges, loadAuthorization, mismatch, type AuthorizationFixture, type CodeRule, type Requirements } from "./authorization.ts";
+import { exchanges, codeRulesOf, loadAuthorization, mismatch, type AuthorizationFixture, type CodeRule, type Requirements } from "./authorization.ts";
 import { loadRecording } from "../support/recordings.ts";
 import type { AdminRecording } from "../../scripts/record-rocketmq-authorization.ts";
 
@@ -18,7 +18,7 @@ let m: AuthorizationFixture;
 let rules: Map<number, CodeRule>;
 beforeAll(async () => {
   m = await loadAuthorization();
-  rules = new Map((JSON.parse(m.codeRules()) as CodeRule[]).map((r) => [r.code, r]));
+  rules = codeRulesOf(m);
 }, 600_000);
 
 type Name = ["Topic" | "Group", string | null];

@@ -4,11 +4,12 @@
 // recorded traffic of real clients) the mesh names the same resources and
 // actions as RocketMQ's own authorization builder, run as an oracle, except
 // where the mesh is deliberately stricter (listed below with the reason).
+import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { command, jsonFrame } from "./remoting.ts";
 import { remotingLine, rocketmqFacts, rocketmqOracle, type Facts, type HeaderFact } from "./rocketmq_facts.ts";
 import {
-  exchanges, FLAG, KIND, loadAuthorization, mismatch, RETRY_SEND,
+  exchanges, FLAG, KIND, codeRulesOf, loadAuthorization, mismatch, RETRY_SEND,
   type AuthorizationFixture, type CodeRule, type Probe, type Requirements,
 } from "./authorization.ts";
 import { loadRecording } from "../support/recordings.ts";
@@ -19,7 +20,7 @@ let rules: Map<number, CodeRule>;
 
 beforeAll(async () => {
   [m, facts] = await Promise.all([loadAuthorization(), rocketmqFacts()]);
-  rules = new Map((JSON.parse(m.codeRules()) as CodeRule[]).map((r) => [r.code, r]));
+  rules = codeRulesOf(m);
 }, 900_000);
 
 const headerOf = (code: number): HeaderFact | undefined => facts.headers.find((h) => h.code === code);
@@ -143,4 +144,21 @@ describe("the mesh names what RocketMQ's own authorization names", () => {
     // routes, listings, topic and group administration.
     expect(new Set(all.map((e) => e.code))).toEqual(new Set([14, 15, 34, 35, 38, 105, 106, 200, 202, 206, 208, 215, 216, 224, 300, 304, 305, 310, 311, 312, 313, 343, 351, 361]));
   }, 600_000);
+});
+
+describe("hostile frames", () => {
+  it("never trap the module: recorded frames cut, corrupted and padded are judged or refused", () => {
+    type Connections = { direction: "request" | "response"; base64: string }[][];
+    const admin = loadRecording<{ steps: { connections: Connections }[] }>("rocketmq", "admin");
+    const frames = exchanges(admin.steps.flatMap((s) => s.connections)).map((e) => e.frame);
+    fc.assert(fc.property(fc.constantFrom(...frames), fc.nat(), fc.nat(255), fc.uint8Array({ maxLength: 8 }), (f, at, byte, pad) => {
+      const i = at % f.length;
+      const flipped = Uint8Array.from(f);
+      flipped[i] = byte;
+      for (const input of [f.subarray(0, i), flipped, Uint8Array.from([...f, ...pad])]) {
+        const r = JSON.parse(m.frameRequirements(input)) as Requirements;
+        if (r.decodeError === undefined && r.known) for (const it of r.items) if (it.type !== "Cluster") expect(it.name).not.toBe("");
+      }
+    }), { numRuns: 3000 });
+  });
 });

@@ -7,13 +7,13 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { AdminRecording } from "../../scripts/record-rocketmq-authorization.ts";
 import { loadRecording } from "../support/recordings.ts";
-import { exchanges, loadAuthorization, type AuthorizationFixture, type CodeRule } from "./authorization.ts";
+import { exchanges, codeRulesOf, loadAuthorization, type AuthorizationFixture, type CodeRule } from "./authorization.ts";
 
 let m: AuthorizationFixture;
 let rules: Map<number, CodeRule>;
 beforeAll(async () => {
   m = await loadAuthorization();
-  rules = new Map((JSON.parse(m.codeRules()) as CodeRule[]).map((r) => [r.code, r]));
+  rules = codeRulesOf(m);
 }, 600_000);
 
 const rec = loadRecording<AdminRecording>("rocketmq", "admin");
