@@ -163,8 +163,10 @@ function collect(msg: Uint8Array, p: ResourcePath, depth: i32, found: Found, out
   if (!r.ok) out.fail("not protobuf: " + r.error!);
 }
 
-// True when the message fields[0..depth] leads to occurs in msg.
+// True when the message fields[0..depth] leads to occurs in msg (depth -1:
+// msg itself).
 function has(msg: Uint8Array, fields: u32[], depth: i32): bool {
+  if (depth < 0 || fields.length == 0) return true;
   const r = ProtoReader.of(msg);
   while (r.next()) {
     if (r.field == unchecked(fields[0]) && r.wireType == WireType.Len) {
