@@ -42,7 +42,7 @@ const MESH = " *(mesh only)*";
 function fieldText(f: CodeRule["fields"][0]): string {
   const notes: string[] = [];
   if (!(f.flags & FLAG.REQUIRED)) notes.push("optional");
-  if (f.flags & FLAG.RETRY_GROUP_SUB) notes.push("a retry topic: its group, Sub");
+  if (f.flags & FLAG.RETRY_GROUP_SUB) notes.push("a retry topic: its group, Sub in place of Pub");
   else if (f.flags & FLAG.RETRY_AS_GROUP) notes.push(f.type === "Topic" ? "a retry topic: its group" : "%RETRY% prefix dropped");
   if (f.flags & FLAG.SKIP_RETRY) notes.push("a retry topic is skipped");
   if (f.flags & FLAG.SPLIT_SEMICOLON) notes.push("`;`-separated");
