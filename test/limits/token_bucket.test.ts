@@ -6,6 +6,7 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { freshModule } from "../../scripts/compile.ts";
 import { loadPureModule } from "../support/pure-module.ts";
+import { G, Mode, RefBucket } from "./ref_bucket.ts";
 
 interface BucketFixture {
   runTakes(perSecond: string, burstSeconds: number, ops: string): string;
@@ -19,7 +20,6 @@ beforeAll(async () => {
   m = (await loadPureModule<BucketFixture>("common_token_bucket")).exports;
 }, 120_000);
 
-const enum Mode { Deficit = 0, WhileNotNegative = 1, IfAvailable = 2 }
 interface Op { now: bigint; n: bigint; mode: Mode }
 interface Outcome { admitted: boolean; waitNs: bigint; tat: bigint }
 
@@ -29,36 +29,6 @@ function run(rate: bigint, burstSeconds: number, ops: Op[]): Outcome[] {
     const [a, w, t] = r.split(" ");
     return { admitted: a === "1", waitNs: BigInt(w), tat: BigInt(t) };
   });
-}
-
-const G = 1_000_000_000n;
-const ceilDiv = (a: bigint, b: bigint) => (a <= 0n ? 0n : (a + b - 1n) / b);
-
-// The reference: level in token-nanoseconds (tokens x 1e9), exact.
-class RefBucket {
-  private level: bigint;
-  private last = 0n;
-  readonly capacity: bigint;
-  constructor(readonly rate: bigint, burstNs: bigint) {
-    this.capacity = rate * burstNs;
-    this.level = this.capacity; // a new bucket is full
-  }
-  take(now: bigint, n: bigint, mode: Mode): { admitted: boolean; waitNs: bigint; level: bigint } {
-    const t = now > this.last ? now : this.last;
-    const refill = this.level + (t - this.last) * this.rate;
-    this.level = refill < this.capacity ? refill : this.capacity;
-    this.last = t;
-    const need = n * G;
-    let admitted = true;
-    if (mode === Mode.WhileNotNegative) admitted = this.level >= 0n;
-    if (mode === Mode.IfAvailable) admitted = this.level >= need;
-    if (!admitted) {
-      const short = mode === Mode.WhileNotNegative ? -this.level : need - this.level;
-      return { admitted, waitNs: ceilDiv(short, this.rate), level: this.level };
-    }
-    this.level -= need;
-    return { admitted, waitNs: ceilDiv(-this.level, this.rate), level: this.level };
-  }
 }
 
 // 1e9 = 2^9 x 5^9: rates dividing it make every cost an exact nanosecond count.
