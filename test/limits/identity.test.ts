@@ -44,3 +44,20 @@ describe("Identity.resolve", () => {
     expect(await identityOf({ "source.address": "192.0.2.1:5000" }, [ORDERS])).toMatchObject({ match: "0" });
   });
 });
+
+describe("LimitMetrics", () => {
+  it("counts throttled requests per rule and principal (capped), throttle time and bytes over the limit per rule", async () => {
+    const host = await ProxyHost.start(wasm, {});
+    const as = (uriSan: string | undefined, line: string) =>
+      host.newConnection({ properties: uriSan ? { "connection.uri_san_peer_certificate": uriSan } : {} }).callOnDownstreamData(line);
+    as(ORDERS, "throttled orders 250 4096");
+    as(ORDERS, "throttled orders 750 0");
+    as(undefined, "throttled orders 0 0");
+    as("spiffe://cluster.local/ns/shop/sa/third", "throttled orders 10 0"); // the fixture caps principals at 2
+    expect(host.getCounter(`mqmesh_test_throttled_requests_total;rule=orders;principal=${ORDERS}`)).toBe(2);
+    expect(host.getCounter("mqmesh_test_throttled_requests_total;rule=orders;principal=anonymous")).toBe(1);
+    expect(host.getCounter("mqmesh_test_throttled_requests_total;rule=orders;principal=__other__")).toBe(1);
+    expect(host.getCounter("mqmesh_test_throttle_time_milliseconds_total;rule=orders")).toBe(1010);
+    expect(host.getCounter("mqmesh_test_bytes_over_limit_total;rule=orders")).toBe(4096);
+  });
+});
