@@ -22,7 +22,7 @@
 // both sides, so "cidr:10.0.0.0/8" holds whichever way the listener binds.
 import { ConfigReader } from "./config";
 import { Identity, normalizeIp } from "./identity";
-import { parseIp } from "./ip_address";
+import { inNetwork, parseIp, parsePrefixLength } from "./ip_address";
 import { Matcher } from "./matcher";
 
 export const enum PrincipalKind {
@@ -58,7 +58,7 @@ export class PrincipalPattern {
       case PrincipalKind.Group: return this.glob!.matches(id.group);
       case PrincipalKind.Cidr: {
         const ip = id.sourceIp;
-        return ip != null && ip.length == this.net.length && samePrefix(ip, this.net, this.bits);
+        return ip != null && inNetwork(ip, this.net, this.bits);
       }
     }
     return false;
@@ -123,19 +123,11 @@ function parseCidr(text: string, p: PrincipalPattern, out: ParsedPrincipal): Par
   }
   let bits = raw.length * 8;
   if (slash >= 0) {
-    const len = spec.substring(slash + 1);
-    let valid = len.length > 0 && len.length <= 3;
-    let n = 0;
-    for (let i = 0; i < len.length && valid; i++) {
-      const d = len.charCodeAt(i) - 0x30;
-      if (d < 0 || d > 9) valid = false;
-      else n = n * 10 + d;
-    }
-    if (!valid || n > raw.length * 8) {
+    bits = parsePrefixLength(spec.substring(slash + 1), raw.length * 8);
+    if (bits < 0) {
       out.error = "the prefix length must be 0.." + (raw.length * 8).toString() + ", got \"" + text + "\"";
       return out;
     }
-    bits = n;
   }
   const net = normalizeIp(raw);
   // ::ffff:a.b.c.d/n with n >= 96 is an IPv4 network once normalized.
@@ -151,15 +143,6 @@ function parseCidr(text: string, p: PrincipalPattern, out: ParsedPrincipal): Par
   p.bits = bits;
   out.pattern = p;
   return out;
-}
-
-function samePrefix(a: Uint8Array, b: Uint8Array, bits: i32): bool {
-  const whole = bits >> 3;
-  for (let i = 0; i < whole; i++) if (a[i] != b[i]) return false;
-  const rest = bits & 7;
-  if (rest == 0) return true;
-  const mask = <u8>((<i32>0xff << (8 - rest)) & 0xff);
-  return (a[whole] & mask) == (b[whole] & mask);
 }
 
 /** A rule's `principals`: it applies to a caller any pattern matches. */

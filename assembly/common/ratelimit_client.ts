@@ -145,10 +145,8 @@ export class GlobalLimiter {
 
   /** From the owner's onGrpcReceive; false when the call is not this limiter's. */
   onGrpcReceive(token: u32, messageSize: u32): bool {
-    if (!this.byToken.has(token)) return false;
-    const state = this.byToken.get(token);
-    this.byToken.delete(token);
-    state.token = 0;
+    const state = this.answered(token);
+    if (state == null) return false;
     const raw = grpcReceiveBuffer.get(0, messageSize);
     let answer: RateLimitAnswer | null = null;
     if (raw != null) answer = decodeRateLimitResponse(Uint8Array.wrap(raw));
@@ -180,12 +178,19 @@ export class GlobalLimiter {
 
   /** From the owner's onGrpcClose; a close of a unary call is its failure. */
   onGrpcClose(token: u32, statusCode: u32): bool {
-    if (!this.byToken.has(token)) return false;
+    const state = this.answered(token);
+    if (state == null) return false;
+    this.fail(state);
+    return true;
+  }
+
+  // The key whose call `token` was, no longer in flight; null when not ours.
+  private answered(token: u32): KeyState | null {
+    if (!this.byToken.has(token)) return null;
     const state = this.byToken.get(token);
     this.byToken.delete(token);
     state.token = 0;
-    this.fail(state);
-    return true;
+    return state;
   }
 
   /** Keys with a call in flight. */
