@@ -119,7 +119,7 @@ export class GlobalLimiter {
     }
     state.descriptors = descriptors;
     state.pendingHits += hits;
-    if (state.token == 0) this.send(state, now);
+    if (state.token == 0 && state.pendingHits > 0) this.send(state, now);
 
     const v = this.verdict;
     v.over = false;

@@ -53,8 +53,8 @@ export class Descriptor {
   }
 }
 
-/** A RateLimitRequest. hits: how much the request adds (bytes, messages);
- *  0 is sent as 1 (an absent hits_addend means 1 to the service). */
+/** A RateLimitRequest. hits: how much the request adds (bytes, messages),
+ *  at least 1 (0 would be left out, which the service reads as 1). */
 export function encodeRateLimitRequest(domain: string, descriptors: Descriptor[], hits: u32): Uint8Array {
   const w = new ProtoWriter(64);
   w.string(1, domain, true);
@@ -69,7 +69,7 @@ export function encodeRateLimitRequest(domain: string, descriptors: Descriptor[]
     }
     w.message(2, dw);
   }
-  w.varint(3, <u64>max<u32>(hits, 1));
+  w.varint(3, <u64>hits);
   return w.toBytes();
 }
 

@@ -180,4 +180,16 @@ describe("principal patterns", () => {
       { numRuns: 4000 },
     );
   });
+
+  it("reads any string without trapping: a pattern, or an error naming its element", () => {
+    const text = fc.oneof(fc.string({ maxLength: 24 }), fc.tuple(fc.constantFrom("cidr:", "san:", "user:", "spiffe://", ""), fc.string({ maxLength: 20 })).map(([a, b]) => a + b));
+    fc.assert(
+      fc.property(text, (t) => {
+        const r = m.readPrincipals(JSON.stringify({ acl: { rules: [{ principals: [t] }] } }));
+        expect(r === "OK 1" || r.startsWith("ERR acl.rules[0].principals[0]: ")).toBe(true);
+      }),
+      { numRuns: 3000 },
+    );
+  });
 });
+

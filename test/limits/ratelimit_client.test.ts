@@ -3,6 +3,7 @@
 // makes are decoded, and its answers encoded, by protobufjs from a schema
 // written here with the field numbers of Envoy's rls.proto and
 // ratelimit.proto, independently of the module's hand-written codec.
+import fc from "fast-check";
 import protobuf from "protobufjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ProxyHost } from "../host/index.ts";
@@ -115,6 +116,7 @@ describe("rate limit service client", () => {
     expect(decode(host.grpcCalls[0].message!).hitsAddend).toBe(50);
     host.respondToGrpcCall(host.grpcCalls[0].token, { message: answer({ overallCode: Code.OK }) });
     expect(host.grpcCalls).toHaveLength(0); // nothing pending: no call
+    expect(check(host, "k", 0).calls).toBe(2); // a request that adds nothing asks nothing
   });
 
   it("applies failureMode when the service fails: open lets through, closed holds back", async () => {
@@ -181,4 +183,40 @@ describe("rate limit service client", () => {
     expect(await errors({ cluster: "c", timeoutMs: 0 })).toContain("rateLimitService.timeoutMs: must be a positive integer");
     expect(await errors({ cluster: "c", timeout: 5 })).toContain('rateLimitService: unknown field "timeout" (did you mean "timeoutMs"?)');
   });
+
+  it("never traps on answers that are random or mutated bytes; what does not parse is a failure", async () => {
+    const host = await limiter({ ...SERVICE, failureMode: "closed" });
+    const valid = answer({
+      overallCode: Code.OVER_LIMIT,
+      statuses: [{ code: Code.OVER_LIMIT, currentLimit: { requestsPerUnit: 5, unit: SECOND, name: "n" }, limitRemaining: 3, durationUntilReset: { seconds: 1, nanos: 5 } }],
+      responseHeadersToAdd: [{ key: "k", value: "v" }],
+    });
+    const mutated = fc.tuple(fc.nat(valid.length - 1), fc.integer({ min: 0, max: 255 }), fc.nat(valid.length)).map(([at, byte, cut]) => {
+      const b = valid.slice(0, Math.max(cut, 1));
+      if (at < b.length) b[at] = byte;
+      return b;
+    });
+    fc.assert(
+      fc.property(fc.oneof(fc.uint8Array({ maxLength: 48 }), mutated), (bytes) => {
+        host.advanceTime(10_000); // past any reset the last answer set
+        check(host, "k", 1);
+        expect(host.grpcCalls).toHaveLength(1);
+        host.respondToGrpcCall(host.grpcCalls[0].token, { message: bytes });
+        let parsed: any;
+        try {
+          parsed = Response.toObject(Response.decode(bytes), { defaults: true, longs: Number });
+        } catch {
+          parsed = undefined;
+        }
+        const v = check(host, "k", 1);
+        // protobufjs and the module agree on what is an answer (protobufjs also takes an unknown
+        // code or a Duration out of range, which the module refuses: then both say "failed")
+        if (parsed === undefined) expect(v.failed).toBe(true);
+        else if (parsed.overallCode === Code.OK) expect(v.over).toBe(v.failed);
+        host.respondToGrpcCall(host.grpcCalls[0].token, { message: answer({ overallCode: Code.OK }) });
+      }),
+      { numRuns: 500 },
+    );
+  });
 });
+
