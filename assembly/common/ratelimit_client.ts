@@ -150,7 +150,8 @@ export class GlobalLimiter {
     const raw = grpcReceiveBuffer.get(0, messageSize);
     let answer: RateLimitAnswer | null = null;
     if (raw != null) answer = decodeRateLimitResponse(Uint8Array.wrap(raw));
-    if (answer == null || answer.overallCode == RlsCode.Unknown) {
+    // UNKNOWN, or a code this protocol version does not define, is no verdict.
+    if (answer == null || (answer.overallCode != RlsCode.Ok && answer.overallCode != RlsCode.OverLimit)) {
       this.fail(state);
       return true;
     }
