@@ -4,6 +4,8 @@
 //   tcp       Envoy with tcp_proxy only (the kafka sidecar without a filter)
 //   observe   Envoy + kafka filter, configuration {} (observe only)
 //   full      Envoy + kafka filter with ACL and broker rewrite (config file, see --filter-config)
+//   kroxylicious  the Kroxylicious proxy (Java) with a passthrough virtual cluster: what the
+//             Java alternative costs, its JVM's CPU measured as Envoy's is
 // Each Envoy case has its own broker listener advertised as that Envoy, so
 // Metadata keeps the producer on the Envoy under test (checked: the bytes must
 // show up in that Envoy's counters and nowhere else).
@@ -34,6 +36,7 @@ import {
   type KafkaCluster,
   type Sidecar,
 } from "../integration/stack/index.ts";
+import { KROXYLICIOUS_REQUESTS, kroxyliciousClasses, KROXYLICIOUS_VERSION, startKroxylicious, type KroxyliciousProxy } from "../integration/stack/kroxylicious.ts";
 import { caseRows, cpuSeconds, fmtRatio, idleCpuMsPerSec, intOption, machine, median, noiseNote, pairedRatios, pctRange, table, timesRange, verdict } from "./support.ts";
 
 const HELP = `usage: npm run bench:kafka -- [options]
@@ -49,7 +52,7 @@ const HELP = `usage: npm run bench:kafka -- [options]
                        \${LISTEN_HOST} \${LISTEN_PORT} \${BROKER_ID} \${TOPIC_PREFIX} are filled in
   --module F           filter module (default build/kafka.wasm, rebuilt when stale); not --wasm,
                        which the AssemblyScript compiler loaded by this script takes for itself
-  --cases LIST         subset, e.g. tcp,observe (default direct,tcp,noop,observe,full;
+  --cases LIST         subset, e.g. tcp,observe (default direct,tcp,noop,observe,full,kroxylicious;
                        also frames: a filter that reads only frame headers)
   --baseline-module F  adds case "before": another kafka filter build (e.g. of an older commit) with
                        config {}, interleaved with the others, and its paired CPU ratio against observe
@@ -70,7 +73,7 @@ const { values: opt } = parseArgs({
     "filter-config": { type: "string", default: join(REPO_ROOT, "bench", "kafka-acl-rewrite.json") },
     module: { type: "string" },
     "baseline-module": { type: "string" },
-    cases: { type: "string", default: "direct,tcp,noop,observe,full" },
+    cases: { type: "string", default: "direct,tcp,noop,observe,full,kroxylicious" },
     json: { type: "string" },
     report: { type: "string" },
     help: { type: "boolean", default: false },
@@ -91,8 +94,8 @@ const WARMUP = positive("warmup", opt.warmup!, 0);
 const CONCURRENCY = positive("concurrency", opt.concurrency!);
 const TOPIC_PREFIX = "mqmesh-bench-";
 
-type CaseId = "direct" | "tcp" | "noop" | "frames" | "before" | "observe" | "full";
-const ALL_CASES: CaseId[] = ["direct", "tcp", "noop", "frames", "before", "observe", "full"];
+type CaseId = "direct" | "tcp" | "noop" | "frames" | "before" | "observe" | "full" | "kroxylicious";
+const ALL_CASES: CaseId[] = ["direct", "tcp", "noop", "frames", "before", "observe", "full", "kroxylicious"];
 const LABEL: Record<CaseId, string> = {
   direct: "1 direct to broker",
   tcp: "2 Envoy tcp_proxy",
@@ -101,6 +104,7 @@ const LABEL: Record<CaseId, string> = {
   before: "3b + baseline module {}",
   observe: "3 + kafka filter {}",
   full: "4 + filter ACL+rewrite",
+  kroxylicious: "5 Kroxylicious (JVM)",
 };
 const wanted = opt.cases!.split(",").map((s) => s.trim()).filter(Boolean) as CaseId[];
 if (opt["baseline-module"] && !wanted.includes("before")) wanted.splice(Math.max(0, wanted.indexOf("observe")), 0, "before");
@@ -123,9 +127,12 @@ interface Run {
   /** MiB/s of record values as ProducerPerformance reports it ("MB/sec" = 2^20 bytes/s). */
   mibPerSec: number;
   p99Ms: number;
-  /** Bytes Envoy received from the producer during the run (wire bytes, framing included). */
+  /**
+   * Bytes the proxy received from the producer during the run (wire bytes, framing included);
+   * for Kroxylicious, which counts none, the tcp_proxy case's figure of the same round.
+   */
   envoyRxBytes?: number;
-  /** Envoy process CPU time (user + system) during the run, seconds. */
+  /** The proxy process's CPU time (user + system) during the run, seconds. */
   envoyCpuSec?: number;
   /** envoyCpuSec per GiB of envoyRxBytes. */
   cpuSecPerGiB?: number;
@@ -236,20 +243,25 @@ interface Target {
   caseId: CaseId;
   bootstrap: string;
   sidecar?: Sidecar;
+  jvm?: KroxyliciousProxy;
 }
+
+/** The process of the proxy under test, if any. */
+const proxyPid = (t: Target) => t.sidecar?.envoy.proc.pid ?? t.jvm?.proc.pid;
 
 async function main(): Promise<void> {
   const started = Date.now();
   const wasm = wasmModule();
   await ensureWasm(wasm);
-  const [binary] = await Promise.all([envoyBinary(), kafkaClasspath()]);
+  const [binary] = await Promise.all([envoyBinary(), kafkaClasspath(), wanted.includes("kroxylicious") ? kroxyliciousClasses() : undefined]);
 
-  const envoyCases = wanted.filter((c) => c !== "direct");
+  const envoyCases = wanted.filter((c) => c !== "direct" && c !== "kroxylicious");
   const listenPorts: Partial<Record<CaseId, number>> = {};
   for (const c of envoyCases) listenPorts[c] = await freePort();
 
   let kafka: KafkaCluster | undefined;
   const sidecars: Sidecar[] = [];
+  const jvms: KroxyliciousProxy[] = [];
   try {
     kafka = await startKafka({
       name: "kafka-bench",
@@ -270,6 +282,13 @@ async function main(): Promise<void> {
     for (const c of wanted) {
       if (c === "direct") {
         targets.push({ caseId: c, bootstrap: `${broker.host}:${broker.port}` });
+        continue;
+      }
+      if (c === "kroxylicious") {
+        // In front of the PLAINTEXT listener: Kroxylicious rewrites Metadata to its own ports itself.
+        const jvm = await startKroxylicious({ name: "kroxylicious-bench", upstream: `${broker.host}:${broker.port}`, nodeId: broker.nodeId });
+        jvms.push(jvm);
+        targets.push({ caseId: c, bootstrap: jvm.bootstrap, jvm });
         continue;
       }
       const upstream = { host: broker.host, port: broker.listeners[c.toUpperCase()] };
@@ -323,45 +342,59 @@ async function main(): Promise<void> {
     }
 
     // What each Envoy burns doing nothing (timers, stats), for reading small CPU figures.
-    const idleMsPerSec = await idleCpuMsPerSec(Object.fromEntries(targets.filter((t) => t.sidecar).map((t) => [t.caseId, t.sidecar!.envoy.proc.pid])) as Partial<Record<CaseId, number>>);
+    const idleMsPerSec = await idleCpuMsPerSec(Object.fromEntries(targets.filter(proxyPid).map((t) => [t.caseId, proxyPid(t)])) as Partial<Record<CaseId, number>>);
 
     const runs: Run[] = [];
     const payloadBytes = RECORDS * RECORD_SIZE;
     for (let round = 1; round <= ROUNDS; round++) {
       for (const t of targets) {
         const before = await Promise.all(sidecars.map(rxBytes));
-        const pid = t.sidecar?.envoy.proc.pid;
+        const pid = proxyPid(t);
         const cpu0 = pid ? cpuSeconds(pid) : 0;
+        const requests0 = t.jvm ? await t.jvm.metric(KROXYLICIOUS_REQUESTS) : 0;
         const perf = await producerPerformance(`${TOPIC_PREFIX}${t.caseId}`, t.bootstrap, RECORDS, `perf-${t.caseId}-${round}`);
         const cpu1 = pid ? cpuSeconds(pid) : 0;
+        let rx: number | undefined;
         const after = await Promise.all(sidecars.map(rxBytes));
         // Where did the bytes go? Only the Envoy under test may carry them.
-        let rx: number | undefined;
         sidecars.forEach((s, i) => {
           const delta = after[i] - before[i];
           if (s === t.sidecar) rx = delta;
           else if (delta > payloadBytes / 100) throw new Error(`${t.caseId}: ${delta} bytes went through ${s.envoy.name}, not the Envoy under test`);
         });
         if (t.sidecar && (rx ?? 0) < payloadBytes) throw new Error(`${t.caseId}: Envoy saw ${rx} bytes, fewer than the ${payloadBytes} produced: traffic bypassed it`);
+        if (t.jvm) {
+          // One Produce request carries at most one batch per partition, so the producer made at least this many.
+          const requests = (await t.jvm.metric(KROXYLICIOUS_REQUESTS)) - requests0;
+          const atLeast = Math.floor(payloadBytes / Math.max(BATCH_SIZE, RECORD_SIZE));
+          if (requests < atLeast) throw new Error(`kroxylicious: ${requests} requests went through Kroxylicious, fewer than the ${atLeast} produce requests of the run: traffic bypassed it`);
+        }
         const run: Run = { round, caseId: t.caseId, records: RECORDS, ...perf };
+        if (pid) run.envoyCpuSec = cpu1 - cpu0;
         if (t.sidecar) {
           run.envoyRxBytes = rx;
-          run.envoyCpuSec = cpu1 - cpu0;
-          run.cpuSecPerGiB = run.envoyCpuSec / (rx! / 2 ** 30);
+          run.cpuSecPerGiB = run.envoyCpuSec! / (rx! / 2 ** 30);
         }
         runs.push(run);
         progress(
           "bench",
           `round ${round}/${ROUNDS} ${t.caseId.padEnd(7)} ${perf.mibPerSec.toFixed(1)} MiB/s, p99 ${perf.p99Ms} ms` +
-            (run.cpuSecPerGiB !== undefined ? `, Envoy ${run.envoyCpuSec!.toFixed(2)} s CPU = ${run.cpuSecPerGiB.toFixed(2)} s/GiB` : ""),
+            (run.cpuSecPerGiB !== undefined ? `, Envoy ${run.envoyCpuSec!.toFixed(2)} s CPU = ${run.cpuSecPerGiB.toFixed(2)} s/GiB` : "") +
+            (t.jvm ? `, JVM ${run.envoyCpuSec!.toFixed(2)} s CPU` : ""),
         );
       }
+    }
+    // Kroxylicious counts no bytes: its producer sent what the same producer sent through
+    // tcp_proxy in the same round (the same records; the wire framing does not depend on the proxy).
+    for (const r of runs.filter((x) => x.caseId === "kroxylicious")) {
+      r.envoyRxBytes = runs.find((x) => x.caseId === "tcp" && x.round === r.round)?.envoyRxBytes ?? RECORDS * RECORD_SIZE;
+      r.cpuSecPerGiB = r.envoyCpuSec! / (r.envoyRxBytes / 2 ** 30);
     }
 
     report(runs, targets.map((t) => t.caseId), fullSkipped, idleMsPerSec, binary.version, kafka.version, started);
     if (opt.json) writeFileSync(resolve(opt.json), JSON.stringify({ date: new Date().toISOString(), machine: machine(), settings: settings(), envoy: binary.version, kafka: kafka.version, cases: targets.map((t) => t.caseId), fullSkipped, idleMsPerSec, runs }, null, 2) + "\n");
   } finally {
-    await Promise.all(sidecars.map((s) => s.stop()));
+    await Promise.all([...sidecars, ...jvms].map((s) => s.stop()));
     if (kafka) {
       await kafka.stop();
       for (const b of kafka.brokers) rmSync(b.dataDir, { recursive: true, force: true });
@@ -370,7 +403,7 @@ async function main(): Promise<void> {
 }
 
 function settings() {
-  return { rounds: ROUNDS, records: RECORDS, recordSize: RECORD_SIZE, batchSize: BATCH_SIZE, lingerMs: LINGER_MS, acks: opt.acks, warmup: WARMUP, envoyConcurrency: CONCURRENCY };
+  return { rounds: ROUNDS, records: RECORDS, recordSize: RECORD_SIZE, batchSize: BATCH_SIZE, lingerMs: LINGER_MS, acks: opt.acks, warmup: WARMUP, envoyConcurrency: CONCURRENCY, kroxylicious: KROXYLICIOUS_VERSION };
 }
 
 function report(runs: Run[], cases: CaseId[], fullSkipped: string | undefined, idleMsPerSec: Partial<Record<CaseId, number>>, envoyVersion: string, kafkaVersion: string, started: number, saved?: { date: string; machine: string; settings: ReturnType<typeof settings> }): void {
@@ -385,20 +418,22 @@ function report(runs: Run[], cases: CaseId[], fullSkipped: string | undefined, i
   const ofMedians = (c: CaseId, xs: (c: CaseId) => number[]) => median(xs(c)) / median(xs("tcp"));
 
   const rows: string[][] = [
-    ["case", "MiB/s med", "(min–max)", "vs tcp", "Envoy CPU s/GiB med", "(min–max)", "vs tcp", "p99 ms"],
+    ["case", "MiB/s med", "(min–max)", "vs tcp", "proxy CPU s/GiB med", "(min–max)", "vs tcp", "p99 ms"],
     ...caseRows(cases, (c) => LABEL[c as CaseId], (c) => tput(c as CaseId), (c) => cpu(c as CaseId), (c) => p99(c as CaseId), { tput: 1, cpu: 2, p99: 0 }),
   ];
 
   const s = saved?.settings ?? settings();
   console.log("");
   console.log(`mqmesh bench:kafka — ${(saved?.date ?? new Date().toISOString()).slice(0, 16).replace("T", " ")} UTC, ${saved?.machine ?? machine()}`);
-  console.log(`Envoy ${envoyVersion} (concurrency ${s.envoyConcurrency}), Kafka ${kafkaVersion} (1 broker), ProducerPerformance ${s.records} × ${s.recordSize} B, acks=${s.acks} linger.ms=${s.lingerMs} batch.size=${s.batchSize}, ${s.rounds} interleaved rounds`);
+  console.log(`Envoy ${envoyVersion} (concurrency ${s.envoyConcurrency}), Kafka ${kafkaVersion} (1 broker), ProducerPerformance ${s.records} × ${s.recordSize} B, acks=${s.acks} linger.ms=${s.lingerMs} batch.size=${s.batchSize}, ${s.rounds} interleaved rounds` +
+    (cases.includes("kroxylicious") ? `, Kroxylicious ${s.kroxylicious ?? "?"}` : ""));
   console.log("");
   for (const l of table(rows)) console.log(l);
   if (fullSkipped && wanted.includes("full")) console.log(fullSkipped);
   console.log("");
-  console.log("vs tcp = median of the case ÷ median of tcp_proxy, same run. CPU s/GiB = Envoy user+sys CPU during the producer");
-  console.log("run ÷ bytes Envoy received from the producer (idle CPU included; measured idle: " +
+  console.log("vs tcp = median of the case ÷ median of tcp_proxy, same run. CPU s/GiB = the proxy's user+sys CPU during the producer");
+  console.log("run ÷ bytes Envoy received from the producer; for Kroxylicious's JVM, which counts no bytes, the bytes of the same");
+  console.log("records through tcp_proxy in the same round (idle CPU included; measured idle: " +
     Object.entries(idleMsPerSec).map(([c, v]) => `${c} ${v!.toFixed(1)} ms/s`).join(", ") + ").");
   if (hasTcp) {
     const noise = noiseNote("tcp_proxy", tput("tcp"));
@@ -412,6 +447,14 @@ function report(runs: Run[], cases: CaseId[], fullSkipped: string | undefined, i
           `CPU/GiB ${ofMedians(c, cpu).toFixed(2)}x, per round ${times(cp)} (≤ 1.25x: ${verdict(cp, (x) => x <= 1.25)})`,
       );
     }
+    if (cases.includes("kroxylicious")) {
+      const tp = pairs("kroxylicious", (r) => r.mibPerSec), cp = pairs("kroxylicious", (r) => r.cpuSecPerGiB);
+      console.log(`Kroxylicious (JVM) vs tcp_proxy: throughput ${fmtRatio(ofMedians("kroxylicious", tput))} (per round ${timesRange(tp)}), CPU/GiB ${fmtRatio(ofMedians("kroxylicious", cpu))} (per round ${timesRange(cp)})`);
+    }
+  }
+  if (cases.includes("kroxylicious") && cases.includes("observe")) {
+    const cp = pairedRatios(runs, "kroxylicious", "observe", (r) => r.cpuSecPerGiB);
+    console.log(`Kroxylicious (JVM) vs kafka filter {}, CPU/GiB per round: ${timesRange(cp)} (median ${median(cp).toFixed(2)}x)`);
   }
   if (cases.includes("before") && cases.includes("observe")) {
     const cp = pairedRatios(runs, "observe", "before", (r) => r.cpuSecPerGiB);

@@ -5,6 +5,8 @@
 //   tcp       Envoy with tcp_proxy only (the remoting listener of rocketmq-sidecar.yaml)
 //   observe   Envoy + rocketmq filter, configuration {} (observe only)
 //   rewrite   Envoy + rocketmq filter with routeRewrite.address = itself
+//   grpc         gRPC sends (RocketMQ 5 client) through Envoy's plain HTTP/2 router
+//   grpc-filter  the same with the rocketmq-grpc filter, configuration {}
 //
 // Keeping sends in the Envoy under test. A remoting producer asks its name
 // server for the topic route and then sends to the broker address in the
@@ -17,7 +19,12 @@
 // that the bytes went through the Envoy under test and no other, and that
 // the client's route table names it.
 //
-// The load generator is integration/java/RemotingSendBench.java
+// gRPC cases need no route trick: the proxy (cluster mode) answers route
+// queries with the endpoint the client used. Their load generator is
+// rocketmq-client-nodejs's Producer in this process (bench/rocketmq-grpc.ts),
+// as many send loops as --threads; their figures compare with each other.
+//
+// The remoting load generator is integration/java/RemotingSendBench.java
 // (DefaultMQProducer, synchronous sends from a few threads), one JVM per case
 // for the whole run, sending on command: warm JIT and connections, and Envoy
 // CPU read right around each batch. A batch lasts --seconds (or --messages,
@@ -38,6 +45,7 @@ import { envoyBinary, javaBin, progress, REPO_ROOT, runPath } from "../integrati
 import { rocketmqJavaClasses } from "../integration/stack/rocketmq-java.ts";
 import { rocketmqClasspath, startRocketMQ, type RocketMQ } from "../integration/stack/rocketmq.ts";
 import { startRocketMQSidecar, type RocketMQSidecar } from "../integration/stack/rocketmq-sidecar.ts";
+import { GrpcSender, type SendBatch } from "./rocketmq-grpc.ts";
 import { caseRows, cpuSeconds, fmtRatio, idleCpuMsPerSec, intOption, machine, median, noiseNote, pairedRatios, table, timesRange } from "./support.ts";
 
 const HELP = `usage: npm run bench:rocketmq -- [options]
@@ -49,7 +57,8 @@ const HELP = `usage: npm run bench:rocketmq -- [options]
   --warmup S           seconds of sending per case before the rounds (default 5; at least 100 messages)
   --concurrency N      Envoy worker threads (default 2)
   --wasm F             filter module (default build/rocketmq.wasm, rebuilt when stale)
-  --cases LIST         subset, e.g. tcp,rewrite (default direct,tcp,observe,rewrite)
+  --grpc-wasm F        gRPC filter module (default build/rocketmq-grpc.wasm, rebuilt when stale)
+  --cases LIST         subset, e.g. tcp,rewrite (default direct,tcp,observe,rewrite,grpc,grpc-filter)
   --json F             also write every measurement as JSON to F
   --report F           print the table again from such a JSON file (runs nothing)
 `;
@@ -64,7 +73,8 @@ const { values: opt } = parseArgs({
     warmup: { type: "string", default: "5" },
     concurrency: { type: "string", default: "2" },
     wasm: { type: "string" },
-    cases: { type: "string", default: "direct,tcp,observe,rewrite" },
+    "grpc-wasm": { type: "string" },
+    cases: { type: "string", default: "direct,tcp,observe,rewrite,grpc,grpc-filter" },
     json: { type: "string" },
     report: { type: "string" },
     help: { type: "boolean", default: false },
@@ -85,14 +95,17 @@ const BATCH_LIMIT = MESSAGES > 0 ? MESSAGES : 2 ** 31 - 1;
 const CONCURRENCY = intOption("concurrency", opt.concurrency!);
 const TOPIC_PREFIX = "mqmesh-bench-";
 
-type CaseId = "direct" | "tcp" | "observe" | "rewrite";
-const ALL_CASES: CaseId[] = ["direct", "tcp", "observe", "rewrite"];
+type CaseId = "direct" | "tcp" | "observe" | "rewrite" | "grpc" | "grpc-filter";
+const ALL_CASES: CaseId[] = ["direct", "tcp", "observe", "rewrite", "grpc", "grpc-filter"];
 const LABEL: Record<CaseId, string> = {
   direct: "1 direct to proxy",
   tcp: "2 Envoy tcp_proxy",
   observe: "3 + rocketmq filter {}",
   rewrite: "4 + filter routeRewrite",
+  grpc: "5 gRPC, HTTP/2 router",
+  "grpc-filter": "6 gRPC + rocketmq-grpc {}",
 };
+const isGrpc = (c: CaseId) => c === "grpc" || c === "grpc-filter";
 const wanted = opt.cases!.split(",").map((s) => s.trim()).filter(Boolean) as CaseId[];
 for (const c of wanted) {
   if (!ALL_CASES.includes(c)) {
@@ -118,16 +131,10 @@ interface Run {
 
 // ---------- the load generator: one JVM per case, driven over stdin ----------
 
-interface SendReply {
+/** A batch's figures, plus where the client's route table sent it. */
+interface SendReply extends SendBatch {
   event: "sent";
-  count: number;
-  failed: number;
-  seconds: number;
-  msgsPerSec: number;
-  p50Ms: number;
-  p99Ms: number;
   brokerAddrs: string[];
-  firstError: string | null;
 }
 
 const senders = new Set<ChildProcess>();
@@ -223,31 +230,34 @@ class Sender {
 
 // ---------- setup ----------
 
-async function wasmModule(): Promise<string> {
-  if (opt.wasm) {
-    const p = resolve(opt.wasm);
-    if (!existsSync(p)) throw new Error(`--wasm ${opt.wasm}: no such file`);
+/** The filter module `given` (an option), else build/<filter>.wasm rebuilt when its sources are newer. */
+async function wasmModule(option: "wasm" | "grpc-wasm", filter: "rocketmq" | "rocketmq-grpc"): Promise<string> {
+  const given = opt[option];
+  if (given) {
+    const p = resolve(given);
+    if (!existsSync(p)) throw new Error(`--${option} ${given}: no such file`);
     return p;
   }
-  const path = join(REPO_ROOT, "build", "rocketmq.wasm");
+  const out = `build/${filter}.wasm`;
+  const path = join(REPO_ROOT, out);
   try {
-    return await freshModule({ entry: "filters/rocketmq/index.ts", out: "build/rocketmq.wasm", target: "release" });
+    return await freshModule({ entry: `filters/${filter}/index.ts`, out, target: "release" });
   } catch (e) {
     if (!existsSync(path)) throw e;
-    progress("bench", `rebuilding build/rocketmq.wasm failed (${(e as Error).message.split("\n")[0]}); using the existing one`);
+    progress("bench", `rebuilding ${out} failed (${(e as Error).message.split("\n")[0]}); using the existing one`);
     return path;
   }
 }
 
 interface Target {
   caseId: CaseId;
-  /** The name server address the producer is given. */
+  /** The name server address the remoting producer is given; the gRPC producer's endpoint. */
   namesrv: string;
   /** Where its route table must send it. */
   sendsTo: string;
   /** The Envoy under test. */
   sidecar?: RocketMQSidecar;
-  sender?: Sender;
+  sender?: Sender | GrpcSender;
 }
 
 /** Sum of a Prometheus metric's series carrying label topic="<topic>" on an Envoy's admin /stats/prometheus. */
@@ -260,13 +270,23 @@ async function topicCount(s: RocketMQSidecar, metric: string, topic: string): Pr
   return sum;
 }
 
-const rxStat = "tcp.rocketmq_remoting.downstream_cx_rx_bytes_total";
-const rxBytes = async (s: RocketMQSidecar) => (await s.envoy.stats(rxStat)).get(rxStat) ?? 0;
+/** Bytes an Envoy received from clients on its remoting and gRPC listeners. */
+async function rxBytes(s: RocketMQSidecar): Promise<number> {
+  const stats = await s.envoy.stats("downstream_cx_rx_bytes_total");
+  return (stats.get("tcp.rocketmq_remoting.downstream_cx_rx_bytes_total") ?? 0) + (stats.get("http.rocketmq_grpc.downstream_cx_rx_bytes_total") ?? 0);
+}
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const [wasm, binary] = await Promise.all([wasmModule(), envoyBinary(), rocketmqClasspath(), rocketmqJavaClasses()]);
-  const wasmNote = `${relative(REPO_ROOT, wasm)} of ${statSync(wasm).mtime.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+  const [wasm, grpcWasm, binary] = await Promise.all([
+    wasmModule("wasm", "rocketmq"),
+    wanted.includes("grpc-filter") ? wasmModule("grpc-wasm", "rocketmq-grpc") : undefined,
+    envoyBinary(),
+    rocketmqClasspath(),
+    rocketmqJavaClasses(),
+  ]);
+  const note = (w: string) => `${relative(REPO_ROOT, w)} of ${statSync(w).mtime.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+  const wasmNote = [wasm, grpcWasm].filter((w) => w !== undefined).map(note).join(", ");
   let rmq: RocketMQ | undefined;
   const envoys: RocketMQSidecar[] = [];
   const targets: Target[] = [];
@@ -284,6 +304,11 @@ async function main(): Promise<void> {
         continue;
       }
       const base = { concurrency: CONCURRENCY };
+      if (isGrpc(c)) {
+        const s = await sidecar(`envoy-bench-${c}`, c === "grpc" ? base : { ...base, grpcWasm, grpcFilterConfig: {} });
+        targets.push({ caseId: c, namesrv: s.grpc, sendsTo: s.grpc, sidecar: s });
+        continue;
+      }
       let s: RocketMQSidecar;
       let namesrv: string;
       if (c === "rewrite") {
@@ -297,12 +322,22 @@ async function main(): Promise<void> {
       targets.push({ caseId: c, namesrv, sendsTo: s.remoting, sidecar: s });
     }
 
-    await Promise.all(targets.map(async (t) => (t.sender = await Sender.start(`bench-sender-${t.caseId}`, t.namesrv, TOPIC_PREFIX + t.caseId, `${TOPIC_PREFIX}${t.caseId}-producer`))));
+    await Promise.all(
+      targets.map(async (t) => {
+        const name = `bench-sender-${t.caseId}`, topic = TOPIC_PREFIX + t.caseId;
+        t.sender = isGrpc(t.caseId) ? await GrpcSender.start(name, t.namesrv, topic, MESSAGE_SIZE, THREADS) : await Sender.start(name, t.namesrv, topic, `${topic}-producer`);
+      }),
+    );
+    // Remoting senders report where their route table sent them; gRPC ones send to their endpoint.
+    const checkBroker = (t: Target, r: object) => {
+      const addrs = "brokerAddrs" in r ? (r.brokerAddrs as string[]).join(", ") : t.sendsTo;
+      if (addrs !== t.sendsTo) throw new Error(`${t.caseId}: the producer sent to ${addrs}, not ${t.sendsTo}`);
+    };
     for (const t of targets) {
       progress("bench", `warm-up ${t.caseId}: ${WARMUP} s (route, connections, JIT)`);
       let r = await t.sender!.send(BATCH_LIMIT, WARMUP);
       if (r.count < 100) r = await t.sender!.send(100 - r.count);
-      if (r.brokerAddrs.join() !== t.sendsTo) throw new Error(`${t.caseId}: the producer sends to ${r.brokerAddrs.join(", ")}, not ${t.sendsTo}`);
+      checkBroker(t, r);
     }
 
     const idleMsPerSec = await idleCpuMsPerSec(Object.fromEntries(targets.filter((t) => t.sidecar).map((t) => [t.caseId, t.sidecar!.envoy.proc.pid])) as Partial<Record<CaseId, number>>);
@@ -319,7 +354,7 @@ async function main(): Promise<void> {
         const cpu1 = pid ? cpuSeconds(pid) : 0;
         const after = await Promise.all(envoys.map(rxBytes));
         const payload = r.count * MESSAGE_SIZE;
-        if (r.brokerAddrs.join() !== t.sendsTo) throw new Error(`${t.caseId}: the producer sent to ${r.brokerAddrs.join(", ")}, not ${t.sendsTo}`);
+        checkBroker(t, r);
         // Where did the bytes go? Only the Envoy under test may carry them (route Envoys see a lookup now and then).
         let rx: number | undefined;
         envoys.forEach((s, i) => {
@@ -345,9 +380,10 @@ async function main(): Promise<void> {
 
     // The filter cases: the filter saw every message (warm-up included).
     const filterCounts: Partial<Record<CaseId, number>> = {};
-    for (const t of targets.filter((x) => x.caseId === "observe" || x.caseId === "rewrite")) {
+    for (const t of targets.filter((x) => x.caseId === "observe" || x.caseId === "rewrite" || x.caseId === "grpc-filter")) {
       const topic = TOPIC_PREFIX + t.caseId;
-      filterCounts[t.caseId] = await topicCount(t.sidecar!, "mqmesh_rocketmq_sent_messages_total", topic);
+      const metric = t.caseId === "grpc-filter" ? "mqmesh_rocketmq_grpc_sent_messages_total" : "mqmesh_rocketmq_sent_messages_total";
+      filterCounts[t.caseId] = await topicCount(t.sidecar!, metric, topic);
       const expected = t.sender!.total;
       if (filterCounts[t.caseId] !== expected) throw new Error(`${t.caseId}: the filter counted ${filterCounts[t.caseId]} sent messages on ${topic}, the producer sent ${expected}`);
     }
@@ -399,7 +435,7 @@ function report(saved: Saved, started?: number): void {
   console.log(`mqmesh bench:rocketmq — ${saved.date.slice(0, 16).replace("T", " ")} UTC, ${saved.machine}`);
   console.log(
     `Envoy ${saved.envoy} (concurrency ${s.envoyConcurrency}), RocketMQ ${saved.rocketmq} (cluster: name server, broker, proxy), remoting ` +
-      `DefaultMQProducer sync send × ${s.threads} threads, ${s.messageSize} B messages, ${s.seconds} s${s.messages ? ` or ${s.messages} messages` : ""} per case and round, ${s.rounds} interleaved rounds; filter ${saved.wasm}`,
+      `DefaultMQProducer sync send × ${s.threads} threads (gRPC: rocketmq-client-nodejs Producer × ${s.threads} send loops), ${s.messageSize} B messages, ${s.seconds} s${s.messages ? ` or ${s.messages} messages` : ""} per case and round, ${s.rounds} interleaved rounds; filters ${saved.wasm}`,
   );
   console.log("");
   for (const l of table(rows)) console.log(l);
@@ -423,6 +459,11 @@ function report(saved: Saved, started?: number): void {
           `Envoy CPU per message ${fmtRatio(ofMedians(c, cpu))} (per round ${timesRange(cp)})`,
       );
     }
+  }
+  if (cases.includes("grpc") && cases.includes("grpc-filter")) {
+    const tp = pairedRatios(runs, "grpc-filter", "grpc", (r) => r.msgsPerSec), cp = pairedRatios(runs, "grpc-filter", "grpc", (r) => r.cpuMsPer1k);
+    const ofRouter = (xs: (c: CaseId) => number[]) => fmtRatio(median(xs("grpc-filter")) / median(xs("grpc")));
+    console.log(`rocketmq-grpc filter vs HTTP/2 router (gRPC sends): throughput ${ofRouter(tput)} (per round ${timesRange(tp)}), Envoy CPU per message ${ofRouter(cpu)} (per round ${timesRange(cp)})`);
   }
   if (started !== undefined) console.log(`took ${((Date.now() - started) / 1000).toFixed(0)} s; logs in ${runPath("logs")}`);
 }

@@ -8,6 +8,12 @@
 //
 // Adding a component (e.g. RocketMQ from ./stack/rocketmq.ts): append an entry
 // to `components` whose start() returns the values to provide and a stop().
+//
+// Components only some test files use are not listed here but started by
+// those files (beforeAll), so runs that do not use them pay nothing:
+// startRateLimitService (./stack/ratelimit.ts, with Redis), startJaeger
+// (./stack/jaeger.ts), startPrometheus (./stack/prometheus.ts). They fail
+// like the components do when they cannot start.
 import type { TestProject } from "vitest/node";
 import { progress, stackMode, startKafkaStack, stopAll, kcatBin } from "./stack/index.ts";
 import { rocketmqComponent } from "./stack/rocketmq-global.ts";
@@ -18,9 +24,9 @@ declare module "vitest" {
     stackMode: string;
     /** Kafka bootstrap, direct to the broker (PLAINTEXT listener), "127.0.0.1:port". */
     kafkaBootstrap: string;
-    /** Kafka through the Envoy sidecar with the kafka Wasm filter (build/kafka.wasm, compiled when stale). */
+    /** Kafka through the Envoy sidecar: the kafka Wasm filter when build/kafka.wasm exists, else plain tcp_proxy. */
     kafkaSidecar: string;
-    /** Path of the .wasm the sidecar runs ("" only with MQMESH_KAFKA_WASM=off). */
+    /** Path of the .wasm the sidecar runs, or "" when it runs plain tcp_proxy. */
     kafkaSidecarWasm: string;
     /** Kafka through a second Envoy with plain tcp_proxy (the baseline), always present. */
     kafkaBaseline: string;
@@ -66,13 +72,14 @@ const components: Component[] = [
   rocketmqComponent,
 ];
 
-// While working on one part, MQMESH_COMPONENTS=kafka (comma-separated names,
-// or none) starts only what its tests need. CI always starts everything, so no test
-// can pass by finding its component missing.
+// While working on one part, MQMESH_COMPONENTS=kafka (comma-separated names)
+// starts only what its tests need; "none" starts none (for test files that
+// start their own). CI always starts everything, so no test can pass by
+// finding its component missing.
 function selectedComponents(): Component[] {
   const wanted = process.env.MQMESH_COMPONENTS;
   if (process.env.CI === "true" || !wanted) return components;
-  if (wanted === "none") return []; // tests that start what they need themselves
+  if (wanted.trim() === "none") return [];
   const names = new Set(wanted.split(",").map((n) => n.trim()));
   const unknown = [...names].filter((n) => !components.some((c) => c.name === n));
   if (unknown.length) throw new Error(`MQMESH_COMPONENTS names unknown components: ${unknown.join(", ")}`);

@@ -53,7 +53,7 @@ function pairs(h: http2.IncomingHttpHeaders): Pairs {
 
 const HOP = new Set([":scheme", ":authority", ":method", ":path", ":status", "connection", "keep-alive", "transfer-encoding"]);
 
-class RecordingH2Proxy {
+export class RecordingH2Proxy {
   calls: RecordedCall[] = [];
   private server = http2.createServer();
   private upstream: http2.ClientHttp2Session;

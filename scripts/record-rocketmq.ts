@@ -57,7 +57,7 @@ function rewriteFrame(frame: Buffer, rewrites: [string, string][]): Buffer {
 }
 
 // Toward the client, whole frames with server addresses rewritten.
-function rewritingFrames(rewrites: () => [string, string][]): ToClient {
+export function rewritingFrames(rewrites: () => [string, string][]): ToClient {
   return () => {
     let pending = Buffer.alloc(0);
     return (d) => {

@@ -93,7 +93,8 @@ export class ConfigReader {
   }
 
   /** Records an error on a field of this object, for checks the reader does
-   *  not know (cross-field rules): c.fail("rules", "must not be empty"). */
+   *  not know (cross-field rules): c.fail("rules", "must not be empty");
+   *  "" for the object itself. */
   fail(name: string, message: string): void {
     this.report(this.fieldPath(name), message);
   }
@@ -268,7 +269,9 @@ export class ConfigReader {
 
   // ---- internals
 
+  // "" names this object itself.
   private fieldPath(name: string): string {
+    if (name.length == 0) return this.path;
     return this.path.length ? this.path + "." + name : name;
   }
 

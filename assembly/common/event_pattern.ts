@@ -17,7 +17,7 @@
 // match only {"exists": false}; null is a value (matches the literal null).
 // Pure functions, no host calls; matching never traps and its depth is
 // bounded by the pattern's.
-import { parseIp } from "./ip_address";
+import { inNetwork, parseIp, parsePrefixLength } from "./ip_address";
 import { JsonKind, JsonValue, parseJson, stringify } from "./json";
 
 const enum Kind {
@@ -123,7 +123,7 @@ function scalarMatches(c: Condition, v: JsonValue): bool {
     case Kind.Cidr: {
       if (!v.isString) return false;
       const addr = parseIp(v.asString());
-      return addr != null && addr.length == c.net.length && samePrefix(addr, c.net, c.bits);
+      return addr != null && inNetwork(addr, c.net, c.bits);
     }
   }
   return false;
@@ -172,15 +172,6 @@ function equalsLiteral(lit: JsonValue, v: JsonValue): bool {
     }
   }
   return false;
-}
-
-function samePrefix(a: Uint8Array, b: Uint8Array, bits: i32): bool {
-  const whole = bits >> 3;
-  for (let i = 0; i < whole; i++) if (a[i] != b[i]) return false;
-  const rest = bits & 7;
-  if (rest == 0) return true;
-  const mask = <u8>((<i32>0xff << (8 - rest)) & 0xff);
-  return (a[whole] & mask) == (b[whole] & mask);
 }
 
 // ---- compiling
@@ -393,14 +384,8 @@ function cidr(c: Condition, arg: JsonValue, path: string, out: PatternResult): C
     return null;
   }
   const len = s.substring(slash + 1);
-  let bits = 0;
-  let valid = len.length > 0 && len.length <= 3;
-  for (let i = 0; i < len.length && valid; i++) {
-    const d = len.charCodeAt(i) - 0x30;
-    if (d < 0 || d > 9) valid = false;
-    else bits = bits * 10 + d;
-  }
-  if (!valid || bits > addr.length * 8) {
+  const bits = parsePrefixLength(len, addr.length * 8);
+  if (bits < 0) {
     problem(out, path, "the prefix length must be 0.." + (addr.length * 8).toString() + ", got \"" + len + "\"");
     return null;
   }

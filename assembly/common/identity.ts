@@ -11,7 +11,15 @@
 // peer certificate is not known yet then, but no application byte arrives
 // before it is. The protocol's part is filled in by the filter as requests
 // name it.
+//
+// Envoy (filters/common/expr/context.cc) answers a network filter from the
+// connection's stream info: uri_san_peer_certificate is the FIRST URI SAN of
+// the peer certificate only (absent when it has none; a SPIFFE X.509-SVID has
+// exactly one), subject_peer_certificate the subject in RFC 2253 form ("" for
+// TLS without a client certificate, absent without TLS), source.address
+// "ip:port" or "[ipv6]:port", source.port an integer.
 import { getPropertyInt, getPropertyString } from "../proxy";
+import { parseIp } from "./ip_address";
 
 // The label of a caller with no identity at all.
 export const ANONYMOUS = "anonymous";
@@ -23,6 +31,9 @@ export class Identity {
   subject: string = "";
   // Source IP address in text form, without the port ("" when unknown).
   sourceAddress: string = "";
+  // sourceAddress as bytes (4 for IPv4, also when IPv4-mapped IPv6; 16 for
+  // IPv6), null when it is no IP address (a unix socket path).
+  sourceIp: Uint8Array | null = null;
   sourcePort: i32 = 0;
   // Kafka client.id / RocketMQ clientId ("" until a request names one).
   clientId: string = "";
@@ -67,6 +78,8 @@ export class Identity {
       }
     }
     this.sourceAddress = host;
+    const ip = parseIp(host);
+    this.sourceIp = ip == null ? null : normalizeIp(ip);
     const p = parsePort(port);
     if (p > 0) this.sourcePort = p;
   }
@@ -78,6 +91,16 @@ export class Identity {
     if (this.user.length > 0) return "user:" + this.user;
     return ANONYMOUS;
   }
+}
+
+const V4_MAPPED_PREFIX: u8[] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff];
+
+/** An IPv4-mapped IPv6 address (::ffff:a.b.c.d) as its 4 IPv4 bytes; any
+ *  other address unchanged. */
+export function normalizeIp(ip: Uint8Array): Uint8Array {
+  if (ip.length != 16) return ip;
+  for (let i = 0; i < 12; i++) if (ip[i] != V4_MAPPED_PREFIX[i]) return ip;
+  return ip.slice(12);
 }
 
 function parsePort(s: string): i32 {

@@ -1,4 +1,5 @@
-// IP addresses in text form to bytes, for CIDR matching (event_pattern.ts).
+// IP addresses in text form to bytes, for CIDR matching (event_pattern.ts,
+// principal.ts).
 // Strict: IPv4 is a dotted quad of decimal octets without leading zeros;
 // IPv6 follows RFC 4291's text forms without zone ids. Pure, never traps.
 
@@ -86,4 +87,27 @@ function groups(s: string, last: bool): i32[] | null {
     out.push(g);
   }
   return out;
+}
+
+/** Whether addr's first `bits` bits equal net's (same family: same length). */
+export function inNetwork(addr: Uint8Array, net: Uint8Array, bits: i32): bool {
+  if (addr.length != net.length || bits < 0 || bits > net.length * 8) return false;
+  const whole = bits >> 3;
+  for (let i = 0; i < whole; i++) if (addr[i] != net[i]) return false;
+  const rest = bits & 7;
+  if (rest == 0) return true;
+  const mask = <u8>((<i32>0xff << (8 - rest)) & 0xff);
+  return (addr[whole] & mask) == (net[whole] & mask);
+}
+
+/** A CIDR prefix length "0".."max" in decimal, -1 when the text is not one. */
+export function parsePrefixLength(s: string, max: i32): i32 {
+  if (s.length == 0 || s.length > 3) return -1;
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const d = s.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n <= max ? n : -1;
 }

@@ -194,6 +194,22 @@ export class ProtoWriter {
     this.varint(field, <u64>(<i64>v), writeZero);
   }
 
+  // fixed64 / sfixed64: eight bytes, little-endian (BytesWriter writes
+  // big-endian, hence the swap).
+  fixed64(field: u32, v: u64): void {
+    this.tag(field, WireType.Fixed64);
+    this.w.u64(bswap<u64>(v));
+  }
+
+  fixed32(field: u32, v: u32): void {
+    this.tag(field, WireType.Fixed32);
+    this.w.u32(bswap<u32>(v));
+  }
+
+  double(field: u32, v: f64): void {
+    this.fixed64(field, reinterpret<u64>(v));
+  }
+
   bytes(field: u32, b: Uint8Array): void {
     this.tag(field, WireType.Len);
     this.w.uvarint(<u32>b.length);

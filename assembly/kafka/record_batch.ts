@@ -273,13 +273,15 @@ export function addHeader(
     if (recordIndex < 0 || recordIndex == i) rec.headers.push(new RecordHeader(key, value));
     rec.encode(w);
   }
-  w.setI32At(LENGTH_OFFSET, w.length - 12);
-  const out = w.toBytes();
-  const crc = crc32c(out, ATTRIBUTES_OFFSET);
-  const patch = new BytesWriter(4);
-  patch.u32(crc);
-  out.set(patch.view(), CRC_OFFSET);
-  return out;
+  sealBatch(w, 0);
+  return w.toBytes();
+}
+
+// Finishes a v2 batch written into w from `start` (its 61-byte header, then
+// the records): sets batchLength and the CRC32C over attributes..end.
+export function sealBatch(w: BytesWriter, start: i32): void {
+  w.setI32At(start + LENGTH_OFFSET, w.length - start - 12);
+  w.setU32At(start + CRC_OFFSET, crc32c(w.buf, start + ATTRIBUTES_OFFSET, w.length));
 }
 
 // addHeader on every batch of a records slice; null if any batch can not be

@@ -5,8 +5,7 @@
 // idempotent producer sets them (the broker then drops a retried duplicate).
 // The result is what goes into PartitionProduceData.records.
 import { BytesWriter } from "../common/bytes_writer";
-import { crc32c } from "../common/crc32c";
-import { BATCH_HEADER_SIZE, Record, RecordHeader } from "./record_batch";
+import { BATCH_HEADER_SIZE, Record, RecordHeader, sealBatch } from "./record_batch";
 
 export class RecordBatchBuilder {
   private records: Record[] = [];
@@ -62,14 +61,8 @@ export class RecordBatchBuilder {
       r.attributes = 0;
       r.encode(w);
     }
-    w.setI32At(8, w.length - 12);
-    const out = w.toBytes();
-    const crc = crc32c(out, 21);
-    out[17] = <u8>(crc >>> 24);
-    out[18] = <u8>(crc >>> 16);
-    out[19] = <u8>(crc >>> 8);
-    out[20] = <u8>crc;
-    return out;
+    sealBatch(w, 0);
+    return w.toBytes();
   }
 }
 

@@ -6,13 +6,16 @@ import * as host from "./hostcalls";
 import { HeaderPair } from "./pairs";
 import { beginReentrantCall, endReentrantCall, noteGrpcCallout } from "./registry";
 
-// An unknown cluster is ParseFailure in cpp-host.
+// An unknown cluster is ParseFailure in cpp-host. The answer goes to
+// `owner` (a context id), by default the context that made the call: state
+// that outlives one stream (a root context's limiter) names its root, so an
+// answer arriving after the stream ended still reaches it.
 export function grpcCall(cluster: string, service: string, method: string, metadata: HeaderPair[],
-  message: ArrayBuffer | null, timeoutMs: u32): host.CallResult {
+  message: ArrayBuffer | null, timeoutMs: u32, owner: u32 = 0): host.CallResult {
   const caller = beginReentrantCall();
   const r = host.grpcCall(cluster, service, method, metadata, message, timeoutMs);
   endReentrantCall(caller);
-  if (r.status == WasmResult.Ok) noteGrpcCallout(r.token, caller);
+  if (r.status == WasmResult.Ok) noteGrpcCallout(r.token, owner != 0 ? owner : caller);
   return r;
 }
 

@@ -1,11 +1,12 @@
 // Test support for the bridge's emulator tests: an independent reader for
 // the Kafka requests the bridge sends (record batches by kafkajs' own
 // decoder, CRC32C by a table-free implementation) and the broker answers fed
-// back, made by test/kafka/wire.ts from Kafka's own message schemas.
+// back, made by test/kafka/wire.ts from Kafka's own message schemas; the
+// configurations and publish helpers the test files share.
 import { createRequire } from "node:module";
 import { expect } from "vitest";
-import type { ProxyHost } from "../../test/host/index.ts";
-import { responseFrame } from "../../test/kafka/wire.ts";
+import { ProxyHost } from "../../test/host/index.ts";
+import { requestFrame, responseFrame } from "../../test/kafka/wire.ts";
 
 const require = createRequire(import.meta.url);
 const KafkaDecoder = require("kafkajs/src/protocol/decoder");
@@ -105,6 +106,19 @@ export function metadataResponse(correlationId: number, topic: string, partition
   }, correlationId);
 }
 
+export function initProducerIdResponse(correlationId: number, producerId: bigint, producerEpoch: number, errorCode = 0) {
+  return responseFrame("InitProducerId", 4, { ThrottleTimeMs: 0, ErrorCode: errorCode, ProducerId: producerId, ProducerEpoch: producerEpoch }, correlationId);
+}
+
+// Answers the pending InitProducerId, checking it is the request the Java client sends for an idempotent producer.
+export function answerInit(host: ProxyHost, producerId: bigint, producerEpoch: number) {
+  const call = lastCall(host);
+  const h = requestHeader(call.body);
+  expect([h.apiKey, h.apiVersion]).toEqual([22, 4]);
+  expect(Buffer.from(call.body)).toEqual(Buffer.from(requestFrame("InitProducerId", 4, { TransactionalId: null, TransactionTimeoutMs: 2147483647, ProducerId: -1n, ProducerEpoch: -1 }, h.correlationId, "mqmesh-bridge")));
+  host.respondToHttpCall(call.token, { headers: TUNNEL_OK, body: initProducerIdResponse(h.correlationId, producerId, producerEpoch) });
+}
+
 export const TUNNEL_OK = [[":status", "200"], ["content-type", "application/x-kafka-frame"], ["x-mqmesh-tunnel", "kafka"]] as [string, string][];
 
 export function publishStream(host: ProxyHost, path: string, body: string | Uint8Array, headers: [string, string][] = []) {
@@ -120,3 +134,78 @@ export function lastCall(host: ProxyHost) {
   return host.httpCalls[host.httpCalls.length - 1];
 }
 
+
+// ---- shared by the test files ---------------------------------------------------------
+
+export const BRIDGE_MODULE = { entry: "filters/http-mq-bridge/index.ts", out: "build/http-mq-bridge.wasm" };
+
+export const CONFIG = {
+  pubsubs: { kafka: { type: "kafka", cluster: "kafka_tunnel" }, fixed: { type: "kafka", cluster: "kafka_tunnel", partitions: 4 } },
+  appId: "unit", maxBodyBytes: 4096, rest: { pubsub: "fixed" },
+  // The request/answer tests below see one Produce per publish and no
+  // retries; idempotence and coalescing have their own tests.
+  idempotent: false,
+};
+
+export async function startBridge(wasm: string, config: unknown = CONFIG): Promise<ProxyHost> {
+  return ProxyHost.start(wasm, { rootId: "http_mq_bridge", pluginConfig: JSON.stringify(config), clusters: ["kafka_tunnel"] });
+}
+
+export function restStream(host: ProxyHost, path: string, body: unknown, contentType = "application/vnd.kafka.json.v2+json", headers: [string, string][] = []) {
+  return publishStream(host, path, typeof body === "string" ? body : JSON.stringify(body), [["content-type", contentType], ...headers]);
+}
+
+export const headersText = (rec: any) => Object.fromEntries(Object.entries(rec.headers).map(([k, v]) => [k, (v as Buffer).toString()]));
+export const FIXED_PARTITIONS = Array.from({ length: 4 }, (_, i) => ({ partitionId: i, leader: 1, replicas: [1], isr: [1], partitionErrorCode: 0 }));
+
+export async function produced(host: ProxyHost) {
+  const call = lastCall(host);
+  const p = await decodeProduce(call.body);
+  return { call, p, records: p.topics[0].partitions.flatMap((x: any) => x.batch.records.map((r: any) => ({ ...r, partition: x.index }))) };
+}
+
+export function ackAll(host: ProxyHost, call: any, p: any, failPartition = -1) {
+  host.respondToHttpCall(call.token, {
+    headers: TUNNEL_OK,
+    body: produceResponseMulti(p.correlationId, p.topics[0].name, p.topics[0].partitions.map((x: any) => [x.index, x.index === failPartition ? 6 : 0, 10n] as [number, number, bigint])),
+  });
+}
+
+export const ROUTES = [
+  { pattern: { type: ["order.created"] }, topic: "eq" },
+  { pattern: { type: [{ prefix: "audit." }] }, topic: "prefix" },
+  { pattern: { source: [{ suffix: "/eu" }] }, topic: "suffix" },
+  { pattern: { type: ["num"], data: { amount: [{ numeric: [">", 0, "<=", 5] }] } }, topic: "numeric" },
+  { pattern: { type: ["ab"], data: { region: [{ "anything-but": ["us", "eu"] }] } }, topic: "anything-but" },
+  { pattern: { type: ["ip"], data: { ip: [{ cidr: "10.0.0.0/8" }] } }, topic: "cidr" },
+  { pattern: { type: ["ip6"], clientip: [{ cidr: "2001:db8::/32" }] }, topic: "cidr6" },
+  { pattern: { type: ["ex"], subject: [{ exists: false }] }, topic: "no-subject" },
+  { pattern: { priority: [{ numeric: [">=", 5] }] }, topic: "urgent" },
+  { pattern: { data: { tags: ["vip"] } }, topic: "vip" },
+  { pattern: { type: ["order.created", "other"] }, topic: "later" },
+  { pattern: { pubsubname: ["fixed"], data: { kind: ["refund"] } }, topic: "refunds" },
+  { pattern: { pubsubname: [{ exists: false }], data: { kind: ["refund"] } }, topic: "raw-refunds" },
+  { pattern: { data: [{ prefix: "urgent:" }] }, topic: "text" },
+];
+export const ROUTED = { ...CONFIG, pubsubs: { ...CONFIG.pubsubs, fixed: { ...CONFIG.pubsubs.fixed, routes: ROUTES }, kafka: { ...CONFIG.pubsubs.kafka, routes: [{ pattern: { type: ["a"] }, topic: "a" }] } } };
+
+// Every record of the last Produce with its topic.
+export async function routed(host: ProxyHost) {
+  const call = lastCall(host);
+  const p = await decodeProduce(call.body);
+  const records = p.topics.flatMap((t: any) => t.partitions.flatMap((x: any) => x.batch.records.map((r: any) => ({ ...r, topic: t.name, partition: x.index }))));
+  return { call, p, records };
+}
+
+export function ackTopics(host: ProxyHost, call: any, p: any, failPartition = -1) {
+  host.respondToHttpCall(call.token, {
+    headers: TUNNEL_OK,
+    body: responseFrame("Produce", 9, {
+      Responses: p.topics.map((t: any) => ({
+        Name: t.name,
+        PartitionResponses: t.partitions.map((x: any) => ({ Index: x.index, ErrorCode: x.index === failPartition ? 6 : 0, BaseOffset: 10n, LogAppendTimeMs: -1n, LogStartOffset: 0n, RecordErrors: [], ErrorMessage: null })),
+      })),
+      ThrottleTimeMs: 0,
+    }, p.correlationId),
+  });
+}

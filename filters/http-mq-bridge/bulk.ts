@@ -9,7 +9,7 @@ import { JsonValue, JsonWriter, parseJson, stringify } from "../../assembly/comm
 import { decodeUtf8Buffer } from "../../assembly/common/utf8";
 import { RecordHeader } from "../../assembly/kafka/record_batch";
 import { ApiError, EnvelopeInput, isJsonType, mediaType, validUtf8, wrapCloudEvent } from "./dapr";
-import { RestRecord } from "./rest";
+import { OutboundRecord } from "./record";
 
 export const BULK_PREFIX: string = "/v1.0-alpha1/publish/bulk/";
 
@@ -17,9 +17,9 @@ export function isBulkPath(path: string): bool {
   return path.startsWith(BULK_PREFIX);
 }
 
+// One record per entry, its id the entryId.
 export class BulkEntries {
-  records: RestRecord[] = [];
-  entryIds: string[] = [];
+  records: OutboundRecord[] = [];
   error: ApiError | null = null;
 }
 
@@ -32,8 +32,9 @@ function utf8(s: string): Uint8Array {
   return Uint8Array.wrap(String.UTF8.encode(s));
 }
 
-// `envelope` carries what every entry shares (source, topic, pubsub, time,
-// trace); `newId` gives each wrapped entry its CloudEvent id.
+// `shared`: the request's metadata headers; `envelope` carries what every
+// entry shares (source, topic, pubsub, time, trace); `newId` gives each
+// wrapped entry its CloudEvent id.
 export function parseBulk(body: Uint8Array, rawPayload: bool, shared: RecordHeader[], envelope: EnvelopeInput, newId: () => string): BulkEntries {
   const out = new BulkEntries();
   if (!validUtf8(body)) return bad(out, "body", "not valid UTF-8");
@@ -44,6 +45,7 @@ export function parseBulk(body: Uint8Array, rawPayload: bool, shared: RecordHead
   if (entries.isObject && entries.has("entries")) entries = entries.get("entries")!;
   if (!entries.isArray) return bad(out, "body", "expected a JSON array of {entryId, event, contentType, metadata}");
   if (entries.length == 0) return bad(out, "body", "no entries");
+  const ids = new Array<string>(0);
   for (let i = 0; i < entries.length; i++) {
     const field = "entries[" + i.toString() + "]";
     const e = entries.at(i)!;
@@ -51,7 +53,7 @@ export function parseBulk(body: Uint8Array, rawPayload: bool, shared: RecordHead
     const idv = e.get("entryId");
     if (idv == null || !idv.isString || idv.asString().length == 0) return bad(out, field + ".entryId", "required, a non-empty string");
     const entryId = idv.asString();
-    if (out.entryIds.includes(entryId)) return bad(out, field + ".entryId", "\"" + entryId + "\" is not unique");
+    if (ids.includes(entryId)) return bad(out, field + ".entryId", "\"" + entryId + "\" is not unique");
     const event = e.get("event");
     if (event == null || event.isNull) return bad(out, field + ".event", "required");
     let contentType = "";
@@ -61,8 +63,10 @@ export function parseBulk(body: Uint8Array, rawPayload: bool, shared: RecordHead
       contentType = ctv.asString();
     }
     if (contentType.length == 0) contentType = inferContentType(event);
-    const rec = new RestRecord();
-    for (let k = 0; k < shared.length; k++) rec.headers.push(shared[k]);
+    const rec = new OutboundRecord();
+    rec.id = entryId;
+    rec.field = field + ".";
+    rec.metadata = shared;
     const md = e.get("metadata");
     if (md != null && !md.isNull) {
       if (!md.isObject) return bad(out, field + ".metadata", "expected an object of strings");
@@ -70,8 +74,10 @@ export function parseBulk(body: Uint8Array, rawPayload: bool, shared: RecordHead
         const name = md.keyAt(k);
         const v = md.at(k)!;
         if (!v.isString) return bad(out, field + ".metadata." + name, "expected a string");
-        if (name == "partitionKey") rec.key = utf8(v.asString());
-        else if (name != "rawPayload") rec.headers.push(new RecordHeader(name, utf8(v.asString())));
+        if (name == "partitionKey") {
+          rec.key = utf8(v.asString());
+          rec.keyField = field + ".metadata.partitionKey";
+        } else if (name != "rawPayload") rec.headers.push(new RecordHeader(name, utf8(v.asString())));
       }
     }
     const mt = mediaType(contentType);
@@ -89,13 +95,18 @@ export function parseBulk(body: Uint8Array, rawPayload: bool, shared: RecordHead
       env.traceparent = envelope.traceparent;
       env.tracestate = envelope.tracestate;
       const w = wrapCloudEvent(bytes, env);
-      if (w.error != null) return bad(out, field + ".event", w.error!.message);
+      // The envelope's message names the body; here the body is the event.
+      if (w.error != null) return bad(out, field + ".event", withoutPrefix(w.error!.message, "body: "));
       rec.value = w.value;
     }
     out.records.push(rec);
-    out.entryIds.push(entryId);
+    ids.push(entryId);
   }
   return out;
+}
+
+function withoutPrefix(s: string, prefix: string): string {
+  return s.startsWith(prefix) ? s.substring(prefix.length) : s;
 }
 
 // As Dapr's SDKs do: a string is text/plain, an object with the four required

@@ -1,18 +1,19 @@
 // CloudEvents 1.0 over HTTP in (binary, structured and batch modes) and the
-// Kafka protocol binding out, binary mode (README.md, "CloudEvents"):
+// records for the Kafka protocol binding, binary mode (README.md, "CloudEvents"):
 //   POST /v1.0/cloudevents/{pubsub}/{topic}
-//   attributes      -> record headers ce_<name> (UTF-8 text)
-//   datacontenttype -> record header content-type
+//   attributes      -> record.event (written as headers ce_<name>, UTF-8 text)
+//   datacontenttype -> record.event.contentType (written as header content-type)
 //   data            -> record value (data_base64 decoded)
 //   partitionkey    -> record key (also kept as ce_partitionkey)
+//   traceparent     -> the record's trace context, unless the request has one
 // Pure functions, no host calls.
 import { HeaderPair } from "../../assembly/proxy/pairs";
 import { JsonValue, JsonWriter, parseJson, stringify } from "../../assembly/common/json";
 import { parseTraceparent } from "../../assembly/common/trace_context";
 import { decodeUtf8Buffer } from "../../assembly/common/utf8";
-import { RecordHeader } from "../../assembly/kafka/record_batch";
 import { ApiError, isJsonType, mediaType, percentDecode, validUtf8 } from "./dapr";
-import { RestRecord, decodeBase64 } from "./rest";
+import { EventAttributes, OutboundRecord } from "./record";
+import { decodeBase64 } from "./rest";
 
 export const CLOUDEVENTS_PREFIX: string = "/v1.0/cloudevents/";
 export const STRUCTURED_TYPE: string = "application/cloudevents+json";
@@ -35,12 +36,10 @@ export function ceMode(contentType: string): CeMode {
   return CeMode.Binary;
 }
 
-// The records for one request, in event order, with each event's id and its
+// The records for one request, in event order, each with its event's id and
 // valid traceparent extension ("" when none).
 export class CeRecords {
-  records: RestRecord[] = [];
-  ids: string[] = [];
-  traceparents: string[] = [];
+  records: OutboundRecord[] = [];
   error: ApiError | null = null;
 }
 
@@ -73,22 +72,29 @@ function requiredProblem(specversion: string | null, id: string | null, source: 
   return null;
 }
 
-function finish(out: CeRecords, rec: RestRecord, id: string, traceparent: string | null): void {
-  let tp = "";
+// `field`: how errors name the event ("" or "[i].").
+function newRecord(field: string): OutboundRecord {
+  const rec = new OutboundRecord();
+  rec.field = field;
+  rec.event = new EventAttributes();
+  return rec;
+}
+
+function finish(out: CeRecords, rec: OutboundRecord, id: string, traceparent: string | null, contentType: string | null): void {
   if (traceparent != null) {
     const tc = parseTraceparent(traceparent);
-    if (tc != null) tp = tc.toTraceparent();
+    if (tc != null) rec.traceparent = tc.toTraceparent();
   }
+  if (contentType != null && contentType.length > 0) rec.event!.contentType = contentType;
+  rec.id = id;
   out.records.push(rec);
-  out.ids.push(id);
-  out.traceparents.push(tp);
 }
 
 // Binary mode: the attributes are the ce-* headers (percent-decoded), the
 // body is the data and Content-Type is datacontenttype.
 export function binaryEvent(headers: HeaderPair[], body: Uint8Array): CeRecords {
   const out = new CeRecords();
-  const rec = new RestRecord();
+  const rec = newRecord("");
   let specversion: string | null = null;
   let id: string | null = null;
   let source: string | null = null;
@@ -112,17 +118,16 @@ export function binaryEvent(headers: HeaderPair[], body: Uint8Array): CeRecords 
     else if (attr == "source") source = value;
     else if (attr == "type") type = value;
     else if (attr == "traceparent") traceparent = value;
-    else if (attr == "partitionkey") rec.key = utf8(value!);
-    rec.headers.push(new RecordHeader("ce_" + attr, utf8(value!)));
+    else if (attr == "partitionkey") setKey(rec, value!);
+    rec.event!.add(attr, value!);
   }
   const problem = requiredProblem(specversion, id, source, type);
   if (problem != null) {
     out.error = new ApiError(400, "ERR_MALFORMED_REQUEST", problem! + " (header ce-" + problem!.substring(0, problem!.indexOf(":")) + ")");
     return out;
   }
-  if (contentType != null && contentType.length > 0) rec.headers.push(new RecordHeader("content-type", utf8(contentType!)));
   rec.value = body.length == 0 && contentType == null ? null : body;
-  finish(out, rec, id!, traceparent);
+  finish(out, rec, id!, traceparent, contentType);
   return out;
 }
 
@@ -132,7 +137,7 @@ function jsonEvent(ce: JsonValue, field: string, out: CeRecords): bool {
     bad(out, field.length == 0 ? "body" : field, "expected a CloudEvent JSON object");
     return false;
   }
-  const rec = new RestRecord();
+  const rec = newRecord(field);
   const specversion = stringAttr(ce, "specversion");
   const id = stringAttr(ce, "id");
   const source = stringAttr(ce, "source");
@@ -177,8 +182,8 @@ function jsonEvent(ce: JsonValue, field: string, out: CeRecords): bool {
       return false;
     }
     if (name == "traceparent") traceparent = text;
-    else if (name == "partitionkey") rec.key = utf8(text);
-    rec.headers.push(new RecordHeader("ce_" + name, utf8(text)));
+    else if (name == "partitionkey") setKey(rec, text);
+    rec.event!.add(name, text);
   }
   if (hasData64) {
     if (!data64!.isString) {
@@ -198,9 +203,13 @@ function jsonEvent(ce: JsonValue, field: string, out: CeRecords): bool {
     rec.value = utf8(!json && data!.isString ? data!.asString() : stringify(data!));
     if (contentType == null) contentType = "application/json";
   }
-  if (contentType != null && contentType!.length > 0) rec.headers.push(new RecordHeader("content-type", utf8(contentType!)));
-  finish(out, rec, id!, traceparent);
+  finish(out, rec, id!, traceparent, contentType);
   return true;
+}
+
+function setKey(rec: OutboundRecord, key: string): void {
+  rec.key = utf8(key);
+  rec.keyField = rec.field + "partitionkey";
 }
 
 function stringAttr(ce: JsonValue, name: string): string | null {

@@ -6,8 +6,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { freshModule } from "../../scripts/compile.ts";
 import { ProxyHost } from "../../test/host/index.ts";
-import { requestFrame, responseFrame } from "../../test/kafka/wire.ts";
-import { TUNNEL_OK, decodeProduce, lastCall, produceResponse, produceResponseMulti, publishStream, requestHeader } from "./bridge_wire.ts";
+import { responseFrame } from "../../test/kafka/wire.ts";
+import { TUNNEL_OK, answerInit, decodeProduce, initProducerIdResponse, lastCall, produceResponse, produceResponseMulti, publishStream, requestHeader } from "./bridge_wire.ts";
 
 let wasm: string;
 beforeAll(async () => {
@@ -102,19 +102,6 @@ describe("http-mq-bridge producer: coalescing", () => {
     expect(gone.localResponse).toBeUndefined();
   });
 });
-
-function initProducerIdResponse(correlationId: number, producerId: bigint, producerEpoch: number, errorCode = 0) {
-  return responseFrame("InitProducerId", 4, { ThrottleTimeMs: 0, ErrorCode: errorCode, ProducerId: producerId, ProducerEpoch: producerEpoch }, correlationId);
-}
-
-// Answers the pending InitProducerId, checking it is the request the Java client sends for an idempotent producer.
-function answerInit(host: ProxyHost, producerId: bigint, producerEpoch: number) {
-  const call = lastCall(host);
-  const h = requestHeader(call.body);
-  expect([h.apiKey, h.apiVersion]).toEqual([22, 4]);
-  expect(Buffer.from(call.body)).toEqual(Buffer.from(requestFrame("InitProducerId", 4, { TransactionalId: null, TransactionTimeoutMs: 2147483647, ProducerId: -1n, ProducerEpoch: -1 }, h.correlationId, "mqmesh-bridge")));
-  host.respondToHttpCall(call.token, { headers: TUNNEL_OK, body: initProducerIdResponse(h.correlationId, producerId, producerEpoch) });
-}
 
 async function nextProduce(host: ProxyHost) {
   const call = lastCall(host);

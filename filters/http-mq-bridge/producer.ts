@@ -29,61 +29,14 @@
 import { currentContextId } from "../../assembly/proxy";
 import { makeEffective } from "../../assembly/proxy/registry";
 import * as errors from "../../assembly/kafka/errors";
-import { RecordBatchBuilder } from "../../assembly/kafka/record_batch_builder";
 import { PubsubConfig } from "./config";
 import {
   Outcome, initProducerIdOutcome, initProducerIdRequest, metadataOutcomes, metadataRequest, produceRequestMulti, produceResults,
   producerStateLost,
 } from "./kafka_client";
-import { PublishStream } from "./publish";
-import { RestRecord } from "./rest";
+import { Batch, PartitionQueue, Piece, TopicQueues, TopicTable } from "./partition_queues";
 import { BridgeRoot } from "./root";
 import { callTunnel, tunnelAnswer } from "./tunnel_call";
-
-// One publish's records for one partition; `slot` is the publish's own index
-// for that partition.
-export class Piece {
-  // Set by submit: the delivery time counts from here, not from when a
-  // partition busy with retries lets the piece go out.
-  arrivedMs: i64 = 0;
-  constructor(public stream: PublishStream, public slot: i32, public records: RestRecord[], public bytes: i32) {}
-}
-
-class Batch {
-  pieces: Piece[] = [];
-  count: i32 = 0;
-  bytes: Uint8Array = new Uint8Array(0);
-  producerId: i64 = -1;
-  producerEpoch: i16 = -1;
-  baseSequence: i32 = -1;
-  deadlineMs: i64 = 0;
-  attempts: i32 = 0;
-}
-
-class PartitionQueue {
-  pending: Piece[] = [];
-  batch: Batch | null = null;
-  inFlight: bool = false;
-  // > 0: `batch` waits to be retried at this time.
-  retryAtMs: i64 = 0;
-  // `batch` waits for Metadata to name the partition's leader.
-  awaitingLeader: bool = false;
-  nextSequence: i32 = 0;
-  constructor(public topic: TopicQueues, public partition: i32) {}
-}
-
-class TopicQueues {
-  queues: PartitionQueue[] = [];
-  askingLeaders: bool = false;
-  constructor(public topic: string) {}
-
-  queue(partition: i32): PartitionQueue {
-    for (let i = 0; i < this.queues.length; i++) if (this.queues[i].partition == partition) return this.queues[i];
-    const q = new PartitionQueue(this, partition);
-    this.queues.push(q);
-    return q;
-  }
-}
 
 class Call {
   correlationId: i32 = 0;
@@ -101,8 +54,7 @@ export class Producer {
   // InitProducerId is retried like a batch: every retryBackoffMs up to deliveryTimeoutMs.
   private initDeadlineMs: i64 = 0;
   private initRetryAtMs: i64 = 0;
-  private topics: Map<string, TopicQueues> = new Map<string, TopicQueues>();
-  private topicList: TopicQueues[] = [];
+  private topics: TopicTable = new TopicTable();
   private calls: Map<u32, Call> = new Map<u32, Call>();
 
   constructor(private root: BridgeRoot, readonly pubsub: PubsubConfig) {}
@@ -111,12 +63,12 @@ export class Producer {
   // the last piece of the publish.
   submit(topic: string, partition: i32, piece: Piece): void {
     piece.arrivedMs = this.root.nowMs();
-    this.topicQueues(topic).queue(partition).pending.push(piece);
+    this.topics.get(topic).queue(partition).pending.push(piece);
   }
 
   flush(topics: string[]): void {
     const ts = new Array<TopicQueues>(topics.length);
-    for (let i = 0; i < topics.length; i++) ts[i] = this.topicQueues(topics[i]);
+    for (let i = 0; i < topics.length; i++) ts[i] = this.topics.get(topics[i]);
     this.flushQueues(ts);
   }
 
@@ -126,7 +78,7 @@ export class Producer {
       for (let k = 0; k < ts.length; k++) {
         const qs = ts[k].queues;
         for (let i = 0; i < qs.length; i++) {
-          if (qs[i].batch != null || qs[i].pending.length > 0) {
+          if (qs[i].waiting) {
             this.initProducerId();
             return;
           }
@@ -205,7 +157,7 @@ export class Producer {
       const o = Outcome.failure(500, 0, "cluster " + cluster + " is not usable");
       for (let i = 0; i < send.length; i++) {
         send[i].inFlight = false;
-        this.finish(send[i], o, false);
+        send[i].finish(o, false);
       }
     }
   }
@@ -243,8 +195,8 @@ export class Producer {
       } else waiting = true;
     }
     const due = new Array<TopicQueues>(0);
-    for (let i = 0; i < this.topicList.length; i++) {
-      const t = this.topicList[i];
+    for (let i = 0; i < this.topics.list.length; i++) {
+      const t = this.topics.list[i];
       let isDue = false;
       for (let j = 0; j < t.queues.length; j++) {
         const q = t.queues[j];
@@ -258,10 +210,6 @@ export class Producer {
     }
     if (due.length > 0) this.flushQueues(due);
     return waiting;
-  }
-
-  owns(token: u32): bool {
-    return this.calls.has(token);
   }
 
   onHttpCallResponse(token: u32, numHeaders: u32, bodySize: u32): void {
@@ -312,70 +260,35 @@ export class Producer {
     this.initDeadlineMs = 0;
     this.producerId = o.producerId;
     this.producerEpoch = o.producerEpoch;
-    this.flushQueues(this.topicList);
+    this.flushQueues(this.topics.list);
   }
 
   // A new producer id: sequences restart at 0; batches are re-stamped when sent.
   private resetProducer(): void {
     this.producerId = -1;
     this.producerEpoch = -1;
-    for (let i = 0; i < this.topicList.length; i++) {
-      const qs = this.topicList[i].queues;
-      for (let j = 0; j < qs.length; j++) qs[j].nextSequence = 0;
-    }
+    this.topics.resetSequences();
   }
 
   private failPending(o: Outcome): void {
-    for (let i = 0; i < this.topicList.length; i++) {
-      const qs = this.topicList[i].queues;
-      for (let j = 0; j < qs.length; j++) {
-        const q = qs[j];
-        const pieces = q.pending;
-        q.pending = [];
-        for (let k = 0; k < pieces.length; k++) pieces[k].stream.pieceDone(pieces[k].slot, o);
-        if (q.batch != null && !q.inFlight) this.finish(q, o, false);
-      }
+    const list = this.topics.list;
+    for (let i = 0; i < list.length; i++) {
+      const qs = list[i].queues;
+      for (let j = 0; j < qs.length; j++) qs[j].failWaiting(o);
     }
   }
 
   // ---- Produce
 
   private nextBatch(q: PartitionQueue, now: i64): Batch {
-    const b = new Batch();
-    let bytes = 0;
-    let oldest = now;
-    while (q.pending.length > 0) {
-      const p = q.pending[0];
-      if (b.pieces.length > 0 && bytes + p.bytes > this.root.config.maxBatchBytes) break;
-      bytes += p.bytes;
-      b.pieces.push(q.pending.shift());
-      b.count += p.records.length;
-      if (p.arrivedMs < oldest) oldest = p.arrivedMs;
-    }
-    // Past it already (it waited behind a failing batch): one attempt, no retry.
-    b.deadlineMs = oldest + <i64>this.root.config.deliveryTimeoutMs;
+    const b = q.takeBatch(now, this.root.config.maxBatchBytes, this.root.config.deliveryTimeoutMs);
     this.stamp(q, b);
     return b;
   }
 
   // (Re)builds the bytes unless they already carry the current producer id.
   private stamp(q: PartitionQueue, b: Batch): void {
-    if (b.bytes.length > 0 && b.producerId == this.producerId && b.producerEpoch == this.producerEpoch) return;
-    const builder = new RecordBatchBuilder();
-    if (this.pubsub.idempotent) {
-      builder.producerId = this.producerId;
-      builder.producerEpoch = this.producerEpoch;
-      builder.baseSequence = q.nextSequence;
-    }
-    const now = this.root.nowMs();
-    for (let i = 0; i < b.pieces.length; i++) {
-      const rs = b.pieces[i].records;
-      for (let j = 0; j < rs.length; j++) builder.add(rs[j].key, rs[j].value, rs[j].headers, now);
-    }
-    b.bytes = builder.build();
-    b.producerId = builder.producerId;
-    b.producerEpoch = builder.producerEpoch;
-    b.baseSequence = builder.baseSequence;
+    b.stamp(this.pubsub.idempotent, this.producerId, this.producerEpoch, q.nextSequence, this.root.nowMs());
   }
 
   private onProduce(call: Call, transport: string, frame: Uint8Array): void {
@@ -414,7 +327,7 @@ export class Producer {
           o.offset = -1;
         }
         if (b.producerId == this.producerId && b.producerEpoch == this.producerEpoch && this.pubsub.idempotent) q.nextSequence = b.baseSequence + b.count;
-        this.finish(q, o, false);
+        q.finish(o, false);
         continue;
       }
       if (whole == null) this.root.metrics.brokerFailure(this.pubsub.name, o);
@@ -431,7 +344,7 @@ export class Producer {
       // Given up. If the broker may have stored it (503-class), a later batch
       // must not reuse its sequence.
       if (this.pubsub.idempotent && (worthRetry || whole != null) && b.producerId == this.producerId) reset = true;
-      this.finish(q, o, true);
+      q.finish(o, true);
     }
     if (reset) this.resetProducer();
     if (retryLater) this.root.wakeProducers();
@@ -443,30 +356,8 @@ export class Producer {
     const b = q.batch!;
     const sent = b.attempts > 0 && this.pubsub.idempotent && b.producerId == this.producerId;
     q.awaitingLeader = false;
-    this.finish(q, o, true);
+    q.finish(o, true);
     if (sent) this.resetProducer();
-  }
-
-  // Answers every piece of q's batch: offsets per piece from the batch's base offset.
-  private finish(q: PartitionQueue, o: Outcome, failed: bool): void {
-    const b = q.batch;
-    q.batch = null;
-    q.retryAtMs = 0;
-    q.awaitingLeader = false;
-    if (b == null) return;
-    let at: i64 = 0;
-    for (let i = 0; i < b.pieces.length; i++) {
-      const p = b.pieces[i];
-      const r = new Outcome();
-      r.ok = o.ok;
-      r.status = o.status;
-      r.kafkaError = o.kafkaError;
-      r.message = b.attempts > 1 && failed ? o.message + " (after " + b.attempts.toString() + " attempts)" : o.message;
-      r.partition = q.partition;
-      r.offset = o.ok && o.offset >= 0 ? o.offset + at : -1;
-      at += <i64>p.records.length;
-      p.stream.pieceDone(p.slot, r);
-    }
   }
 
   private send(call: Call, cluster: string, frame: Uint8Array, timeoutMs: u32): bool {
@@ -481,31 +372,4 @@ export class Producer {
     this.root.noteCall(token, this);
     return true;
   }
-
-  private topicQueues(topic: string): TopicQueues {
-    if (this.topics.has(topic)) return this.topics.get(topic);
-    // Bounded like the metadata cache: drop idle topics when it grows.
-    if (this.topicList.length >= 10000) this.dropIdle();
-    const t = new TopicQueues(topic);
-    this.topics.set(topic, t);
-    this.topicList.push(t);
-    return t;
-  }
-
-  private dropIdle(): void {
-    const keep = new Array<TopicQueues>(0);
-    for (let i = 0; i < this.topicList.length; i++) {
-      const t = this.topicList[i];
-      let busy = false;
-      for (let j = 0; j < t.queues.length && !busy; j++) {
-        const q = t.queues[j];
-        // A dropped sequence restarts at 0: the broker answers OUT_OF_ORDER and the producer re-initialises.
-        busy = q.inFlight || q.batch != null || q.pending.length > 0;
-      }
-      if (busy) keep.push(t);
-      else this.topics.delete(t.topic);
-    }
-    this.topicList = keep;
-  }
 }
-

@@ -11,6 +11,7 @@ import { JsonValue, JsonWriter, parseJson, stringify } from "../../assembly/comm
 import { decodeUtf8Buffer } from "../../assembly/common/utf8";
 import { RecordHeader } from "../../assembly/kafka/record_batch";
 import { kafkaTopicProblem, mediaType, percentDecode, validUtf8 } from "./dapr";
+import { OutboundRecord } from "./record";
 
 export const TOPICS_PREFIX: string = "/topics/";
 
@@ -77,16 +78,9 @@ export function embeddedFormat(contentType: string): i32 {
   return -1;
 }
 
-export class RestRecord {
-  key: Uint8Array | null = null;
-  value: Uint8Array | null = null;
-  headers: RecordHeader[] = [];
-  // -1: chosen by key (murmur2) or spread
-  partition: i32 = -1;
-}
-
+// Records with their key, value, headers and partition (-1: chosen by key or spread).
 export class RestBody {
-  records: RestRecord[] = [];
+  records: OutboundRecord[] = [];
   error: RestError | null = null;
 }
 
@@ -109,7 +103,8 @@ export function parseRestBody(body: Uint8Array, format: i32, pathPartition: i32)
     const field = "records[" + i.toString() + "]";
     const r = records.at(i)!;
     if (!r.isObject) return bad(out, field, "expected an object");
-    const rec = new RestRecord();
+    const rec = new OutboundRecord();
+    rec.field = field + ".";
     const key = r.get("key");
     const value = r.get("value");
     const kErr = embedded(key, format);

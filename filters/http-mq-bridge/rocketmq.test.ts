@@ -268,6 +268,51 @@ describe("http-mq-bridge with a RocketMQ pubsub (gRPC SendMessage)", () => {
     expect(host.grpcCalls).toHaveLength(0);
   });
 
+  it("400 naming the request field a \\u0001 or \\u0002 came from, per bulk entry, batch event and query parameter; nothing sent", async () => {
+    const host = await bridge();
+    const event = (i: number, extra: object = {}) => ({ specversion: "1.0", id: `e${i}`, source: "urn:x", type: "t", ...extra });
+    const batch: [string, string] = ["content-type", "application/cloudevents-batch+json"];
+    const cases: [string, string, [string, string][], RegExp][] = [
+      ["/v1.0-alpha1/publish/bulk/rmq/orders", JSON.stringify([{ entryId: "1", event: "a" }, { entryId: "2", event: "b", metadata: { tenant: "a\u0001b" } }]), [], /^entries\[1\]\.metadata\.tenant: /],
+      ["/v1.0-alpha1/publish/bulk/rmq/orders", JSON.stringify([{ entryId: "1", event: "a", metadata: { partitionKey: "k\u0002" } }]), [], /^entries\[0\]\.metadata\.partitionKey: /],
+      ["/v1.0-alpha1/publish/bulk/rmq/orders?metadata.shared=a%02b", JSON.stringify([{ entryId: "1", event: "a" }, { entryId: "2", event: "b" }]), [], /^metadata\.shared: /],
+      ["/v1.0/publish/rmq/orders?metadata.partitionKey=k%01", "x", [], /^metadata\.partitionKey: /],
+      ["/v1.0/cloudevents/rmq/orders", JSON.stringify([event(0), event(1, { subject: "s\u0001" })]), [batch], /^\[1\]\.subject: /],
+      ["/v1.0/cloudevents/rmq/orders", "x", [["ce-specversion", "1.0"], ["ce-id", "1"], ["ce-source", "s"], ["ce-type", "t"], ["ce-region", "eu%01"]], /^region: /],
+    ];
+    for (const [path, body, headers, message] of cases) {
+      const s = publishStream(host, path, body, headers);
+      expect(s.localResponse?.status, path + " " + body).toBe(400);
+      const e = JSON.parse(s.localResponse!.body);
+      expect(e.errorCode).toBe("ERR_MALFORMED_REQUEST");
+      expect(e.message, path + " " + body).toMatch(message);
+      expect(e.message).toMatch(/\\u0001 or \\u0002/);
+    }
+    expect(host.grpcCalls).toHaveLength(0);
+  });
+
+  it("an OK answer without a result for the message is not taken as stored (502, never 2xx)", async () => {
+    const host = await bridge();
+    const s = publishStream(host, "/v1.0/publish/rmq/orders", "x");
+    host.respondToGrpcCall(host.grpcCalls[0].token, { message: answer(Code.OK, "OK") });
+    expect(s.localResponse?.status).toBe(502);
+    expect(JSON.parse(s.localResponse!.body).message).toMatch(/without a result/);
+  });
+
+  it("counts RocketMQ publishes as Kafka ones: requests, records per topic and result, latency", async () => {
+    const host = await bridge();
+    const s = publishStream(host, "/v1.0-alpha1/publish/bulk/rmq/orders", JSON.stringify([{ entryId: "1", event: "a" }, { entryId: "2", event: "b" }]));
+    const calls = [...host.grpcCalls];
+    host.advanceTime(12);
+    host.respondToGrpcCall(calls[0].token, { message: ok() });
+    host.respondToGrpcCall(calls[1].token, { message: answer(Code.FORBIDDEN, "denied") });
+    expect(s.localResponse?.status).toBe(500);
+    expect(host.getCounter("mqmesh_bridge_requests_total;api=bulk;pubsub=rmq;status=500")).toBe(1);
+    expect(host.getCounter("mqmesh_bridge_records_total;pubsub=rmq;topic=orders;result=stored")).toBe(1);
+    expect(host.getCounter("mqmesh_bridge_records_total;pubsub=rmq;topic=orders;result=failed")).toBe(1);
+    expect(host.getHistogram("mqmesh_bridge_publish_duration_milliseconds;api=bulk")).toEqual([12]);
+  });
+
   it("rejects RocketMQ configurations with the field named", async () => {
     for (const [config, field] of [
       [{ pubsubs: { r: { type: "rocketmq" } } }, "pubsubs.r.cluster"],

@@ -5,8 +5,8 @@
 //
 //   record value        -> body
 //   record key          -> keys[0] (and message_group when keyAsMessageGroup)
-//   record headers      -> user properties (metadata.<k>, ce_<attr>,
-//                          content-type, traceparent, tracestate)
+//   record wire headers -> user properties (ce_<attr>, content-type,
+//                          metadata.<k>, traceparent, tracestate)
 import { HeaderPair, GrpcStatus } from "../../assembly/proxy";
 import { decodeUtf8 } from "../../assembly/common/utf8";
 import { OutgoingMessage, encodeSendMessageRequest } from "../../assembly/rocketmq/grpc/send_request";
@@ -14,7 +14,8 @@ import { readSendMessageResponse } from "../../assembly/rocketmq/grpc/send_respo
 import { Status, codeName, responseStatus } from "../../assembly/rocketmq/grpc/status";
 import { PubsubConfig } from "./config";
 import { Outcome } from "./kafka_client";
-import { RestRecord } from "./rest";
+import { OutboundRecord } from "./record";
+import { RecordHeader } from "../../assembly/kafka/record_batch";
 
 export const SERVICE = "apache.rocketmq.v2.MessagingService";
 export const METHOD = "SendMessage";
@@ -51,24 +52,46 @@ function separatorProblem(s: string): bool {
   return false;
 }
 
-export class MessageOrError {
-  message: OutgoingMessage | null = null;
-  error: string = "";
+const NO_SEPARATORS = "must not contain \\u0001 or \\u0002";
+const PROPERTY_RULE = "RocketMQ property names must be non-empty and names and values " + NO_SEPARATORS;
+
+function headersProblem(headers: RecordHeader[], field: string): string | null {
+  for (let i = 0; i < headers.length; i++) {
+    const name = headers[i].key;
+    if (name.length == 0 || separatorProblem(name) || separatorProblem(text(headers[i].value))) return field + "metadata." + name + ": " + PROPERTY_RULE;
+  }
+  return null;
 }
 
-export function outgoingMessage(r: RestRecord, pubsub: PubsubConfig, topic: string, messageId: string, nowMs: i64, bornHost: string): MessageOrError {
-  const out = new MessageOrError();
+// Why RocketMQ cannot store this record as a message (naming the request
+// field it came from), or null. The request's own metadata is named without
+// the record's prefix: it is the same for every record.
+export function messageProblem(r: OutboundRecord): string | null {
+  const e = r.event;
+  if (e != null) {
+    for (let i = 0; i < e.names.length; i++) {
+      if (separatorProblem(e.values[i])) return r.field + e.names[i] + ": " + NO_SEPARATORS + " (RocketMQ property ce_" + e.names[i] + ")";
+    }
+    if (e.contentType != null && separatorProblem(e.contentType!)) return r.field + "datacontenttype: " + NO_SEPARATORS;
+  }
+  let problem = headersProblem(r.metadata, "");
+  if (problem == null) problem = headersProblem(r.headers, r.field);
+  if (problem != null) return problem;
+  if (separatorProblem(r.tracestate)) return "tracestate: " + NO_SEPARATORS;
+  if (r.key != null && separatorProblem(text(r.key))) return r.keyField + ": " + NO_SEPARATORS;
+  return null;
+}
+
+// The message for a record messageProblem accepted.
+export function outgoingMessage(r: OutboundRecord, pubsub: PubsubConfig, messageId: string, nowMs: i64, bornHost: string): OutgoingMessage {
   const m = new OutgoingMessage();
   m.namespace = pubsub.namespace;
-  m.topic = topic;
+  m.topic = r.topic;
   m.body = r.value == null ? new Uint8Array(0) : r.value!;
-  for (let i = 0; i < r.headers.length; i++) {
-    const name = r.headers[i].key;
-    const value = text(r.headers[i].value);
-    if (name.length == 0 || separatorProblem(name) || separatorProblem(value)) {
-      out.error = "metadata." + name + ": RocketMQ property names must be non-empty and names and values must not contain \\u0001 or \\u0002";
-      return out;
-    }
+  const headers = r.wireHeaders();
+  for (let i = 0; i < headers.length; i++) {
+    const name = headers[i].key;
+    const value = text(headers[i].value);
     // A later header of the same name wins, as it would in the property map.
     const at = m.propertyNames.indexOf(name);
     if (at >= 0) m.propertyValues[at] = value;
@@ -79,10 +102,6 @@ export function outgoingMessage(r: RestRecord, pubsub: PubsubConfig, topic: stri
   }
   if (r.key != null) {
     const key = text(r.key);
-    if (separatorProblem(key)) {
-      out.error = "partitionKey: must not contain \\u0001 or \\u0002";
-      return out;
-    }
     if (key.length > 0) {
       m.keys.push(key);
       if (pubsub.keyAsMessageGroup) m.messageGroup = key;
@@ -91,8 +110,7 @@ export function outgoingMessage(r: RestRecord, pubsub: PubsubConfig, topic: stri
   m.messageId = messageId;
   m.bornMs = nowMs;
   m.bornHost = bornHost;
-  out.message = m;
-  return out;
+  return m;
 }
 
 export function sendMessageRequest(m: OutgoingMessage): Uint8Array {
@@ -161,8 +179,13 @@ export function sendAnswer(response: Uint8Array): SendOutcome {
     return out;
   }
   // A failed request has only the top-level status; a sent one has an entry
-  // per message, and the entry's status is then the one that counts.
+  // per message, and the entry's status is then the one that counts. An OK
+  // without an entry does not say the message was stored.
   const top = r.status.code;
+  if (top == 20000 && r.entries.length == 0) {
+    out.outcome = Outcome.failure(502, 0, "the RocketMQ proxy answered OK without a result for the message");
+    return out;
+  }
   const s = (top == 20000 || top == 30000) && r.entries.length > 0 && r.entries[0].status.code != 0 ? r.entries[0].status : r.status;
   out.outcome = statusOutcome(s);
   out.code = s.code;

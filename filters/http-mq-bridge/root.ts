@@ -1,11 +1,13 @@
 // One per plugin configuration per worker: the configuration, the metadata
-// cache (topic -> partition count), the producers (producer.ts) and the
-// counters every publish shares.
+// cache (topic -> partition count), the producers (producer.ts), and the
+// hooks every publish passes (hooks.ts): the metrics, then the policies.
 import { HttpContext, RootContext, getCurrentTimeNanoseconds, log } from "../../assembly/proxy";
 import { BridgeConfig, PubsubConfig } from "./config";
 import { BridgeMetrics } from "./metrics";
-import { PublishStream } from "./publish";
+import { PublishHook } from "./hooks";
+import { KafkaSend } from "./kafka_send";
 import { Producer } from "./producer";
+import { PublishStream } from "./stream";
 
 class CachedTopic {
   constructor(public partitions: i32, public leaders: i32[], public expiresMs: i64) {}
@@ -14,10 +16,11 @@ class CachedTopic {
 export class BridgeRoot extends RootContext {
   config: BridgeConfig = new BridgeConfig();
   metrics: BridgeMetrics = new BridgeMetrics(200);
+  hooks: PublishHook[] = [this.metrics];
   private topics: Map<string, CachedTopic> = new Map<string, CachedTopic>();
   private correlation: i32 = 0;
   // Publishes waiting to ask Metadata again; served by the tick timer.
-  private waiting: PublishStream[] = [];
+  private waiting: KafkaSend[] = [];
   private waitingDueMs: i64 = 0;
   private ticking: u32 = 0;
   private roundRobin: u32 = 0;
@@ -33,6 +36,7 @@ export class BridgeRoot extends RootContext {
     }
     this.config = config;
     this.metrics = new BridgeMetrics(config.metricsMaxTopics);
+    this.hooks = [this.metrics];
     this.topics.clear();
     this.producers.clear();
     return true;
@@ -60,10 +64,10 @@ export class BridgeRoot extends RootContext {
     p.onHttpCallResponse(token, numHeaders, bodySize);
   }
 
-  // Asks again for `stream` after the backoff.
-  retryLater(stream: PublishStream): void {
+  // Asks Metadata again for `send` after the backoff.
+  retryLater(send: KafkaSend): void {
     if (this.waiting.length == 0) this.waitingDueMs = this.nowMs() + <i64>this.config.metadataRetryBackoffMs;
-    this.waiting.push(stream);
+    this.waiting.push(send);
     this.tickAt();
   }
 

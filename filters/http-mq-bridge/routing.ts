@@ -2,8 +2,8 @@
 //   {"pattern": {<event pattern>}, "topic": "<target>"}
 // The first rule whose pattern matches an event sends it to its topic; no
 // match keeps the topic of the path. The pattern sees the event as published:
-//   CloudEvents API  attributes from the ce_* headers (text), datacontenttype,
-//                    and data (parsed when its content type is JSON)
+//   CloudEvents API  the event's attributes (text), datacontenttype, and
+//                    data (parsed when its content type is JSON)
 //   Dapr, bulk       Dapr's CloudEvent envelope (JSON), data inside it
 //   rawPayload       only data: the body as JSON if it parses, else its text
 // Pure functions, no host calls.
@@ -12,7 +12,7 @@ import { EventPattern, compilePattern } from "../../assembly/common/event_patter
 import { JsonValue, parseJson } from "../../assembly/common/json";
 import { decodeUtf8Buffer } from "../../assembly/common/utf8";
 import { isJsonType, kafkaTopicProblem, mediaType, validUtf8 } from "./dapr";
-import { RestRecord } from "./rest";
+import { OutboundRecord } from "./record";
 
 export class Route {
   constructor(public pattern: EventPattern, public topic: string) {}
@@ -68,16 +68,14 @@ function dataValue(value: Uint8Array | null, json: bool): JsonValue | null {
   return JsonValue.ofString(t!);
 }
 
-// A record of the CloudEvents API (Kafka binary mode) seen as its event.
-export function cloudEventView(rec: RestRecord): JsonValue {
+// A record of the CloudEvents API seen as its event.
+export function cloudEventView(rec: OutboundRecord): JsonValue {
   const ev = JsonValue.newObject();
+  const e = rec.event;
   let contentType: string | null = null;
-  for (let i = 0; i < rec.headers.length; i++) {
-    const h = rec.headers[i];
-    const v = text(h.value);
-    if (v == null) continue;
-    if (h.key.startsWith("ce_")) ev.set(h.key.substring(3), JsonValue.ofString(v!));
-    else if (h.key == "content-type") contentType = v;
+  if (e != null) {
+    for (let i = 0; i < e.names.length; i++) ev.set(e.names[i], JsonValue.ofString(e.values[i]));
+    contentType = e.contentType;
   }
   if (contentType != null) ev.set("datacontenttype", JsonValue.ofString(contentType!));
   const data = dataValue(rec.value, contentType == null || isJsonType(mediaType(contentType!)));
@@ -86,7 +84,7 @@ export function cloudEventView(rec: RestRecord): JsonValue {
 }
 
 // A record holding Dapr's CloudEvent envelope (JSON text).
-export function envelopeView(rec: RestRecord): JsonValue {
+export function envelopeView(rec: OutboundRecord): JsonValue {
   const t = text(rec.value);
   if (t != null) {
     const parsed = parseJson(t!);
@@ -96,7 +94,7 @@ export function envelopeView(rec: RestRecord): JsonValue {
 }
 
 // A rawPayload record: no attributes, only data.
-export function rawView(rec: RestRecord): JsonValue {
+export function rawView(rec: OutboundRecord): JsonValue {
   const ev = JsonValue.newObject();
   const data = dataValue(rec.value, true);
   if (data != null) ev.set("data", data!);

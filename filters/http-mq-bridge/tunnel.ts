@@ -278,7 +278,8 @@ function latin1(buf: Uint8Array, from: i32, to: i32): string {
   return String.fromCharCodes(codes);
 }
 
-function parseDecimal(s: string): i64 {
+// A non-negative decimal of at most 15 digits (no sign, no spaces), else -1.
+export function parseDecimal(s: string): i64 {
   if (s.length == 0 || s.length > 15) return -1;
   let n: i64 = 0;
   for (let i = 0; i < s.length; i++) {

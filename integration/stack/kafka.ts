@@ -23,6 +23,12 @@ export interface ExtraListener {
   name: string;
   /** The address advertised for this listener, one per broker (index = broker index). */
   advertised: { host: string; port: number }[];
+  /**
+   * Makes the listener SASL_PLAINTEXT with PLAIN, SCRAM-SHA-256 and
+   * SCRAM-SHA-512, for these users (name -> password). Clients then must
+   * authenticate; the others listeners stay PLAINTEXT.
+   */
+  saslUsers?: Record<string, string>;
 }
 
 export interface KafkaOptions {
@@ -107,6 +113,30 @@ function newClusterId(): string {
   do id = randomBytes(16).toString("base64url");
   while (id.startsWith("-"));
   return id;
+}
+
+const SASL_MECHANISMS = ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"];
+
+// Broker settings for the SASL listeners: the mechanisms, PLAIN's users in
+// its JAAS line, SCRAM's login module (its users are stored by scramUsers).
+function saslProps(extra: ExtraListener[]): Record<string, string> {
+  const props: Record<string, string> = {};
+  for (const l of extra) {
+    if (!l.saslUsers) continue;
+    const prefix = `listener.name.${l.name.toLowerCase()}`;
+    props["sasl.enabled.mechanisms"] = SASL_MECHANISMS.join(",");
+    const users = Object.entries(l.saslUsers).map(([u, p]) => ` user_${u}="${p}"`).join("");
+    props[`${prefix}.plain.sasl.jaas.config`] = `org.apache.kafka.common.security.plain.PlainLoginModule required${users};`;
+    for (const m of SASL_MECHANISMS.slice(1)) props[`${prefix}.${m.toLowerCase()}.sasl.jaas.config`] = "org.apache.kafka.common.security.scram.ScramLoginModule required;";
+  }
+  return props;
+}
+
+// SCRAM credentials are cluster metadata: KRaft stores them when formatting.
+function scramUsers(extra: ExtraListener[]): string[] {
+  const users = new Map<string, string>();
+  for (const l of extra) for (const [u, p] of Object.entries(l.saslUsers ?? {})) users.set(u, p);
+  return [...users].flatMap(([u, p]) => SASL_MECHANISMS.slice(1).flatMap((m) => ["--add-scram", `${m}=[name=${u},password=${p}]`]));
 }
 
 function propsText(p: Record<string, string | number | boolean>): string {
@@ -215,7 +245,8 @@ export async function startKafka(opts: KafkaOptions = {}): Promise<KafkaCluster>
           `PLAINTEXT://${LOOPBACK}:${ports[i]}`,
           ...extra.map((l) => `${l.name}://${l.advertised[i].host}:${l.advertised[i].port}`),
         ].join(","),
-        "listener.security.protocol.map": ["PLAINTEXT:PLAINTEXT", "CONTROLLER:PLAINTEXT", ...extra.map((l) => `${l.name}:PLAINTEXT`)].join(","),
+        "listener.security.protocol.map": ["PLAINTEXT:PLAINTEXT", "CONTROLLER:PLAINTEXT", ...extra.map((l) => `${l.name}:${l.saslUsers ? "SASL_PLAINTEXT" : "PLAINTEXT"}`)].join(","),
+        ...saslProps(extra),
         "log.dirs": dataDir,
         "num.partitions": 1,
         "default.replication.factor": rf,
@@ -239,7 +270,7 @@ export async function startKafka(opts: KafkaOptions = {}): Promise<KafkaCluster>
     const fastJvm = ["-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", `-Dlog4j2.configurationFile=${log4j}`];
     await Promise.all(
       configs.map((config, i) =>
-        runCommand(javaBin(), [...fastJvm, "-cp", classpath.classpath, "kafka.tools.StorageTool", "format", "-t", clusterId, "-c", config, "--ignore-formatted"], {
+        runCommand(javaBin(), [...fastJvm, "-cp", classpath.classpath, "kafka.tools.StorageTool", "format", "-t", clusterId, "-c", config, "--ignore-formatted", ...scramUsers(extra)], {
           name: `${name}-${i + 1}-format`,
           timeoutMs: 120_000,
         }),

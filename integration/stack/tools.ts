@@ -12,6 +12,21 @@ function onPath(name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * A program from a Debian package: $<envVar> when set (it must exist), else
+ * `name` on PATH; fails naming the package to install.
+ */
+export function debianBinary(name: string, envVar: string, pkg = name): string {
+  const env = process.env[envVar];
+  if (env) {
+    if (!existsSync(env)) throw new Error(`${envVar}=${env}: no such file`);
+    return env;
+  }
+  const bin = onPath(name);
+  if (!bin) throw new Error(`${name} not found on PATH: install Debian's ${pkg} (apt-get install ${pkg}) or set ${envVar}`);
+  return bin;
+}
+
 /** kcat from KCAT_BIN or PATH (`kcat`, or the older name `kafkacat`); throws when missing. */
 export function kcatBin(): string {
   const bin = process.env.KCAT_BIN || onPath("kcat") || onPath("kafkacat");

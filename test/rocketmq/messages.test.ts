@@ -2,29 +2,12 @@
 // heartbeat; message properties; the batch body; the route body rewrite.
 import { beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { binaryFrame, command, decodeWire, fastjson, jsonFrame, loadCodec, type Codec } from "./remoting.ts";
+import { P, batchMessage as message, binaryFrame, command, concat, decodeWire, fastjson, javaProps, jsonFrame, loadCodec, type Codec } from "./remoting.ts";
 
 let m: Codec;
 beforeAll(async () => { m = await loadCodec(); });
 
 const enc = (s: string) => new TextEncoder().encode(s);
-const P = (pairs: [string, string][]) => pairs.map(([k, v]) => `${k}\u0001${v}\u0002`).join("");
-
-// MessageDecoder.string2messageProperties, restated.
-function javaProps(s: string): Map<string, string> {
-  const map = new Map<string, string>();
-  let index = 0;
-  while (index < s.length) {
-    let next = s.indexOf("\u0002", index);
-    if (next < 0) next = s.length;
-    if (next - index >= 3) {
-      const kv = s.indexOf("\u0001", index);
-      if (kv > index && kv < next - 1) map.set(s.substring(index, kv), s.substring(kv + 1, next));
-    }
-    index = next + 1;
-  }
-  return map;
-}
 
 describe("send requests", () => {
   const props = P([["KEYS", "k1"], ["TAGS", "tagA"], ["UNIQ_KEY", "7F00000100002A9F0000000000000001"], ["WAIT", "true"]]);
@@ -131,16 +114,6 @@ describe("message properties", () => {
 });
 
 describe("batch bodies", () => {
-  function message(flag: number, body: string, props: string): Uint8Array {
-    const b = enc(body), p = enc(props);
-    const out = new Uint8Array(20 + b.length + 2 + p.length);
-    const dv = new DataView(out.buffer);
-    dv.setInt32(0, out.length); dv.setInt32(12, flag); dv.setInt32(16, b.length);
-    out.set(b, 20); dv.setInt16(20 + b.length, p.length); out.set(p, 22 + b.length);
-    return out;
-  }
-  const concat = (...a: Uint8Array[]) => Uint8Array.from(a.flatMap((x) => [...x]));
-
   it("decodes MessageDecoder.encodeMessages output and adds a property to each message", () => {
     const body = concat(message(0, "one", P([["KEYS", "a"]])), message(4, "two", P([["TAGS", "t"], ["WAIT", "true"]])));
     expect(m.batchDescribe(body)).toBe(`0|3|${P([["KEYS", "a"]])}\n4|3|${P([["TAGS", "t"], ["WAIT", "true"]])}`);

@@ -194,3 +194,34 @@ export function described(c: Command, type: number) {
     remark: c.remark, ext: c.ext, bodyLength: c.body.length,
   };
 }
+
+/** A properties string as Java writes it: name \u0001 value \u0002 ... */
+export const P = (pairs: [string, string][]) => pairs.map(([k, v]) => `${k}\u0001${v}\u0002`).join("");
+
+// MessageDecoder.string2messageProperties, restated.
+export function javaProps(s: string): Map<string, string> {
+  const map = new Map<string, string>();
+  let index = 0;
+  while (index < s.length) {
+    let next = s.indexOf("\u0002", index);
+    if (next < 0) next = s.length;
+    if (next - index >= 3) {
+      const kv = s.indexOf("\u0001", index);
+      if (kv > index && kv < next - 1) map.set(s.substring(index, kv), s.substring(kv + 1, next));
+    }
+    index = next + 1;
+  }
+  return map;
+}
+
+/** One message of a SEND_BATCH_MESSAGE body (MessageDecoder.encodeMessages). */
+export function batchMessage(flag: number, body: string, props: string): Uint8Array {
+  const b = new TextEncoder().encode(body), p = new TextEncoder().encode(props);
+  const out = new Uint8Array(20 + b.length + 2 + p.length);
+  const dv = new DataView(out.buffer);
+  dv.setInt32(0, out.length); dv.setInt32(12, flag); dv.setInt32(16, b.length);
+  out.set(b, 20); dv.setInt16(20 + b.length, p.length); out.set(p, 22 + b.length);
+  return out;
+}
+
+export const concat = (...a: Uint8Array[]) => Uint8Array.from(a.flatMap((x) => [...x]));
