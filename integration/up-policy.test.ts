@@ -5,7 +5,9 @@
 // the sidecar's Prometheus output, and what the example's ACL denies is
 // refused with each client's own permission error. Editing the policy while
 // up runs denies a topic for new connections within 5 s, without restarting
-// Envoy, while an open kcat consumer of another topic keeps going.
+// Envoy, while an open kcat consumer of another topic keeps going. With
+// --monitoring, every PromQL expression of the Grafana dashboard returns data
+// from the Prometheus up started, after that traffic through every filter.
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,7 +20,8 @@ import { freshModule } from "../scripts/compile.ts";
 import { recordedPids } from "./cli/state.ts";
 import { fileLogger } from "./stack/client-logger.ts";
 import { kcat, kcatBin } from "./stack/index.ts";
-import { remotingSend } from "./stack/rocketmq-java.ts";
+import { prometheusQuery } from "./stack/prometheus.ts";
+import { remotingRoundTrip, remotingSend } from "./stack/rocketmq-java.ts";
 import { createTopic } from "./stack/rocketmq-remoting.ts";
 import { METRIC_POLL, prometheusValue } from "./support/envoy-metrics.ts";
 
@@ -44,7 +47,7 @@ async function produce(bootstrap: string, topic: string, lines: string[]): Promi
 beforeAll(async () => {
   for (const f of ["kafka", "rocketmq", "rocketmq-grpc", "http-mq-bridge"]) await freshModule({ entry: `filters/${f}/index.ts`, out: `build/${f}.wasm` });
   copyFileSync(join(root, "examples", "mqmesh.yaml"), policyFile);
-  const up = await mqmesh(["up", "--detach", "--json", "--no-build", "--policy", policyFile]);
+  const up = await mqmesh(["up", "--detach", "--json", "--no-build", "--monitoring", "--policy", policyFile]);
   expect(up.exitCode, `mqmesh up failed:\n${up.stderr}`).toBe(0);
   out = JSON.parse(up.stdout);
 }, 1_200_000);
@@ -70,10 +73,11 @@ describe("mqmesh up with the example policy", () => {
   it(`a Java remoting producer through the printed name server: ${N} sends counted per topic, a denied topic gets NO_PERMISSION`, async () => {
     const topic = `up-remoting-${stamp}`;
     await createTopic(out.rocketmq.direct.broker, topic);
-    const events = await remotingSend(out.rocketmq.namesrv, topic, N, `${topic}-producer`);
+    // Sent, then read back by a lite pull consumer, both with the printed name server.
+    const events = await remotingRoundTrip(out.rocketmq.namesrv, topic, N, `${topic}-group`);
     const sent = events.filter((e) => e.event === "sent");
-    expect(events.filter((e) => e.event === "error")).toEqual([]);
     expect(sent).toHaveLength(N);
+    expect(events.filter((e) => e.event === "received")).toHaveLength(N);
     // The name server's route answers were rewritten: every send went through the sidecar.
     expect(new Set(sent.map((e) => (e as { brokerAddr: string }).brokerAddr))).toEqual(new Set([out.rocketmq.remoting]));
     await expect.poll(() => prometheusValue(out.rocketmq.adminUrl, "mqmesh_rocketmq_sent_messages_total", { topic }), METRIC_POLL).toBe(N);
@@ -154,5 +158,27 @@ describe("mqmesh up with the example policy", () => {
       consumer.kill("SIGTERM");
       await consumer;
     }
+  });
+
+  it("the HTTP bridge publishes to the policy's Kafka and RocketMQ pubsubs", async () => {
+    const topic = `up-bridge-${stamp}`;
+    await createTopic(out.rocketmq.direct.broker, topic);
+    for (const pubsub of ["kafka", "rocketmq"]) {
+      const r = await fetch(`${out.http.url}/v1.0/publish/${pubsub}/${topic}?metadata.rawPayload=true`, { method: "POST", body: `via ${pubsub}` });
+      expect(r.status, `${pubsub}: ${await r.text()}`).toBe(204);
+    }
+  });
+
+  it("every PromQL expression of the Grafana dashboard returns data from the Prometheus up started", async () => {
+    expect(out.monitoring.dashboard).toMatch(/envoy-configs\/grafana\/mqmesh\.json$/);
+    const dashboard = JSON.parse(readFileSync(out.monitoring.dashboard, "utf8"));
+    const exprs: string[] = dashboard.panels.flatMap((p: any) => (p.targets ?? []).map((t: any) => t.expr));
+    expect(exprs.length).toBeGreaterThan(10);
+    const prometheus = prometheusQuery(out.monitoring.prometheus);
+    // Grafana's $__rate_interval: a window holding several scrapes.
+    const withData = async (expr: string) => (await prometheus.query(expr.replaceAll("$__rate_interval", "2m"))).length > 0;
+    await expect
+      .poll(async () => (await Promise.all(exprs.map(async (e) => ((await withData(e)) ? undefined : e)))).filter(Boolean), { timeout: 60_000, interval: 1000 })
+      .toEqual([]);
   });
 });

@@ -50,6 +50,8 @@ export interface Endpoints {
   rocketmq: RocketMQEndpoints | null;
   /** The HTTP bridge's listener (Dapr publish, CloudEvents, Kafka REST-style records); null without a bridge section. */
   http: { url: string; filters: FilterEndpoint[]; adminUrl: string } | null;
+  /** With --monitoring: Prometheus scraping every sidecar, and the Grafana dashboard that reads it. */
+  monitoring: { prometheus: string; dashboard: string } | null;
   envoy: { version: string; admin: Record<string, string> };
   /** Logs of every process of this run. */
   logs: string;
@@ -92,6 +94,11 @@ export function formatEndpoints(e: Endpoints, seconds: number): string {
     filters(e.http.filters);
   } else lines.push("HTTP bridge                none (no bridge section in the policy, or no broker for its pubsubs)");
   lines.push("");
+  if (e.monitoring) {
+    lines.push(`Prometheus                 ${e.monitoring.prometheus}   scraping every sidecar's /stats/prometheus`);
+    row("Grafana dashboard", `${e.monitoring.dashboard}   (import it; data source: that Prometheus)`);
+    lines.push("");
+  }
   lines.push(`Envoy ${e.envoy.version} admin (metrics: <admin>/stats/prometheus)`);
   for (const [name, url] of Object.entries(e.envoy.admin)) row(name, url);
   lines.push("");

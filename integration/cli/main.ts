@@ -32,6 +32,7 @@ program
   .description("build the filters, start Kafka, RocketMQ, their Envoy sidecars and the HTTP bridge with the policy's configuration, print the endpoints; stay up until Ctrl-C")
   .option("-d, --detach", "return once everything is up; the stack keeps running until `mqmesh down`")
   .option("--policy <file>", "the policy file the filters are configured from; edits apply while up runs", DEFAULT_POLICY)
+  .option("--monitoring", "also start Prometheus scraping every sidecar (the Grafana dashboard envoy-configs/grafana/mqmesh.json reads it)")
   .option("--json", "print the endpoints as JSON (on stdout; progress goes to stderr)")
   .option("--no-kafka", "do not start Kafka and its sidecar")
   .option("--no-rocketmq", "do not start RocketMQ and its sidecar")
@@ -44,6 +45,7 @@ program
   .action(async (o) => {
     const opts: UpOptions = {
       policy: resolve(o.policy),
+      monitoring: Boolean(o.monitoring),
       kafka: o.kafka,
       rocketmq: o.rocketmq,
       kafkaBrokers: o.kafkaBrokers,

@@ -7,6 +7,7 @@
 // (reload.ts). The policy's shared sections become the sidecars' clusters;
 // the collector and rate limit service they name are not started here (yet):
 // see policyServices().
+import { fileURLToPath } from "node:url";
 import { describeFilter } from "../../policy/describe.ts";
 import { sharedClusters } from "../../policy/envoy/render.ts";
 import type { WasmFilter } from "../../policy/envoy/resources.ts";
@@ -17,7 +18,11 @@ import { filterWasm, progress, runPath, stackMode, startKafkaStack, stopAll, typ
 import type { RocketMQMode } from "../stack/rocketmq.ts";
 import type { RocketMQListeners } from "../stack/rocketmq-sidecar.ts";
 import { startRocketMQStack, type RocketMQStack } from "../stack/rocketmq-stack.ts";
+import { startPrometheus, type PrometheusServer } from "../stack/prometheus.ts";
 import type { Endpoints, FilterEndpoint } from "./endpoints.ts";
+
+/** The Grafana dashboard of every filter's metrics, for the Prometheus `--monitoring` starts. */
+export const DASHBOARD = fileURLToPath(new URL("../../envoy-configs/grafana/mqmesh.json", import.meta.url));
 
 export interface StackOptions {
   kafka: boolean;
@@ -26,6 +31,8 @@ export interface StackOptions {
   rocketmqMode?: RocketMQMode;
   /** The policy file (for the banner). */
   policyFile: string;
+  /** Also Prometheus, scraping every sidecar's /stats/prometheus. */
+  monitoring?: boolean;
 }
 
 /** A filter running in a sidecar, and how its configuration follows from a policy. */
@@ -98,12 +105,19 @@ export async function startStack(opts: StackOptions, policy: Policy, filtersBuil
   const running = { kafka: Boolean(kafka), rocketmq: Boolean(rocketmq) };
   const bridgeResult = await Promise.allSettled([startBridge(policy, running, kafka, rocketmq, { delivery, extraClusters })]);
   const bridge: Bridge | undefined = bridgeResult[0].status === "fulfilled" ? bridgeResult[0].value : undefined;
+  const sidecars = [
+    ...(kafka ? [{ admin: kafka.sidecar.envoy.adminUrl, labels: { sidecar: "kafka" } }] : []),
+    ...(rocketmq ? [{ admin: rocketmq.sidecar.envoy.adminUrl, labels: { sidecar: "rocketmq" } }] : []),
+    ...(bridge ? [{ admin: bridge.envoy.adminUrl, labels: { sidecar: "bridge" } }] : []),
+  ];
+  const monitoringResult = await Promise.allSettled([opts.monitoring && sidecars.length ? startPrometheus({ envoys: sidecars }) : Promise.resolve(undefined)]);
+  const prometheus: PrometheusServer | undefined = monitoringResult[0].status === "fulfilled" ? monitoringResult[0].value : undefined;
   const stop = async () => {
-    await Promise.allSettled([bridge?.stop(), kafka?.stop(), rocketmq?.stop()]);
+    await Promise.allSettled([prometheus?.stop(), bridge?.stop(), kafka?.stop(), rocketmq?.stop()]);
     await stopAll();
   };
-  const names = ["kafka", "rocketmq", "http bridge"];
-  const failures = [kafkaResult, rocketmqResult, bridgeResult[0]].flatMap((r, i) =>
+  const names = ["kafka", "rocketmq", "http bridge", "prometheus"];
+  const failures = [kafkaResult, rocketmqResult, bridgeResult[0], monitoringResult[0]].flatMap((r, i) =>
     r.status === "rejected" ? [`${names[i]}: ${(r.reason as Error)?.message ?? r.reason}`] : [],
   );
   if (failures.length) {
@@ -123,7 +137,9 @@ export async function startStack(opts: StackOptions, policy: Policy, filtersBuil
     }
   }
   if (bridge) filters.push({ name: "http-mq-bridge", sidecar: "http bridge", envoy: bridge.envoy, filter: bridge.filter, produce: (p) => bridgeConfig(p, running) });
-  return { endpoints: endpointsOf(opts, policy, filters, kafka, rocketmq, bridge), filters, ecdsDir: delivery.ecdsDir, stop };
+  const endpoints = endpointsOf(opts, policy, filters, kafka, rocketmq, bridge);
+  endpoints.monitoring = prometheus ? { prometheus: prometheus.url, dashboard: DASHBOARD } : null;
+  return { endpoints, filters, ecdsDir: delivery.ecdsDir, stop };
 }
 
 /** The bridge, when the policy has pubsubs whose broker runs. */
@@ -194,6 +210,7 @@ function endpointsOf(opts: StackOptions, policy: Policy, filters: RunningFilter[
         }
       : null,
     http: bridge ? { url: bridge.url, filters: described("http bridge"), adminUrl: bridge.envoy.adminUrl } : null,
+    monitoring: null,
     envoy: { version: (kafka?.sidecar ?? rocketmq?.sidecar)?.envoy.binary.version ?? bridge?.envoy.binary.version ?? "", admin },
     logs: runPath("logs"),
   };

@@ -25,6 +25,8 @@ import { readState, writeState, type UpState } from "./state.ts";
 export interface UpOptions {
   /** The policy file the filters are configured from, watched while up runs. */
   policy: string;
+  /** Also Prometheus scraping the sidecars. */
+  monitoring: boolean;
   kafka: boolean;
   rocketmq: boolean;
   kafkaBrokers: number;
@@ -185,6 +187,7 @@ export async function upDetached(opts: UpOptions): Promise<void> {
   const dir = cachePath("run", `${stamp}-up-${process.pid}`);
   const log = join(cachePath("run", `${stamp}-up-${process.pid}`, "logs"), "mqmesh-up.log");
   const args = [BIN, "up", "--supervise", "--policy", opts.policy, "--kafka-brokers", String(opts.kafkaBrokers)];
+  if (opts.monitoring) args.push("--monitoring");
   if (!opts.kafka) args.push("--no-kafka");
   if (!opts.rocketmq) args.push("--no-rocketmq");
   if (opts.rocketmqMode) args.push("--rocketmq-mode", opts.rocketmqMode);
