@@ -74,7 +74,6 @@ export interface Field {
   versions: Range; // as in the JSON, intersected with the struct's versions
   nullable: Range; tagged: Range; tag: number; def: string; nonFlexString: boolean;
   entityType: string | null;
-  path: string; // dotted JSON path from the message, e.g. "Topics.Partitions.Index"
 }
 export interface Struct {
   cls: string; fields: Field[];
@@ -119,10 +118,10 @@ export class ApiModel {
   addMessage(m: JMessage): Struct {
     for (const c of m.commonStructs ?? []) this.common.set(c.name, c.fields);
     this.messageValid.set(m.name, range(m.validVersions));
-    return this.buildStruct(m.name, m.fields, range(m.validVersions), range(m.flexibleVersions), m.name, "");
+    return this.buildStruct(m.name, m.fields, range(m.validVersions), range(m.flexibleVersions), m.name);
   }
 
-  private buildStruct(name: string, jf: JField[], valid: Range, flex: Range, message: string, path: string): Struct {
+  private buildStruct(name: string, jf: JField[], valid: Range, flex: Range, message: string): Struct {
     let cls = name;
     if (this.names.has(cls)) cls = message + name;
     this.names.add(cls);
@@ -133,19 +132,18 @@ export class ApiModel {
       const isArr = f.type.startsWith("[]");
       const base = isArr ? f.type.slice(2) : f.type;
       const versions = intersect(range(f.versions), valid);
-      const fpath = path + f.name;
       let struct: Struct | null = null;
       if (f.fields) {
         // A struct never seen (its field is outside validVersions) keeps the
         // message's range so its class still reads and writes something sane.
-        struct = this.buildStruct(base, f.fields, isEmpty(versions) ? valid : versions, flex, message, fpath + ".");
+        struct = this.buildStruct(base, f.fields, isEmpty(versions) ? valid : versions, flex, message);
       } else if (!PRIMS.has(base)) {
         const sub = this.common.get(base);
         if (!sub) throw new Error(`unknown struct ${base} in ${name}`);
         const key = message + "/" + base;
         struct = this.commonBuilt.get(key) ?? null;
         if (!struct) {
-          struct = this.buildStruct(base, sub, this.messageValid.get(message)!, flex, message, fpath + ".");
+          struct = this.buildStruct(base, sub, this.messageValid.get(message)!, flex, message);
           this.commonBuilt.set(key, struct);
         }
       }
@@ -156,7 +154,7 @@ export class ApiModel {
         elem: isArr && !struct ? base : null, struct, versions, nullable,
         tagged: range(f.taggedVersions), tag: f.tag ?? -1,
         def: isArr || struct ? "" : defaultExpr(f, base, !isEmpty(nullable)),
-        nonFlexString: f.flexibleVersions === "none", entityType: f.entityType ?? null, path: fpath,
+        nonFlexString: f.flexibleVersions === "none", entityType: f.entityType ?? null,
       });
     }
     return st;
