@@ -11,13 +11,17 @@
 //   npx tsx scripts/kafka-codegen.ts --kafka 4.5.0    # another release
 //   npx tsx scripts/kafka-codegen.ts --json <dir>     # a folder of the *.json files
 //
-// The output is committed; re-run it when moving to a newer Kafka. This
-// output came from kafka-clients 4.4.0 (the newest 4.x on Maven Central when
-// generated; its JSON is a superset of what the 4.1.1 broker accepts). Every
-// API whose request lists "broker" among its listeners is covered, which is
-// every API a broker serves, including the KRaft ones it forwards
-// (controller-only APIs such as Vote or BrokerRegistration never reach a
-// broker's client listener).
+// The output is committed; re-run it when moving to a newer Kafka, and
+// rebuild (npm run build) and run the unit tests (test/kafka/*.test.ts). A
+// new API key also needs its name and first flexible version in
+// assembly/kafka/api_keys.ts (the codec tests fail until it has them).
+// This output came from kafka-clients 4.4.0 on Maven Central (the newest 4.x
+// release when generated; its JSON is a superset of what the 4.1.1 broker
+// serves). Covered: every API whose request lists "broker" among its
+// listeners, 79 of them, which is every API a broker accepts; the
+// controller-only ones (Vote, BrokerRegistration, ...) a broker refuses.
+// What the JSON does not say (resources without an entityType annotation,
+// request/response pairs it cannot find) is in kafka-codegen/exceptions.ts.
 import { Command } from "commander";
 import { unzipSync } from "fflate";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -62,7 +66,10 @@ function brokerApis(files: Map<string, string>): Api[] {
     const name = file.slice(0, -"Request".length);
     const respText = files.get(name + "Response");
     if (!respText) throw new Error(`no ${name}Response.json`);
-    apis.push({ name, file: snake(name), req, resp: parseMessageJson(respText) });
+    const resp = parseMessageJson(respText);
+    // the registry keeps one version range per API
+    if (req.validVersions !== resp.validVersions) throw new Error(`${name}: request v${req.validVersions}, response v${resp.validVersions}`);
+    apis.push({ name, file: snake(name), req, resp });
   }
   return apis.sort((a, b) => a.req.apiKey - b.req.apiKey);
 }
