@@ -162,6 +162,10 @@ export function writeUuid(w: BytesWriter, u: Uint8Array): void {
   w.bytes(z);
 }
 
+export function sameUuid(a: Uint8Array, b: Uint8Array): bool {
+  return a.length == b.length && memory.compare(a.dataStart, b.dataStart, a.length) == 0;
+}
+
 export function isZeroUuid(u: Uint8Array): bool {
   for (let i = 0; i < u.length; i++) if (u[i] != 0) return false;
   return true;

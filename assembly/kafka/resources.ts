@@ -5,7 +5,8 @@
 // TopicId fields), plus the config/ACL resources and coordinator keys whose
 // type is a number on the wire. The visitor answers allow or deny; denied
 // entries are moved out of the request into a "denied part" of the same API,
-// which the API's generated error response (errorResponse) answers.
+// which the API's generated error response (errorResponse) answers and
+// mergeResponse adds to the broker's answer to the rest (see refusal.ts).
 
 // What a resource is. Topic ids are kept apart from names: a policy keyed
 // on names must resolve them (from responses that carry both).
@@ -126,8 +127,10 @@ export class ResourceScan {
     return this.show(dynamicResourceType(family, code), name!, ResourceScan.NO_ID, field, removable, pattern, code);
   }
 
+  // Whether a denied entry leaves the request: not inside one that left
+  // already, and not once the request is refused whole.
   dropping(): bool {
-    return this.muted == 0;
+    return this.muted == 0 && !this.whole;
   }
 
   mute(): void {

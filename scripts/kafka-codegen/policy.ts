@@ -155,6 +155,40 @@ class PolicyEmitter {
     return this.id(n);
   }
 
+  // merge<id>(into, from): adds from's entries to into's; an entry of the
+  // same key as one there (a group both answered and denied in part) is
+  // merged into it, else appended. One function per response class.
+  private merges = new Map<string, number>();
+  private emitMerge(n: ScanNode, resp: Struct): number | null {
+    const known = this.merges.get(resp.cls);
+    if (known !== undefined) return known;
+    const seen = new Set<Field>();
+    const body: string[] = [];
+    for (const p of n.paired) {
+      const rf = p.pair.resp;
+      if (seen.has(rf)) continue;
+      seen.add(rf);
+      const sub = p.node && p.pair.keyed ? this.emitMerge(p.node, rf.struct!) : null;
+      const add: string[] = [];
+      if (sub === null) add.push("for (let i = 0; i < a.length; i++) b.push(a[i]);");
+      else {
+        const keys = entryKeyFields(p.node!, rf.struct!);
+        const same = keys.map((k) => k.type === "uuid" ? `sameUuid(b[j].${k.prop}, x.${k.prop})` : `b[j].${k.prop} == x.${k.prop}`).join(" && ") || "false";
+        add.push("for (let i = 0; i < a.length; i++) {", "  const x = a[i];", "  let j = 0;", `  while (j < b.length && !(${same})) j++;`,
+          `  if (j < b.length) merge${sub}(b[j], x);`, "  else b.push(x);", "}");
+      }
+      const lines = [`const a = from.${rf.prop};`];
+      if (nullableEver(rf)) lines.push("if (a !== null) {", `  const b = into.${rf.prop};`, `  if (b === null) into.${rf.prop} = a;`, "  else {", ...add.map((l) => "    " + l), "  }", "}");
+      else lines.push(`const b = into.${rf.prop};`, ...add);
+      body.push("{", ...lines.map((l) => "  " + l), "}");
+    }
+    if (body.length === 0) return null;
+    const id = this.next++;
+    this.merges.set(resp.cls, id);
+    this.out.push("", `function merge${id}(into: ${resp.cls}, from: ${resp.cls}): void {`, ...body.map((l) => "  " + l), "}");
+    return id;
+  }
+
   emit(rq: Struct, rs: Struct, handwritten: boolean): void {
     const tree = scanTree(this.api.name, rq, rs, "");
     const fn = lower(this.api.name);
@@ -174,6 +208,11 @@ class PolicyEmitter {
     this.out.push("", "// The response in which every entry of the request carries `code`.",
       `export function ${fn}ErrorResponse(m: ${rq.cls}, v: i16, code: i16): ${rs.cls} {`,
       `  const p = new ${rs.cls}();`, `  answer${top}(m, p, v, code);`, "  return p;", "}");
+    const merge = this.emitMerge(tree, rs);
+    if (merge === null) return;
+    this.out.push("", "// Adds the entries of `from` (the answer to a request's denied part) to `into`",
+      "// (the broker's answer to the rest); top-level fields stay into's.",
+      `export function ${fn}MergeResponse(into: ${rs.cls}, from: ${rs.cls}): void {`, `  merge${merge}(into, from);`, "}");
   }
 }
 
@@ -191,6 +230,12 @@ function fit(qf: Field, sf: Field, x: string): string {
   return x;
 }
 
+// The fields of a response entry that echo the request entry's keys.
+function entryKeyFields(n: ScanNode, rs: Struct): Field[] {
+  return liveFields(rs).filter((sf) => sf.type !== "array" && sf.type !== "struct" &&
+    liveFields(n.st).some((qf) => qf.type !== "array" && qf.type !== "struct" && sameKey(qf, sf)));
+}
+
 // The field of a response entry that takes a primitive request entry.
 function primitiveKey(api: string, path: string, f: Field, rs: Struct): Field {
   const manual = RESPONSE_MATCHES.find((m) => m.api === api && m.request === path);
@@ -206,4 +251,6 @@ export function emitPolicy(api: Api, rq: Struct, rs: Struct, handwritten: boolea
   return e.out;
 }
 
-export const policyNames = (api: Api) => ({ resources: `${lower(api.name)}Resources`, errorResponse: `${lower(api.name)}ErrorResponse` });
+export const policyNames = (api: Api) => ({
+  resources: `${lower(api.name)}Resources`, errorResponse: `${lower(api.name)}ErrorResponse`, merge: `${lower(api.name)}MergeResponse`,
+});

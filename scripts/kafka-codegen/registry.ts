@@ -9,7 +9,9 @@ import { hasSites, scanTree } from "./shape.ts";
 
 export function emitRegistry(apis: Api[], models: Map<string, ApiModel>): string {
   const top = (a: Api, name: string) => models.get(a.name)!.structs.find((s) => s.cls === name)!;
-  const scans = new Set(apis.filter((a) => hasSites(scanTree(a.name, top(a, a.req.name), top(a, a.resp.name), ""))).map((a) => a.name));
+  const tree = (a: Api) => scanTree(a.name, top(a, a.req.name), top(a, a.resp.name), "");
+  const scans = new Set(apis.filter((a) => hasSites(tree(a))).map((a) => a.name));
+  const merges = new Set(apis.filter((a) => !HANDWRITTEN_ERROR_RESPONSES.has(a.name) && tree(a).paired.length > 0).map((a) => a.name));
   const L: string[] = [
     "// Every API a Kafka 4.x broker serves, by key: the versions with a codec (the",
     '// "validVersions" of its message JSON), its request/response classes, the scan',
@@ -21,7 +23,8 @@ export function emitRegistry(apis: Api[], models: Map<string, ApiModel>): string
   ];
   for (const a of apis) {
     const n = policyNames(a);
-    const fns = [scans.has(a.name) ? n.resources : null, HANDWRITTEN_ERROR_RESPONSES.has(a.name) ? null : n.errorResponse].filter((x) => x);
+    const fns = [scans.has(a.name) ? n.resources : null, HANDWRITTEN_ERROR_RESPONSES.has(a.name) ? null : n.errorResponse,
+      merges.has(a.name) ? n.merge : null].filter((x) => x);
     L.push(`import { ${[a.req.name, a.resp.name, ...fns].join(", ")} } from "./${a.file}";`);
   }
   const sw = (name: string, params: string, ret: string, fallback: string, body: (a: Api) => string | null) => {
@@ -51,5 +54,12 @@ export function emitRegistry(apis: Api[], models: Map<string, ApiModel>): string
     "// API is not covered.");
   sw("errorResponse", "key: i32, body: KafkaMessage, v: i16, code: i16", "KafkaMessage | null", "null",
     (a) => `${policyNames(a).errorResponse}(body as ${a.req.name}, v, code)`);
+  L.push("", "// Adds to `into` (the broker's answer to what a scan left of a request) the entries",
+    "// of `from` (errorResponse of its denied part), merging an entry answered in part",
+    "// by each (a group some of whose topics were denied) into one. Both of the same",
+    "// API and version; top-level fields stay into's. False when the API has no entries.");
+  L.push("export function mergeResponse(key: i32, into: KafkaMessage, from: KafkaMessage): bool {", "  switch (key) {");
+  for (const a of apis) if (merges.has(a.name)) L.push(`    case ${a.req.apiKey}: ${policyNames(a).merge}(into as ${a.resp.name}, from as ${a.resp.name}); return true; // ${a.name}`);
+  L.push("  }", "  return false;", "}");
   return L.join("\n") + "\n";
 }

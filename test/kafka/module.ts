@@ -19,6 +19,7 @@ export interface KafkaCodec {
   codecVersions(key: number): string;
   scanResources(frame: Uint8Array, deny: string): string;
   errorResponseFor(frame: Uint8Array, code: number): Uint8Array;
+  answerDenied(frame: Uint8Array, deny: string, code: number): Uint8Array;
 }
 
 export async function loadCodec(): Promise<KafkaCodec> {

@@ -115,7 +115,30 @@ for (const api of Object.keys(SCHEMAS)) {
           expect(correlationId).toBe(decodeRequestFrame(frame).correlationId);
           const fields = SCHEMAS[api][api + "Response"].fields;
           expect(topLevelCode(fields, response, v), `${api} v${v}`).toBe(true);
-          for (const r of scan(frame, []).refs) expect(carries(fields, response, v, r), `${api} v${v} ${key(r)}`).toBe(true);
+          for (const r of scan(frame, []).refs) expect(carries(fields, response, v, r, CODE), `${api} v${v} ${key(r)}`).toBe(true);
+        }
+      }
+    });
+
+    it("merges the denied part's answer into the answer to the rest", () => {
+      const fields = SCHEMAS[api][api + "Response"].fields;
+      for (const v of versionsOf(api, "Request")) {
+        for (const { frame } of requests(api, v, 8)) {
+          const before = scan(frame, []).refs;
+          const deny = [...new Set(before.map((r) => r.name))].filter((_, i) => i % 2 === 1);
+          const s = scan(frame, deny);
+          const { body: response } = decodeResponseFrame(api, v, codec.answerDenied(frame, deny.map((d) => ">" + d).join("\n"), CODE));
+          if (s.whole) {
+            for (const r of before) expect(carries(fields, response, v, r, CODE), `${api} v${v} ${key(r)}`).toBe(true);
+            continue;
+          }
+          const kept = namedResources(api, req.fields, decodeRequestFrame(frameOf(s.allowed)).body, v);
+          const keptKeys = new Set(kept.map(key));
+          // A name may stand in several entries, some kept: one of them answers 0.
+          for (const r of s.refs.filter((x) => x.removable)) {
+            if (r.denied) expect(carries(fields, response, v, r, CODE), `${api} v${v} ${key(r)} denied`).toBe(true);
+            else if (keptKeys.has(key(r))) expect(answeredAsKept(fields, response, v, r), `${api} v${v} ${key(r)} kept`).toBe(true);
+          }
         }
       }
     });
@@ -145,24 +168,32 @@ function echoes(f: SchemaField, r: Ref): boolean {
 }
 
 // The response carries the code for r. An entry the scan could drop alone
-// (removable) is answered by entries echoing it, each with the code: its own
-// error code, or those of its sub-entries (none for a topic of no
-// partitions, as from Kafka), or else its nearest ancestor's. Anything else
-// refuses the request whole: every error code in the answer is the code.
-function carries(fields: SchemaField[], response: Value, v: number, r: Ref): boolean {
+// (removable) is answered by entries echoing it, each with the code: its own error code, or else those of its
+// sub-entries (none for a topic of no partitions, as from Kafka), or, where
+// its part of the schema has no error field, its nearest ancestor's.
+// Anything else refuses the request whole: every error code in the answer is
+// the code.
+function carries(fields: SchemaField[], response: Value, v: number, r: Ref, code: number): boolean {
   const all = nodes(fields, response, v);
-  if (!r.removable) return all.every((n) => codesOf(n, v).every((c) => c === CODE));
+  if (!r.removable) return all.every((n) => codesOf(n, v).every((c) => c === code));
   const echoing = all.filter((n) => n.fields.some((f) => inRange(f.versions, v) && echoes(f, r) && valueOf(n.val[f.name]) === r.name));
   if (echoing.length === 0) return false;
   return echoing.every((n) => {
-    const own = codesOf({ ...n, fields: n.fields.filter((f) => !f.fields) }, v);
-    if (own.length > 0) return own.every((c) => c === CODE);
-    const below = nodes(n.fields, n.val, v).flatMap((x) => codesOf(x, v));
-    if (below.length > 0) return below.every((c) => c === CODE);
-    for (let up = n.parent; up; up = up.parent) if (codesOf(up, v).length) return codesOf(up, v).every((c) => c === CODE);
+    const own = ownCodes(n, v);
+    if (own.length > 0) return own.every((c) => c === code);
+    if (hasErrorField(n.fields, v)) return nodes(n.fields, n.val, v).flatMap((x) => codesOf(x, v)).every((c) => c === code);
+    for (let up = n.parent; up; up = up.parent) if (codesOf(up, v).length) return codesOf(up, v).every((c) => c === code);
     return true;
   });
 }
+const ownCodes = (n: Node, v: number) => codesOf({ ...n, fields: n.fields.filter((f) => !f.fields) }, v);
+// A kept entry (its sub-entries may be denied) is echoed, and its own error code, if any, is none.
+function answeredAsKept(fields: SchemaField[], response: Value, v: number, r: Ref): boolean {
+  return nodes(fields, response, v).some((n) => n.fields.some((f) => inRange(f.versions, v) && echoes(f, r) && valueOf(n.val[f.name]) === r.name) &&
+    ownCodes(n, v).every((c) => c === 0));
+}
+const hasErrorField = (fs: SchemaField[], v: number): boolean =>
+  fs.some((f) => inRange(f.versions, v) && (/^(Partition)?ErrorCode$/.test(f.name) || (f.fields !== undefined && hasErrorField(f.fields, v))));
 const valueOf = (x: unknown) => (x instanceof Uint8Array ? hex(x) : x);
 // Where the response has a top-level error code, it is the code.
 const topLevelCode = (fields: SchemaField[], response: Value, v: number) => codesOf({ fields, val: response, parent: null }, v).every((c) => c === CODE);

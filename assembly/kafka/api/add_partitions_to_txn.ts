@@ -11,7 +11,7 @@ import { BytesWriter } from "../../common/bytes_writer";
 import { KafkaMessage } from "../message";
 import {
   JsonFields, TagWriter, TaggedFields, hex, isZeroUuid, jsonI64, jsonString, readArrayLength, readArrayLengthNotNull,
-  readBytes, readNullableBytes, readNullableString, readNullableStructs, readString, readStruct, readStructs, readTags, readUuid, writeArrayLength,
+  readBytes, readNullableBytes, readNullableString, readNullableStructs, readString, readStruct, readStructs, readTags, readUuid, sameUuid, writeArrayLength,
   writeBytes, writeNonNullBytes, writeNonNullString, writeNullableBytes, writeNullableString, writeNullableStruct, writeRawTags,
   writeString, writeStruct, writeStructs, writeTags, writeUuid,
 } from "../primitives";
@@ -503,4 +503,57 @@ export function addPartitionsToTxnErrorResponse(m: AddPartitionsToTxnRequest, v:
   const p = new AddPartitionsToTxnResponse();
   answer0(m, p, v, code);
   return p;
+}
+
+function merge4(into: AddPartitionsToTxnTopicResult, from: AddPartitionsToTxnTopicResult): void {
+  {
+    const a = from.resultsByPartition;
+    const b = into.resultsByPartition;
+    for (let i = 0; i < a.length; i++) b.push(a[i]);
+  }
+}
+
+function merge5(into: AddPartitionsToTxnResult, from: AddPartitionsToTxnResult): void {
+  {
+    const a = from.topicResults;
+    const b = into.topicResults;
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i];
+      let j = 0;
+      while (j < b.length && !(b[j].name == x.name)) j++;
+      if (j < b.length) merge4(b[j], x);
+      else b.push(x);
+    }
+  }
+}
+
+function merge6(into: AddPartitionsToTxnResponse, from: AddPartitionsToTxnResponse): void {
+  {
+    const a = from.resultsByTransaction;
+    const b = into.resultsByTransaction;
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i];
+      let j = 0;
+      while (j < b.length && !(b[j].transactionalId == x.transactionalId)) j++;
+      if (j < b.length) merge5(b[j], x);
+      else b.push(x);
+    }
+  }
+  {
+    const a = from.resultsByTopicV3AndBelow;
+    const b = into.resultsByTopicV3AndBelow;
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i];
+      let j = 0;
+      while (j < b.length && !(b[j].name == x.name)) j++;
+      if (j < b.length) merge4(b[j], x);
+      else b.push(x);
+    }
+  }
+}
+
+// Adds the entries of `from` (the answer to a request's denied part) to `into`
+// (the broker's answer to the rest); top-level fields stay into's.
+export function addPartitionsToTxnMergeResponse(into: AddPartitionsToTxnResponse, from: AddPartitionsToTxnResponse): void {
+  merge6(into, from);
 }

@@ -11,7 +11,7 @@ import { BytesWriter } from "../../common/bytes_writer";
 import { KafkaMessage } from "../message";
 import {
   JsonFields, TagWriter, TaggedFields, hex, isZeroUuid, jsonI64, jsonString, readArrayLength, readArrayLengthNotNull,
-  readBytes, readNullableBytes, readNullableString, readNullableStructs, readString, readStruct, readStructs, readTags, readUuid, writeArrayLength,
+  readBytes, readNullableBytes, readNullableString, readNullableStructs, readString, readStruct, readStructs, readTags, readUuid, sameUuid, writeArrayLength,
   writeBytes, writeNonNullBytes, writeNonNullString, writeNullableBytes, writeNullableString, writeNullableStruct, writeRawTags,
   writeString, writeStruct, writeStructs, writeTags, writeUuid,
 } from "../primitives";
@@ -440,4 +440,32 @@ export function describeQuorumErrorResponse(m: DescribeQuorumRequest, v: i16, co
   const p = new DescribeQuorumResponse();
   answer1(m, p, v, code);
   return p;
+}
+
+function merge3(into: DescribeQuorumResponseTopicData, from: DescribeQuorumResponseTopicData): void {
+  {
+    const a = from.partitions;
+    const b = into.partitions;
+    for (let i = 0; i < a.length; i++) b.push(a[i]);
+  }
+}
+
+function merge4(into: DescribeQuorumResponse, from: DescribeQuorumResponse): void {
+  {
+    const a = from.topics;
+    const b = into.topics;
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i];
+      let j = 0;
+      while (j < b.length && !(b[j].topicName == x.topicName)) j++;
+      if (j < b.length) merge3(b[j], x);
+      else b.push(x);
+    }
+  }
+}
+
+// Adds the entries of `from` (the answer to a request's denied part) to `into`
+// (the broker's answer to the rest); top-level fields stay into's.
+export function describeQuorumMergeResponse(into: DescribeQuorumResponse, from: DescribeQuorumResponse): void {
+  merge4(into, from);
 }

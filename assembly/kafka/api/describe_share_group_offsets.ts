@@ -11,7 +11,7 @@ import { BytesWriter } from "../../common/bytes_writer";
 import { KafkaMessage } from "../message";
 import {
   JsonFields, TagWriter, TaggedFields, hex, isZeroUuid, jsonI64, jsonString, readArrayLength, readArrayLengthNotNull,
-  readBytes, readNullableBytes, readNullableString, readNullableStructs, readString, readStruct, readStructs, readTags, readUuid, writeArrayLength,
+  readBytes, readNullableBytes, readNullableString, readNullableStructs, readString, readStruct, readStructs, readTags, readUuid, sameUuid, writeArrayLength,
   writeBytes, writeNonNullBytes, writeNonNullString, writeNullableBytes, writeNullableString, writeNullableStruct, writeRawTags,
   writeString, writeStruct, writeStructs, writeTags, writeUuid,
 } from "../primitives";
@@ -424,4 +424,46 @@ export function describeShareGroupOffsetsErrorResponse(m: DescribeShareGroupOffs
   const p = new DescribeShareGroupOffsetsResponse();
   answer2(m, p, v, code);
   return p;
+}
+
+function merge3(into: DescribeShareGroupOffsetsResponseTopic, from: DescribeShareGroupOffsetsResponseTopic): void {
+  {
+    const a = from.partitions;
+    const b = into.partitions;
+    for (let i = 0; i < a.length; i++) b.push(a[i]);
+  }
+}
+
+function merge4(into: DescribeShareGroupOffsetsResponseGroup, from: DescribeShareGroupOffsetsResponseGroup): void {
+  {
+    const a = from.topics;
+    const b = into.topics;
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i];
+      let j = 0;
+      while (j < b.length && !(b[j].topicName == x.topicName)) j++;
+      if (j < b.length) merge3(b[j], x);
+      else b.push(x);
+    }
+  }
+}
+
+function merge5(into: DescribeShareGroupOffsetsResponse, from: DescribeShareGroupOffsetsResponse): void {
+  {
+    const a = from.groups;
+    const b = into.groups;
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i];
+      let j = 0;
+      while (j < b.length && !(b[j].groupId == x.groupId)) j++;
+      if (j < b.length) merge4(b[j], x);
+      else b.push(x);
+    }
+  }
+}
+
+// Adds the entries of `from` (the answer to a request's denied part) to `into`
+// (the broker's answer to the rest); top-level fields stay into's.
+export function describeShareGroupOffsetsMergeResponse(into: DescribeShareGroupOffsetsResponse, from: DescribeShareGroupOffsetsResponse): void {
+  merge5(into, from);
 }

@@ -11,7 +11,7 @@ import { BytesWriter } from "../../common/bytes_writer";
 import { KafkaMessage } from "../message";
 import {
   JsonFields, TagWriter, TaggedFields, hex, isZeroUuid, jsonI64, jsonString, readArrayLength, readArrayLengthNotNull,
-  readBytes, readNullableBytes, readNullableString, readNullableStructs, readString, readStruct, readStructs, readTags, readUuid, writeArrayLength,
+  readBytes, readNullableBytes, readNullableString, readNullableStructs, readString, readStruct, readStructs, readTags, readUuid, sameUuid, writeArrayLength,
   writeBytes, writeNonNullBytes, writeNonNullString, writeNullableBytes, writeNullableString, writeNullableStruct, writeRawTags,
   writeString, writeStruct, writeStructs, writeTags, writeUuid,
 } from "../primitives";
@@ -259,4 +259,18 @@ export function describeTransactionsErrorResponse(m: DescribeTransactionsRequest
   const p = new DescribeTransactionsResponse();
   answer0(m, p, v, code);
   return p;
+}
+
+function merge1(into: DescribeTransactionsResponse, from: DescribeTransactionsResponse): void {
+  {
+    const a = from.transactionStates;
+    const b = into.transactionStates;
+    for (let i = 0; i < a.length; i++) b.push(a[i]);
+  }
+}
+
+// Adds the entries of `from` (the answer to a request's denied part) to `into`
+// (the broker's answer to the rest); top-level fields stay into's.
+export function describeTransactionsMergeResponse(into: DescribeTransactionsResponse, from: DescribeTransactionsResponse): void {
+  merge1(into, from);
 }

@@ -11,7 +11,7 @@ import { BytesWriter } from "../../common/bytes_writer";
 import { KafkaMessage } from "../message";
 import {
   JsonFields, TagWriter, TaggedFields, hex, isZeroUuid, jsonI64, jsonString, readArrayLength, readArrayLengthNotNull,
-  readBytes, readNullableBytes, readNullableString, readNullableStructs, readString, readStruct, readStructs, readTags, readUuid, writeArrayLength,
+  readBytes, readNullableBytes, readNullableString, readNullableStructs, readString, readStruct, readStructs, readTags, readUuid, sameUuid, writeArrayLength,
   writeBytes, writeNonNullBytes, writeNonNullString, writeNullableBytes, writeNullableString, writeNullableStruct, writeRawTags,
   writeString, writeStruct, writeStructs, writeTags, writeUuid,
 } from "../primitives";
@@ -300,4 +300,32 @@ export function initializeShareGroupStateErrorResponse(m: InitializeShareGroupSt
   const p = new InitializeShareGroupStateResponse();
   answer0(m, p, v, code);
   return p;
+}
+
+function merge3(into: InitializeStateResult, from: InitializeStateResult): void {
+  {
+    const a = from.partitions;
+    const b = into.partitions;
+    for (let i = 0; i < a.length; i++) b.push(a[i]);
+  }
+}
+
+function merge4(into: InitializeShareGroupStateResponse, from: InitializeShareGroupStateResponse): void {
+  {
+    const a = from.results;
+    const b = into.results;
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i];
+      let j = 0;
+      while (j < b.length && !(sameUuid(b[j].topicId, x.topicId))) j++;
+      if (j < b.length) merge3(b[j], x);
+      else b.push(x);
+    }
+  }
+}
+
+// Adds the entries of `from` (the answer to a request's denied part) to `into`
+// (the broker's answer to the rest); top-level fields stay into's.
+export function initializeShareGroupStateMergeResponse(into: InitializeShareGroupStateResponse, from: InitializeShareGroupStateResponse): void {
+  merge4(into, from);
 }

@@ -11,7 +11,7 @@ import { BytesWriter } from "../../common/bytes_writer";
 import { KafkaMessage } from "../message";
 import {
   JsonFields, TagWriter, TaggedFields, hex, isZeroUuid, jsonI64, jsonString, readArrayLength, readArrayLengthNotNull,
-  readBytes, readNullableBytes, readNullableString, readNullableStructs, readString, readStruct, readStructs, readTags, readUuid, writeArrayLength,
+  readBytes, readNullableBytes, readNullableString, readNullableStructs, readString, readStruct, readStructs, readTags, readUuid, sameUuid, writeArrayLength,
   writeBytes, writeNonNullBytes, writeNonNullString, writeNullableBytes, writeNullableString, writeNullableStruct, writeRawTags,
   writeString, writeStruct, writeStructs, writeTags, writeUuid,
 } from "../primitives";
@@ -438,4 +438,18 @@ export function metadataErrorResponse(m: MetadataRequest, v: i16, code: i16): Me
   const p = new MetadataResponse();
   answer1(m, p, v, code);
   return p;
+}
+
+function merge2(into: MetadataResponse, from: MetadataResponse): void {
+  {
+    const a = from.topics;
+    const b = into.topics;
+    for (let i = 0; i < a.length; i++) b.push(a[i]);
+  }
+}
+
+// Adds the entries of `from` (the answer to a request's denied part) to `into`
+// (the broker's answer to the rest); top-level fields stay into's.
+export function metadataMergeResponse(into: MetadataResponse, from: MetadataResponse): void {
+  merge2(into, from);
 }

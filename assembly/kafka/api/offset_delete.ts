@@ -11,7 +11,7 @@ import { BytesWriter } from "../../common/bytes_writer";
 import { KafkaMessage } from "../message";
 import {
   JsonFields, TagWriter, TaggedFields, hex, isZeroUuid, jsonI64, jsonString, readArrayLength, readArrayLengthNotNull,
-  readBytes, readNullableBytes, readNullableString, readNullableStructs, readString, readStruct, readStructs, readTags, readUuid, writeArrayLength,
+  readBytes, readNullableBytes, readNullableString, readNullableStructs, readString, readStruct, readStructs, readTags, readUuid, sameUuid, writeArrayLength,
   writeBytes, writeNonNullBytes, writeNonNullString, writeNullableBytes, writeNullableString, writeNullableStruct, writeRawTags,
   writeString, writeStruct, writeStructs, writeTags, writeUuid,
 } from "../primitives";
@@ -285,4 +285,32 @@ export function offsetDeleteErrorResponse(m: OffsetDeleteRequest, v: i16, code: 
   const p = new OffsetDeleteResponse();
   answer0(m, p, v, code);
   return p;
+}
+
+function merge3(into: OffsetDeleteResponseTopic, from: OffsetDeleteResponseTopic): void {
+  {
+    const a = from.partitions;
+    const b = into.partitions;
+    for (let i = 0; i < a.length; i++) b.push(a[i]);
+  }
+}
+
+function merge4(into: OffsetDeleteResponse, from: OffsetDeleteResponse): void {
+  {
+    const a = from.topics;
+    const b = into.topics;
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i];
+      let j = 0;
+      while (j < b.length && !(b[j].name == x.name)) j++;
+      if (j < b.length) merge3(b[j], x);
+      else b.push(x);
+    }
+  }
+}
+
+// Adds the entries of `from` (the answer to a request's denied part) to `into`
+// (the broker's answer to the rest); top-level fields stay into's.
+export function offsetDeleteMergeResponse(into: OffsetDeleteResponse, from: OffsetDeleteResponse): void {
+  merge4(into, from);
 }

@@ -11,7 +11,7 @@ import { BytesWriter } from "../../common/bytes_writer";
 import { KafkaMessage } from "../message";
 import {
   JsonFields, TagWriter, TaggedFields, hex, isZeroUuid, jsonI64, jsonString, readArrayLength, readArrayLengthNotNull,
-  readBytes, readNullableBytes, readNullableString, readNullableStructs, readString, readStruct, readStructs, readTags, readUuid, writeArrayLength,
+  readBytes, readNullableBytes, readNullableString, readNullableStructs, readString, readStruct, readStructs, readTags, readUuid, sameUuid, writeArrayLength,
   writeBytes, writeNonNullBytes, writeNonNullString, writeNullableBytes, writeNullableString, writeNullableStruct, writeRawTags,
   writeString, writeStruct, writeStructs, writeTags, writeUuid,
 } from "../primitives";
@@ -665,4 +665,65 @@ export function offsetFetchErrorResponse(m: OffsetFetchRequest, v: i16, code: i1
   const p = new OffsetFetchResponse();
   answer0(m, p, v, code);
   return p;
+}
+
+function merge4(into: OffsetFetchResponseTopic, from: OffsetFetchResponseTopic): void {
+  {
+    const a = from.partitions;
+    const b = into.partitions;
+    for (let i = 0; i < a.length; i++) b.push(a[i]);
+  }
+}
+
+function merge5(into: OffsetFetchResponseTopics, from: OffsetFetchResponseTopics): void {
+  {
+    const a = from.partitions;
+    const b = into.partitions;
+    for (let i = 0; i < a.length; i++) b.push(a[i]);
+  }
+}
+
+function merge6(into: OffsetFetchResponseGroup, from: OffsetFetchResponseGroup): void {
+  {
+    const a = from.topics;
+    const b = into.topics;
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i];
+      let j = 0;
+      while (j < b.length && !(b[j].name == x.name && sameUuid(b[j].topicId, x.topicId))) j++;
+      if (j < b.length) merge5(b[j], x);
+      else b.push(x);
+    }
+  }
+}
+
+function merge7(into: OffsetFetchResponse, from: OffsetFetchResponse): void {
+  {
+    const a = from.topics;
+    const b = into.topics;
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i];
+      let j = 0;
+      while (j < b.length && !(b[j].name == x.name)) j++;
+      if (j < b.length) merge4(b[j], x);
+      else b.push(x);
+    }
+  }
+  {
+    const a = from.groups;
+    const b = into.groups;
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i];
+      let j = 0;
+      while (j < b.length && !(b[j].groupId == x.groupId)) j++;
+      if (j < b.length) merge6(b[j], x);
+      else b.push(x);
+    }
+  }
+}
+
+// Adds the entries of `from` (the answer to a request's denied part) to `into`
+// (the broker's answer to the rest); top-level fields stay into's.
+export function offsetFetchMergeResponse(into: OffsetFetchResponse, from: OffsetFetchResponse): void {
+  merge7(into, from);
 }

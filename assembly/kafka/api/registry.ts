@@ -5,83 +5,83 @@
 import { KafkaMessage } from "../message";
 import { ResourceScan } from "../resources";
 import { alterReplicaLogDirsErrorResponse } from "../error_responses";
-import { ProduceRequest, ProduceResponse, produceResources, produceErrorResponse } from "./produce";
-import { FetchRequest, FetchResponse, fetchResources, fetchErrorResponse } from "./fetch";
-import { ListOffsetsRequest, ListOffsetsResponse, listOffsetsResources, listOffsetsErrorResponse } from "./list_offsets";
-import { MetadataRequest, MetadataResponse, metadataResources, metadataErrorResponse } from "./metadata";
-import { OffsetCommitRequest, OffsetCommitResponse, offsetCommitResources, offsetCommitErrorResponse } from "./offset_commit";
-import { OffsetFetchRequest, OffsetFetchResponse, offsetFetchResources, offsetFetchErrorResponse } from "./offset_fetch";
-import { FindCoordinatorRequest, FindCoordinatorResponse, findCoordinatorResources, findCoordinatorErrorResponse } from "./find_coordinator";
+import { ProduceRequest, ProduceResponse, produceResources, produceErrorResponse, produceMergeResponse } from "./produce";
+import { FetchRequest, FetchResponse, fetchResources, fetchErrorResponse, fetchMergeResponse } from "./fetch";
+import { ListOffsetsRequest, ListOffsetsResponse, listOffsetsResources, listOffsetsErrorResponse, listOffsetsMergeResponse } from "./list_offsets";
+import { MetadataRequest, MetadataResponse, metadataResources, metadataErrorResponse, metadataMergeResponse } from "./metadata";
+import { OffsetCommitRequest, OffsetCommitResponse, offsetCommitResources, offsetCommitErrorResponse, offsetCommitMergeResponse } from "./offset_commit";
+import { OffsetFetchRequest, OffsetFetchResponse, offsetFetchResources, offsetFetchErrorResponse, offsetFetchMergeResponse } from "./offset_fetch";
+import { FindCoordinatorRequest, FindCoordinatorResponse, findCoordinatorResources, findCoordinatorErrorResponse, findCoordinatorMergeResponse } from "./find_coordinator";
 import { JoinGroupRequest, JoinGroupResponse, joinGroupResources, joinGroupErrorResponse } from "./join_group";
 import { HeartbeatRequest, HeartbeatResponse, heartbeatResources, heartbeatErrorResponse } from "./heartbeat";
-import { LeaveGroupRequest, LeaveGroupResponse, leaveGroupResources, leaveGroupErrorResponse } from "./leave_group";
+import { LeaveGroupRequest, LeaveGroupResponse, leaveGroupResources, leaveGroupErrorResponse, leaveGroupMergeResponse } from "./leave_group";
 import { SyncGroupRequest, SyncGroupResponse, syncGroupResources, syncGroupErrorResponse } from "./sync_group";
-import { DescribeGroupsRequest, DescribeGroupsResponse, describeGroupsResources, describeGroupsErrorResponse } from "./describe_groups";
+import { DescribeGroupsRequest, DescribeGroupsResponse, describeGroupsResources, describeGroupsErrorResponse, describeGroupsMergeResponse } from "./describe_groups";
 import { ListGroupsRequest, ListGroupsResponse, listGroupsErrorResponse } from "./list_groups";
 import { SaslHandshakeRequest, SaslHandshakeResponse, saslHandshakeErrorResponse } from "./sasl_handshake";
 import { ApiVersionsRequest, ApiVersionsResponse, apiVersionsErrorResponse } from "./api_versions";
-import { CreateTopicsRequest, CreateTopicsResponse, createTopicsResources, createTopicsErrorResponse } from "./create_topics";
-import { DeleteTopicsRequest, DeleteTopicsResponse, deleteTopicsResources, deleteTopicsErrorResponse } from "./delete_topics";
-import { DeleteRecordsRequest, DeleteRecordsResponse, deleteRecordsResources, deleteRecordsErrorResponse } from "./delete_records";
+import { CreateTopicsRequest, CreateTopicsResponse, createTopicsResources, createTopicsErrorResponse, createTopicsMergeResponse } from "./create_topics";
+import { DeleteTopicsRequest, DeleteTopicsResponse, deleteTopicsResources, deleteTopicsErrorResponse, deleteTopicsMergeResponse } from "./delete_topics";
+import { DeleteRecordsRequest, DeleteRecordsResponse, deleteRecordsResources, deleteRecordsErrorResponse, deleteRecordsMergeResponse } from "./delete_records";
 import { InitProducerIdRequest, InitProducerIdResponse, initProducerIdResources, initProducerIdErrorResponse } from "./init_producer_id";
-import { OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse, offsetForLeaderEpochResources, offsetForLeaderEpochErrorResponse } from "./offset_for_leader_epoch";
-import { AddPartitionsToTxnRequest, AddPartitionsToTxnResponse, addPartitionsToTxnResources, addPartitionsToTxnErrorResponse } from "./add_partitions_to_txn";
+import { OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse, offsetForLeaderEpochResources, offsetForLeaderEpochErrorResponse, offsetForLeaderEpochMergeResponse } from "./offset_for_leader_epoch";
+import { AddPartitionsToTxnRequest, AddPartitionsToTxnResponse, addPartitionsToTxnResources, addPartitionsToTxnErrorResponse, addPartitionsToTxnMergeResponse } from "./add_partitions_to_txn";
 import { AddOffsetsToTxnRequest, AddOffsetsToTxnResponse, addOffsetsToTxnResources, addOffsetsToTxnErrorResponse } from "./add_offsets_to_txn";
 import { EndTxnRequest, EndTxnResponse, endTxnResources, endTxnErrorResponse } from "./end_txn";
-import { WriteTxnMarkersRequest, WriteTxnMarkersResponse, writeTxnMarkersResources, writeTxnMarkersErrorResponse } from "./write_txn_markers";
-import { TxnOffsetCommitRequest, TxnOffsetCommitResponse, txnOffsetCommitResources, txnOffsetCommitErrorResponse } from "./txn_offset_commit";
+import { WriteTxnMarkersRequest, WriteTxnMarkersResponse, writeTxnMarkersResources, writeTxnMarkersErrorResponse, writeTxnMarkersMergeResponse } from "./write_txn_markers";
+import { TxnOffsetCommitRequest, TxnOffsetCommitResponse, txnOffsetCommitResources, txnOffsetCommitErrorResponse, txnOffsetCommitMergeResponse } from "./txn_offset_commit";
 import { DescribeAclsRequest, DescribeAclsResponse, describeAclsResources, describeAclsErrorResponse } from "./describe_acls";
-import { CreateAclsRequest, CreateAclsResponse, createAclsResources, createAclsErrorResponse } from "./create_acls";
-import { DeleteAclsRequest, DeleteAclsResponse, deleteAclsResources, deleteAclsErrorResponse } from "./delete_acls";
-import { DescribeConfigsRequest, DescribeConfigsResponse, describeConfigsResources, describeConfigsErrorResponse } from "./describe_configs";
-import { AlterConfigsRequest, AlterConfigsResponse, alterConfigsResources, alterConfigsErrorResponse } from "./alter_configs";
+import { CreateAclsRequest, CreateAclsResponse, createAclsResources, createAclsErrorResponse, createAclsMergeResponse } from "./create_acls";
+import { DeleteAclsRequest, DeleteAclsResponse, deleteAclsResources, deleteAclsErrorResponse, deleteAclsMergeResponse } from "./delete_acls";
+import { DescribeConfigsRequest, DescribeConfigsResponse, describeConfigsResources, describeConfigsErrorResponse, describeConfigsMergeResponse } from "./describe_configs";
+import { AlterConfigsRequest, AlterConfigsResponse, alterConfigsResources, alterConfigsErrorResponse, alterConfigsMergeResponse } from "./alter_configs";
 import { AlterReplicaLogDirsRequest, AlterReplicaLogDirsResponse, alterReplicaLogDirsResources } from "./alter_replica_log_dirs";
 import { DescribeLogDirsRequest, DescribeLogDirsResponse, describeLogDirsResources, describeLogDirsErrorResponse } from "./describe_log_dirs";
 import { SaslAuthenticateRequest, SaslAuthenticateResponse, saslAuthenticateErrorResponse } from "./sasl_authenticate";
-import { CreatePartitionsRequest, CreatePartitionsResponse, createPartitionsResources, createPartitionsErrorResponse } from "./create_partitions";
+import { CreatePartitionsRequest, CreatePartitionsResponse, createPartitionsResources, createPartitionsErrorResponse, createPartitionsMergeResponse } from "./create_partitions";
 import { CreateDelegationTokenRequest, CreateDelegationTokenResponse, createDelegationTokenErrorResponse } from "./create_delegation_token";
 import { RenewDelegationTokenRequest, RenewDelegationTokenResponse, renewDelegationTokenErrorResponse } from "./renew_delegation_token";
 import { ExpireDelegationTokenRequest, ExpireDelegationTokenResponse, expireDelegationTokenErrorResponse } from "./expire_delegation_token";
 import { DescribeDelegationTokenRequest, DescribeDelegationTokenResponse, describeDelegationTokenErrorResponse } from "./describe_delegation_token";
-import { DeleteGroupsRequest, DeleteGroupsResponse, deleteGroupsResources, deleteGroupsErrorResponse } from "./delete_groups";
-import { ElectLeadersRequest, ElectLeadersResponse, electLeadersResources, electLeadersErrorResponse } from "./elect_leaders";
-import { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse, incrementalAlterConfigsResources, incrementalAlterConfigsErrorResponse } from "./incremental_alter_configs";
-import { AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse, alterPartitionReassignmentsResources, alterPartitionReassignmentsErrorResponse } from "./alter_partition_reassignments";
-import { ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse, listPartitionReassignmentsResources, listPartitionReassignmentsErrorResponse } from "./list_partition_reassignments";
-import { OffsetDeleteRequest, OffsetDeleteResponse, offsetDeleteResources, offsetDeleteErrorResponse } from "./offset_delete";
+import { DeleteGroupsRequest, DeleteGroupsResponse, deleteGroupsResources, deleteGroupsErrorResponse, deleteGroupsMergeResponse } from "./delete_groups";
+import { ElectLeadersRequest, ElectLeadersResponse, electLeadersResources, electLeadersErrorResponse, electLeadersMergeResponse } from "./elect_leaders";
+import { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse, incrementalAlterConfigsResources, incrementalAlterConfigsErrorResponse, incrementalAlterConfigsMergeResponse } from "./incremental_alter_configs";
+import { AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse, alterPartitionReassignmentsResources, alterPartitionReassignmentsErrorResponse, alterPartitionReassignmentsMergeResponse } from "./alter_partition_reassignments";
+import { ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse, listPartitionReassignmentsResources, listPartitionReassignmentsErrorResponse, listPartitionReassignmentsMergeResponse } from "./list_partition_reassignments";
+import { OffsetDeleteRequest, OffsetDeleteResponse, offsetDeleteResources, offsetDeleteErrorResponse, offsetDeleteMergeResponse } from "./offset_delete";
 import { DescribeClientQuotasRequest, DescribeClientQuotasResponse, describeClientQuotasErrorResponse } from "./describe_client_quotas";
 import { AlterClientQuotasRequest, AlterClientQuotasResponse, alterClientQuotasErrorResponse } from "./alter_client_quotas";
 import { DescribeUserScramCredentialsRequest, DescribeUserScramCredentialsResponse, describeUserScramCredentialsErrorResponse } from "./describe_user_scram_credentials";
 import { AlterUserScramCredentialsRequest, AlterUserScramCredentialsResponse, alterUserScramCredentialsErrorResponse } from "./alter_user_scram_credentials";
-import { DescribeQuorumRequest, DescribeQuorumResponse, describeQuorumResources, describeQuorumErrorResponse } from "./describe_quorum";
+import { DescribeQuorumRequest, DescribeQuorumResponse, describeQuorumResources, describeQuorumErrorResponse, describeQuorumMergeResponse } from "./describe_quorum";
 import { UpdateFeaturesRequest, UpdateFeaturesResponse, updateFeaturesErrorResponse } from "./update_features";
 import { DescribeClusterRequest, DescribeClusterResponse, describeClusterErrorResponse } from "./describe_cluster";
-import { DescribeProducersRequest, DescribeProducersResponse, describeProducersResources, describeProducersErrorResponse } from "./describe_producers";
+import { DescribeProducersRequest, DescribeProducersResponse, describeProducersResources, describeProducersErrorResponse, describeProducersMergeResponse } from "./describe_producers";
 import { UnregisterBrokerRequest, UnregisterBrokerResponse, unregisterBrokerErrorResponse } from "./unregister_broker";
-import { DescribeTransactionsRequest, DescribeTransactionsResponse, describeTransactionsResources, describeTransactionsErrorResponse } from "./describe_transactions";
+import { DescribeTransactionsRequest, DescribeTransactionsResponse, describeTransactionsResources, describeTransactionsErrorResponse, describeTransactionsMergeResponse } from "./describe_transactions";
 import { ListTransactionsRequest, ListTransactionsResponse, listTransactionsResources, listTransactionsErrorResponse } from "./list_transactions";
 import { ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse, consumerGroupHeartbeatResources, consumerGroupHeartbeatErrorResponse } from "./consumer_group_heartbeat";
-import { ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse, consumerGroupDescribeResources, consumerGroupDescribeErrorResponse } from "./consumer_group_describe";
+import { ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse, consumerGroupDescribeResources, consumerGroupDescribeErrorResponse, consumerGroupDescribeMergeResponse } from "./consumer_group_describe";
 import { GetTelemetrySubscriptionsRequest, GetTelemetrySubscriptionsResponse, getTelemetrySubscriptionsErrorResponse } from "./get_telemetry_subscriptions";
 import { PushTelemetryRequest, PushTelemetryResponse, pushTelemetryErrorResponse } from "./push_telemetry";
 import { ListConfigResourcesRequest, ListConfigResourcesResponse, listConfigResourcesErrorResponse } from "./list_config_resources";
-import { DescribeTopicPartitionsRequest, DescribeTopicPartitionsResponse, describeTopicPartitionsResources, describeTopicPartitionsErrorResponse } from "./describe_topic_partitions";
+import { DescribeTopicPartitionsRequest, DescribeTopicPartitionsResponse, describeTopicPartitionsResources, describeTopicPartitionsErrorResponse, describeTopicPartitionsMergeResponse } from "./describe_topic_partitions";
 import { ShareGroupHeartbeatRequest, ShareGroupHeartbeatResponse, shareGroupHeartbeatResources, shareGroupHeartbeatErrorResponse } from "./share_group_heartbeat";
-import { ShareGroupDescribeRequest, ShareGroupDescribeResponse, shareGroupDescribeResources, shareGroupDescribeErrorResponse } from "./share_group_describe";
-import { ShareFetchRequest, ShareFetchResponse, shareFetchResources, shareFetchErrorResponse } from "./share_fetch";
-import { ShareAcknowledgeRequest, ShareAcknowledgeResponse, shareAcknowledgeResources, shareAcknowledgeErrorResponse } from "./share_acknowledge";
+import { ShareGroupDescribeRequest, ShareGroupDescribeResponse, shareGroupDescribeResources, shareGroupDescribeErrorResponse, shareGroupDescribeMergeResponse } from "./share_group_describe";
+import { ShareFetchRequest, ShareFetchResponse, shareFetchResources, shareFetchErrorResponse, shareFetchMergeResponse } from "./share_fetch";
+import { ShareAcknowledgeRequest, ShareAcknowledgeResponse, shareAcknowledgeResources, shareAcknowledgeErrorResponse, shareAcknowledgeMergeResponse } from "./share_acknowledge";
 import { AddRaftVoterRequest, AddRaftVoterResponse, addRaftVoterErrorResponse } from "./add_raft_voter";
 import { RemoveRaftVoterRequest, RemoveRaftVoterResponse, removeRaftVoterErrorResponse } from "./remove_raft_voter";
-import { InitializeShareGroupStateRequest, InitializeShareGroupStateResponse, initializeShareGroupStateResources, initializeShareGroupStateErrorResponse } from "./initialize_share_group_state";
-import { ReadShareGroupStateRequest, ReadShareGroupStateResponse, readShareGroupStateResources, readShareGroupStateErrorResponse } from "./read_share_group_state";
-import { WriteShareGroupStateRequest, WriteShareGroupStateResponse, writeShareGroupStateResources, writeShareGroupStateErrorResponse } from "./write_share_group_state";
-import { DeleteShareGroupStateRequest, DeleteShareGroupStateResponse, deleteShareGroupStateResources, deleteShareGroupStateErrorResponse } from "./delete_share_group_state";
-import { ReadShareGroupStateSummaryRequest, ReadShareGroupStateSummaryResponse, readShareGroupStateSummaryResources, readShareGroupStateSummaryErrorResponse } from "./read_share_group_state_summary";
+import { InitializeShareGroupStateRequest, InitializeShareGroupStateResponse, initializeShareGroupStateResources, initializeShareGroupStateErrorResponse, initializeShareGroupStateMergeResponse } from "./initialize_share_group_state";
+import { ReadShareGroupStateRequest, ReadShareGroupStateResponse, readShareGroupStateResources, readShareGroupStateErrorResponse, readShareGroupStateMergeResponse } from "./read_share_group_state";
+import { WriteShareGroupStateRequest, WriteShareGroupStateResponse, writeShareGroupStateResources, writeShareGroupStateErrorResponse, writeShareGroupStateMergeResponse } from "./write_share_group_state";
+import { DeleteShareGroupStateRequest, DeleteShareGroupStateResponse, deleteShareGroupStateResources, deleteShareGroupStateErrorResponse, deleteShareGroupStateMergeResponse } from "./delete_share_group_state";
+import { ReadShareGroupStateSummaryRequest, ReadShareGroupStateSummaryResponse, readShareGroupStateSummaryResources, readShareGroupStateSummaryErrorResponse, readShareGroupStateSummaryMergeResponse } from "./read_share_group_state_summary";
 import { StreamsGroupHeartbeatRequest, StreamsGroupHeartbeatResponse, streamsGroupHeartbeatResources, streamsGroupHeartbeatErrorResponse } from "./streams_group_heartbeat";
-import { StreamsGroupDescribeRequest, StreamsGroupDescribeResponse, streamsGroupDescribeResources, streamsGroupDescribeErrorResponse } from "./streams_group_describe";
-import { DescribeShareGroupOffsetsRequest, DescribeShareGroupOffsetsResponse, describeShareGroupOffsetsResources, describeShareGroupOffsetsErrorResponse } from "./describe_share_group_offsets";
-import { AlterShareGroupOffsetsRequest, AlterShareGroupOffsetsResponse, alterShareGroupOffsetsResources, alterShareGroupOffsetsErrorResponse } from "./alter_share_group_offsets";
-import { DeleteShareGroupOffsetsRequest, DeleteShareGroupOffsetsResponse, deleteShareGroupOffsetsResources, deleteShareGroupOffsetsErrorResponse } from "./delete_share_group_offsets";
+import { StreamsGroupDescribeRequest, StreamsGroupDescribeResponse, streamsGroupDescribeResources, streamsGroupDescribeErrorResponse, streamsGroupDescribeMergeResponse } from "./streams_group_describe";
+import { DescribeShareGroupOffsetsRequest, DescribeShareGroupOffsetsResponse, describeShareGroupOffsetsResources, describeShareGroupOffsetsErrorResponse, describeShareGroupOffsetsMergeResponse } from "./describe_share_group_offsets";
+import { AlterShareGroupOffsetsRequest, AlterShareGroupOffsetsResponse, alterShareGroupOffsetsResources, alterShareGroupOffsetsErrorResponse, alterShareGroupOffsetsMergeResponse } from "./alter_share_group_offsets";
+import { DeleteShareGroupOffsetsRequest, DeleteShareGroupOffsetsResponse, deleteShareGroupOffsetsResources, deleteShareGroupOffsetsErrorResponse, deleteShareGroupOffsetsMergeResponse } from "./delete_share_group_offsets";
 import { StreamsGroupTopologyDescriptionUpdateRequest, StreamsGroupTopologyDescriptionUpdateResponse, streamsGroupTopologyDescriptionUpdateResources, streamsGroupTopologyDescriptionUpdateErrorResponse } from "./streams_group_topology_description_update";
 import { UnregisterControllerRequest, UnregisterControllerResponse, unregisterControllerErrorResponse } from "./unregister_controller";
 
@@ -589,4 +589,58 @@ export function errorResponse(key: i32, body: KafkaMessage, v: i16, code: i16): 
     case 94: return unregisterControllerErrorResponse(body as UnregisterControllerRequest, v, code); // UnregisterController
   }
   return null;
+}
+
+// Adds to `into` (the broker's answer to what a scan left of a request) the entries
+// of `from` (errorResponse of its denied part), merging an entry answered in part
+// by each (a group some of whose topics were denied) into one. Both of the same
+// API and version; top-level fields stay into's. False when the API has no entries.
+export function mergeResponse(key: i32, into: KafkaMessage, from: KafkaMessage): bool {
+  switch (key) {
+    case 0: produceMergeResponse(into as ProduceResponse, from as ProduceResponse); return true; // Produce
+    case 1: fetchMergeResponse(into as FetchResponse, from as FetchResponse); return true; // Fetch
+    case 2: listOffsetsMergeResponse(into as ListOffsetsResponse, from as ListOffsetsResponse); return true; // ListOffsets
+    case 3: metadataMergeResponse(into as MetadataResponse, from as MetadataResponse); return true; // Metadata
+    case 8: offsetCommitMergeResponse(into as OffsetCommitResponse, from as OffsetCommitResponse); return true; // OffsetCommit
+    case 9: offsetFetchMergeResponse(into as OffsetFetchResponse, from as OffsetFetchResponse); return true; // OffsetFetch
+    case 10: findCoordinatorMergeResponse(into as FindCoordinatorResponse, from as FindCoordinatorResponse); return true; // FindCoordinator
+    case 13: leaveGroupMergeResponse(into as LeaveGroupResponse, from as LeaveGroupResponse); return true; // LeaveGroup
+    case 15: describeGroupsMergeResponse(into as DescribeGroupsResponse, from as DescribeGroupsResponse); return true; // DescribeGroups
+    case 19: createTopicsMergeResponse(into as CreateTopicsResponse, from as CreateTopicsResponse); return true; // CreateTopics
+    case 20: deleteTopicsMergeResponse(into as DeleteTopicsResponse, from as DeleteTopicsResponse); return true; // DeleteTopics
+    case 21: deleteRecordsMergeResponse(into as DeleteRecordsResponse, from as DeleteRecordsResponse); return true; // DeleteRecords
+    case 23: offsetForLeaderEpochMergeResponse(into as OffsetForLeaderEpochResponse, from as OffsetForLeaderEpochResponse); return true; // OffsetForLeaderEpoch
+    case 24: addPartitionsToTxnMergeResponse(into as AddPartitionsToTxnResponse, from as AddPartitionsToTxnResponse); return true; // AddPartitionsToTxn
+    case 27: writeTxnMarkersMergeResponse(into as WriteTxnMarkersResponse, from as WriteTxnMarkersResponse); return true; // WriteTxnMarkers
+    case 28: txnOffsetCommitMergeResponse(into as TxnOffsetCommitResponse, from as TxnOffsetCommitResponse); return true; // TxnOffsetCommit
+    case 30: createAclsMergeResponse(into as CreateAclsResponse, from as CreateAclsResponse); return true; // CreateAcls
+    case 31: deleteAclsMergeResponse(into as DeleteAclsResponse, from as DeleteAclsResponse); return true; // DeleteAcls
+    case 32: describeConfigsMergeResponse(into as DescribeConfigsResponse, from as DescribeConfigsResponse); return true; // DescribeConfigs
+    case 33: alterConfigsMergeResponse(into as AlterConfigsResponse, from as AlterConfigsResponse); return true; // AlterConfigs
+    case 37: createPartitionsMergeResponse(into as CreatePartitionsResponse, from as CreatePartitionsResponse); return true; // CreatePartitions
+    case 42: deleteGroupsMergeResponse(into as DeleteGroupsResponse, from as DeleteGroupsResponse); return true; // DeleteGroups
+    case 43: electLeadersMergeResponse(into as ElectLeadersResponse, from as ElectLeadersResponse); return true; // ElectLeaders
+    case 44: incrementalAlterConfigsMergeResponse(into as IncrementalAlterConfigsResponse, from as IncrementalAlterConfigsResponse); return true; // IncrementalAlterConfigs
+    case 45: alterPartitionReassignmentsMergeResponse(into as AlterPartitionReassignmentsResponse, from as AlterPartitionReassignmentsResponse); return true; // AlterPartitionReassignments
+    case 46: listPartitionReassignmentsMergeResponse(into as ListPartitionReassignmentsResponse, from as ListPartitionReassignmentsResponse); return true; // ListPartitionReassignments
+    case 47: offsetDeleteMergeResponse(into as OffsetDeleteResponse, from as OffsetDeleteResponse); return true; // OffsetDelete
+    case 55: describeQuorumMergeResponse(into as DescribeQuorumResponse, from as DescribeQuorumResponse); return true; // DescribeQuorum
+    case 61: describeProducersMergeResponse(into as DescribeProducersResponse, from as DescribeProducersResponse); return true; // DescribeProducers
+    case 65: describeTransactionsMergeResponse(into as DescribeTransactionsResponse, from as DescribeTransactionsResponse); return true; // DescribeTransactions
+    case 69: consumerGroupDescribeMergeResponse(into as ConsumerGroupDescribeResponse, from as ConsumerGroupDescribeResponse); return true; // ConsumerGroupDescribe
+    case 75: describeTopicPartitionsMergeResponse(into as DescribeTopicPartitionsResponse, from as DescribeTopicPartitionsResponse); return true; // DescribeTopicPartitions
+    case 77: shareGroupDescribeMergeResponse(into as ShareGroupDescribeResponse, from as ShareGroupDescribeResponse); return true; // ShareGroupDescribe
+    case 78: shareFetchMergeResponse(into as ShareFetchResponse, from as ShareFetchResponse); return true; // ShareFetch
+    case 79: shareAcknowledgeMergeResponse(into as ShareAcknowledgeResponse, from as ShareAcknowledgeResponse); return true; // ShareAcknowledge
+    case 83: initializeShareGroupStateMergeResponse(into as InitializeShareGroupStateResponse, from as InitializeShareGroupStateResponse); return true; // InitializeShareGroupState
+    case 84: readShareGroupStateMergeResponse(into as ReadShareGroupStateResponse, from as ReadShareGroupStateResponse); return true; // ReadShareGroupState
+    case 85: writeShareGroupStateMergeResponse(into as WriteShareGroupStateResponse, from as WriteShareGroupStateResponse); return true; // WriteShareGroupState
+    case 86: deleteShareGroupStateMergeResponse(into as DeleteShareGroupStateResponse, from as DeleteShareGroupStateResponse); return true; // DeleteShareGroupState
+    case 87: readShareGroupStateSummaryMergeResponse(into as ReadShareGroupStateSummaryResponse, from as ReadShareGroupStateSummaryResponse); return true; // ReadShareGroupStateSummary
+    case 89: streamsGroupDescribeMergeResponse(into as StreamsGroupDescribeResponse, from as StreamsGroupDescribeResponse); return true; // StreamsGroupDescribe
+    case 90: describeShareGroupOffsetsMergeResponse(into as DescribeShareGroupOffsetsResponse, from as DescribeShareGroupOffsetsResponse); return true; // DescribeShareGroupOffsets
+    case 91: alterShareGroupOffsetsMergeResponse(into as AlterShareGroupOffsetsResponse, from as AlterShareGroupOffsetsResponse); return true; // AlterShareGroupOffsets
+    case 92: deleteShareGroupOffsetsMergeResponse(into as DeleteShareGroupOffsetsResponse, from as DeleteShareGroupOffsetsResponse); return true; // DeleteShareGroupOffsets
+  }
+  return false;
 }

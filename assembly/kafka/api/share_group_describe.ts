@@ -11,7 +11,7 @@ import { BytesWriter } from "../../common/bytes_writer";
 import { KafkaMessage } from "../message";
 import {
   JsonFields, TagWriter, TaggedFields, hex, isZeroUuid, jsonI64, jsonString, readArrayLength, readArrayLengthNotNull,
-  readBytes, readNullableBytes, readNullableString, readNullableStructs, readString, readStruct, readStructs, readTags, readUuid, writeArrayLength,
+  readBytes, readNullableBytes, readNullableString, readNullableStructs, readString, readStruct, readStructs, readTags, readUuid, sameUuid, writeArrayLength,
   writeBytes, writeNonNullBytes, writeNonNullString, writeNullableBytes, writeNullableString, writeNullableStruct, writeRawTags,
   writeString, writeStruct, writeStructs, writeTags, writeUuid,
 } from "../primitives";
@@ -369,4 +369,18 @@ export function shareGroupDescribeErrorResponse(m: ShareGroupDescribeRequest, v:
   const p = new ShareGroupDescribeResponse();
   answer0(m, p, v, code);
   return p;
+}
+
+function merge1(into: ShareGroupDescribeResponse, from: ShareGroupDescribeResponse): void {
+  {
+    const a = from.groups;
+    const b = into.groups;
+    for (let i = 0; i < a.length; i++) b.push(a[i]);
+  }
+}
+
+// Adds the entries of `from` (the answer to a request's denied part) to `into`
+// (the broker's answer to the rest); top-level fields stay into's.
+export function shareGroupDescribeMergeResponse(into: ShareGroupDescribeResponse, from: ShareGroupDescribeResponse): void {
+  merge1(into, from);
 }
