@@ -93,15 +93,29 @@ export function decodeResponse(apiKey: i16, apiVersion: i16, frame: Uint8Array):
     out.error = "bad frame size";
     return out;
   }
-  return decodeResponseFrom(apiKey, apiVersion, r);
+  return decodeResponseFrom(apiKey, apiVersion, r, hasCodec(apiKey, apiVersion) ? newResponse(apiKey) : null);
 }
 
 // The same for a frame body without its size prefix.
 export function decodeResponseBody(apiKey: i16, apiVersion: i16, body: Uint8Array): DecodedResponse {
-  return decodeResponseFrom(apiKey, apiVersion, new BytesReader(body));
+  return decodeResponseFrom(apiKey, apiVersion, new BytesReader(body), hasCodec(apiKey, apiVersion) ? newResponse(apiKey) : null);
 }
 
-function decodeResponseFrom(apiKey: i16, apiVersion: i16, r: BytesReader): DecodedResponse {
+// A whole response frame decoded into `body`, a new response of the API the
+// caller asked: code that speaks a few APIs (a client) does not pull in the
+// codec of every API, as looking the class up by key would.
+export function decodeResponseInto(body: KafkaMessage, apiVersion: i16, frame: Uint8Array): DecodedResponse {
+  const r = new BytesReader(frame);
+  const size = r.i32();
+  if (!r.ok || size < 0 || size != r.remaining) {
+    const out = new DecodedResponse();
+    out.error = "bad frame size";
+    return out;
+  }
+  return decodeResponseFrom(body.apiKey, apiVersion, r, body);
+}
+
+function decodeResponseFrom(apiKey: i16, apiVersion: i16, r: BytesReader, body: KafkaMessage | null): DecodedResponse {
   const out = new DecodedResponse();
   const hv = responseHeaderVersion(apiKey, apiVersion);
   out.header.decode(r, hv < 0 ? 0 : hv);
@@ -109,8 +123,7 @@ function decodeResponseFrom(apiKey: i16, apiVersion: i16, r: BytesReader): Decod
     out.error = r.error;
     return out;
   }
-  if (!hasCodec(apiKey, apiVersion)) return out;
-  const body = newResponse(apiKey)!;
+  if (body === null) return out;
   body.decode(r, apiVersion);
   if (r.ok && r.remaining != 0) r.fail("trailing bytes");
   if (!r.ok) {
