@@ -94,14 +94,19 @@ class PolicyEmitter {
         const nested = this.hasPaired(node);
         if (own) this.emitOwn(node);
         if (nested) this.emitScan(node);
-        loop.push(`  const ok = ${own ? `own${this.id(node)}(x, v, s, ${keyed})` : "true"};`);
-        if (nested) loop.push("  if (!ok) s.mute();", `  const part = scan${this.id(node)}(x, v, s);`, "  if (!ok) s.unmute();");
         const kept = nested ? ["a[keep++] = x;", `if (part !== null) out = pushTo<${T}>(out, part);`] : ["a[keep++] = x;"];
-        if (keyed) {
-          loop.push(`  if (!ok && s.dropping()) out = pushTo<${T}>(out, x);`);
-          if (kept.length === 1) loop.push(`  else ${kept[0]}`);
-          else loop.push("  else {", ...kept.map((l) => "    " + l), "  }");
-        } else loop.push(...kept.map((l) => "  " + l));
+        if (!own) {
+          // nothing of the entry's own: it stays, its sub-entries may not
+          loop.push(`  const part = scan${this.id(node)}(x, v, s);`, ...kept.map((l) => "  " + l));
+        } else {
+          loop.push(`  const ok = own${this.id(node)}(x, v, s, ${keyed});`);
+          if (nested) loop.push("  if (!ok) s.mute();", `  const part = scan${this.id(node)}(x, v, s);`, "  if (!ok) s.unmute();");
+          if (keyed) {
+            loop.push(`  if (!ok && s.dropping()) out = pushTo<${T}>(out, x);`);
+            if (kept.length === 1) loop.push(`  else ${kept[0]}`);
+            else loop.push("  else {", ...kept.map((l) => "    " + l), "  }");
+          } else loop.push(...kept.map((l) => "  " + l));
+        }
       }
       loop.push("}", "a.length = keep;", "if (out !== null) {", `  if (shell === null) shell = shell${this.id(n)}(e);`, `  shell.${f.prop} = out;`, "}");
       body.push(...gate(cond(f.versions, n.st.valid), withArray(f, "e", loop)));

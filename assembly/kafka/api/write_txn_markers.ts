@@ -329,15 +329,9 @@ function scan2(e: WriteTxnMarkersRequest, v: i16, s: ResourceScan): WriteTxnMark
     let keep = 0;
     for (let i = 0; i < a.length; i++) {
       const x = a[i];
-      const ok = true;
-      if (!ok) s.mute();
       const part = scan1(x, v, s);
-      if (!ok) s.unmute();
-      if (!ok && s.dropping()) out = pushTo<WritableTxnMarker>(out, x);
-      else {
-        a[keep++] = x;
-        if (part !== null) out = pushTo<WritableTxnMarker>(out, part);
-      }
+      a[keep++] = x;
+      if (part !== null) out = pushTo<WritableTxnMarker>(out, part);
     }
     a.length = keep;
     if (out !== null) {
