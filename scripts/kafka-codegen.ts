@@ -2,8 +2,8 @@
 // (common/message/*.json, resources of the kafka-clients jar): per API
 // assembly/kafka/api/<api>.ts (classes, decode/encode, the resources a
 // request names, its authorization-error response), the registry
-// assembly/kafka/api/registry.ts, and test/kafka/schema.gen.ts for the
-// independent test encoder. The JSON is read as data: field names, types,
+// assembly/kafka/api/registry.ts with its listing resources.md, and
+// test/kafka/schema.gen.ts for the independent test encoder. The JSON is read as data: field names, types,
 // versions, nullable/tagged versions, defaults and entityType. Nothing of
 // Kafka's generator is used.
 //
@@ -30,7 +30,7 @@ import { fileURLToPath } from "node:url";
 import { artifact, resolveClasspath } from "../integration/stack/maven.ts";
 import { ApiModel, type JMessage, parseMessageJson, range } from "./kafka-codegen/model.ts";
 import { emitApiFile } from "./kafka-codegen/api_file.ts";
-import { emitRegistry } from "./kafka-codegen/registry.ts";
+import { emitRegistry, emitResourceTable } from "./kafka-codegen/registry.ts";
 import { emitSchema } from "./kafka-codegen/schema.ts";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
@@ -92,6 +92,7 @@ async function main(): Promise<void> {
     writeFileSync(join(apiDir, api.file + ".ts"), emitApiFile(api, model));
   }
   writeFileSync(join(apiDir, "registry.ts"), emitRegistry(apis, models));
+  writeFileSync(join(apiDir, "resources.md"), emitResourceTable(apis, models));
   writeFileSync(join(root, "test/kafka/schema.gen.ts"), emitSchema(apis));
   console.log(`generated ${apis.length} APIs from ${opts.json ?? `kafka-clients ${opts.kafka}`}`);
 }

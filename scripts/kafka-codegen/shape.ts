@@ -10,7 +10,6 @@
 // dropped from a request one by one; everything else a request names stands
 // or falls with the request.
 import type { Field, Struct } from "./model.ts";
-import { isEmpty, nullableEver } from "./model.ts";
 import { liveFields } from "./codec.ts";
 import { DYNAMIC_RESOURCES, ENTITY_TYPES, EXTRA_RESOURCES, PARTITION_FIELDS, RESPONSE_MATCHES } from "./exceptions.ts";
 
@@ -159,8 +158,8 @@ export function hasSites(n: ScanNode): boolean {
   return n.own.length > 0 || n.ownArrays.length > 0 || n.ownStructs.length > 0 || n.paired.some((p) => p.site !== null || (p.node !== null && hasSites(p.node)));
 }
 
-// Every site of the tree with whether its entry can be dropped (for the
-// generator's own listing and its consistency checks).
+// Every site of the tree with whether its entry can be dropped alone (for
+// the generated listing, resources.md).
 export function allSites(n: ScanNode, removable = false): { site: Site; removable: boolean }[] {
   const out = n.own.map((site) => ({ site, removable }));
   for (const s of n.ownStructs) out.push(...allSites(s.node, removable).map((x) => ({ ...x, removable })));
@@ -175,6 +174,3 @@ export function allSites(n: ScanNode, removable = false): { site: Site; removabl
   }
   return out;
 }
-
-export const isNullable = nullableEver;
-export const hasVersions = (f: Field) => !isEmpty(f.versions);
