@@ -2,7 +2,7 @@
 // (common/message/*.json, resources of the kafka-clients jar): per API
 // assembly/kafka/api/<api>.ts (classes, decode/encode, the resources a
 // request names, its authorization-error response), the registry
-// assembly/kafka/api/registry.ts with its listing resources.md, and
+// assembly/kafka/api/registry.ts, the table docs/kafka-resources.md, and
 // test/kafka/schema.gen.ts for the independent test encoder. The JSON is read as data: field names, types,
 // versions, nullable/tagged versions, defaults and entityType. Nothing of
 // Kafka's generator is used.
@@ -92,7 +92,8 @@ async function main(): Promise<void> {
     writeFileSync(join(apiDir, api.file + ".ts"), emitApiFile(api, model));
   }
   writeFileSync(join(apiDir, "registry.ts"), emitRegistry(apis, models));
-  writeFileSync(join(apiDir, "resources.md"), emitResourceTable(apis, models));
+  mkdirSync(join(root, "docs"), { recursive: true });
+  writeFileSync(join(root, "docs/kafka-resources.md"), emitResourceTable(apis, models));
   writeFileSync(join(root, "test/kafka/schema.gen.ts"), emitSchema(apis));
   console.log(`generated ${apis.length} APIs from ${opts.json ?? `kafka-clients ${opts.kafka}`}`);
 }
