@@ -1,8 +1,9 @@
 // What a policy gets from the codec, for every API and version: the scan
 // reports every resource a request names (checked against the schema's own
 // entityType annotations and TopicId fields, walked here independently),
-// drops denied entries into a denied part, and the API's error response
-// carries the error for every entry a request names. Requests come from the
+// drops denied entries into a denied part, the API's error response carries
+// the error for every entry a request names, and merged into the answer to
+// the rest it answers the denied entries and only those. Requests come from the
 // independent encoder (wire.ts); responses the codec writes are read back
 // with its independent decoder.
 import { beforeAll, describe, expect, it } from "vitest";
