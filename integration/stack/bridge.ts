@@ -11,7 +11,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { CONFIG_DIR, renderTemplate, startEnvoy, type EnvoyInstance, type TemplateVars } from "./envoy.ts";
+import { fileURLToPath } from "node:url";
+import { CONFIG_DIR, renderTemplate, startEnvoy, templateVarsOf, type EnvoyInstance, type TemplateVars } from "./envoy.ts";
 import { expandBrokerSections } from "./kafka-cluster-sidecar.ts";
 import { freePort, LOOPBACK, releasePort } from "./ports.ts";
 
@@ -129,4 +130,17 @@ export async function startRocketMQBridge(opts: RocketMQBridgeOptions): Promise<
     PROXY_GRPC_HOST: opts.proxyGrpc.host,
     PROXY_GRPC_PORT: opts.proxyGrpc.port,
   });
+}
+
+// CLI: `render NAME=value…` prints http-bridge-kafka.yaml with one tunnel (no
+// per-broker sections). OTLP_HOST/PORT and RATELIMIT_HOST/PORT default to
+// port 9 on loopback, where nothing listens (no collector, no service).
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const [cmd, ...rest] = process.argv.slice(2);
+  if (cmd !== "render") {
+    console.error("usage: bridge.ts render ADMIN_PORT=… LISTEN_PORT=… UPSTREAM_HOST=… UPSTREAM_PORT=… WASM_PATH=… FILTER_CONFIG_JSON=… [OTLP_HOST=… OTLP_PORT=… RATELIMIT_HOST=… RATELIMIT_PORT=…]");
+    process.exit(2);
+  }
+  const defaults: TemplateVars = { OTLP_HOST: LOOPBACK, OTLP_PORT: 9, RATELIMIT_HOST: LOOPBACK, RATELIMIT_PORT: 9 };
+  process.stdout.write(renderBridgeConfig({ ...defaults, ...templateVarsOf(rest) }));
 }
