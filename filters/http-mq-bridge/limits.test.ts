@@ -211,6 +211,12 @@ describe("http-mq-bridge rate limits", () => {
     const calls = host.grpcCalls.length;
     expect((await publish(host)).s.localResponse?.status).toBe(429);
     expect(host.grpcCalls.length).toBe(calls);
+    // The root makes the calls (Envoy cancels a stream's calls when the stream
+    // ends); the stream's own calls that follow (Metadata) are the stream's.
+    host.advanceTime(1000);
+    const s = publishStream(host, "/v1.0/publish/kafka/new-topic", "x");
+    expect(host.grpcCalls.slice(calls).map((c) => c.contextId)).toEqual([host.root.id, host.root.id]);
+    expect(host.httpCalls.map((c) => [c.cluster, c.contextId])).toEqual([["kafka_tunnel", s.id]]);
   });
 
   it("rejects invalid rules, naming the field", async () => {
