@@ -173,7 +173,7 @@ describe("http-mq-bridge governance through real Envoy", () => {
       );
       const topic = await createTopic(kafka, "global");
       // The service counts in minute windows aligned to the clock: start early in one.
-      if (Date.now() % 60_000 > 45_000) await sleep(60_000 - (Date.now() % 60_000) + 100);
+      if (Date.now() % 60_000 > 55_000) await sleep(60_000 - (Date.now() % 60_000) + 100);
       const sent: Sent[] = [];
       // Sequential, with time for each answer: a verdict follows the previous answer.
       for (let i = 0; i < PER_MINUTE + 3; i++) {
