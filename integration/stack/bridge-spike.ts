@@ -39,7 +39,10 @@ let upstreamPort = await freePort();
 let kafka: any;
 if (up) { kafka = await startKafka({ name: "spike-kafka" }); upstreamPort = Number(kafka.bootstrap.split(":")[1]); }
 const listen = await freePort(); const spikePort = await freePort(); const adminPort = await freePort();
+// Nothing listens behind the collector and rate limit clusters: the spike uses neither.
+const unused = await freePort();
 let yaml = renderBridgeConfig({ LISTEN_PORT: listen, UPSTREAM_HOST: "127.0.0.1", UPSTREAM_PORT: upstreamPort,
+  OTLP_HOST: "127.0.0.1", OTLP_PORT: unused, RATELIMIT_HOST: "127.0.0.1", RATELIMIT_PORT: unused,
   WASM_PATH: resolve(REPO_ROOT, "build/http-mq-bridge.wasm"), FILTER_CONFIG_JSON: JSON.stringify({ pubsubs: { kafka: { type: "kafka", cluster: "kafka_tunnel" } } }), ADMIN_PORT: adminPort });
 yaml = yaml.replace("  listeners:\n", `  listeners:
   - name: spike

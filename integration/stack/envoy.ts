@@ -297,6 +297,16 @@ export async function startKafkaSidecar(opts: SidecarOptions): Promise<Sidecar> 
   };
 }
 
+/** Command-line NAME=value arguments as template variables. */
+export function templateVarsOf(args: string[]): TemplateVars {
+  const vars: TemplateVars = {};
+  for (const kv of args) {
+    const i = kv.indexOf("=");
+    vars[kv.slice(0, i)] = kv.slice(i + 1);
+  }
+  return vars;
+}
+
 // CLI: `bin` prints the binary path; `render <template> NAME=value…` prints a bootstrap.
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const [cmd, ...rest] = process.argv.slice(2);
@@ -304,12 +314,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     const b = await envoyBinary();
     console.log(b.path);
   } else if (cmd === "render" && rest[0]) {
-    const vars: TemplateVars = {};
-    for (const kv of rest.slice(1)) {
-      const i = kv.indexOf("=");
-      vars[kv.slice(0, i)] = kv.slice(i + 1);
-    }
-    process.stdout.write(renderTemplate(rest[0], vars));
+    process.stdout.write(renderTemplate(rest[0], templateVarsOf(rest.slice(1))));
   } else {
     console.error("usage: envoy.ts bin | render <template.yaml> NAME=value…");
     process.exit(2);
