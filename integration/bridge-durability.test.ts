@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freshModule } from "../scripts/compile.ts";
 import { startBridge, type Bridge } from "./stack/bridge.ts";
 import { startKafka, type KafkaCluster } from "./stack/kafka.ts";
+import { readTopic } from "./support/kafka-topics.ts";
 
 const RUN_MS = 30_000;
 /** Publishing goes on at least this long after the broker serves again (its restart takes 5-20 s on a loaded machine). */
@@ -70,33 +71,8 @@ async function publishOne(topic: string, value: string, t0: number): Promise<Out
   }
 }
 
-async function readTopic(topic: string): Promise<string[]> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const offsets = await admin.fetchTopicOffsets(topic);
-  await admin.disconnect();
-  const end = new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
-  const total = [...end.values()].reduce((a, b) => a + b, 0n);
-  const consumer = kafka.consumer({ groupId: `g-${topic}` });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const out: string[] = [];
-  if (total > 0n) {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`read ${out.length} of ${total} records`)), 60_000);
-      void consumer.run({
-        eachMessage: async ({ message }) => {
-          out.push(message.value!.toString());
-          if (BigInt(out.length) >= total) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      });
-    });
-  }
-  await consumer.disconnect();
-  return out;
+async function readValues(topic: string): Promise<string[]> {
+  return (await readTopic(kafka, topic)).map((m) => m.value!.toString());
 }
 
 describe("http-mq-bridge: broker stopped and restarted under steady publishing", () => {
@@ -166,7 +142,7 @@ describe("http-mq-bridge: broker stopped and restarted under steady publishing",
     ok.push(after);
 
     // Every 2xx exactly once; nothing in the topic twice; nothing that was never sent.
-    const stored = await readTopic(topic);
+    const stored = await readValues(topic);
     const counts = new Map<string, number>();
     for (const v of stored) counts.set(v, (counts.get(v) ?? 0) + 1);
     const dupes = [...counts].filter(([, c]) => c > 1);

@@ -5,7 +5,8 @@
 // accepts any configuration (some sections are not enforced by today's
 // filters: `policy check` says which, below); the shared tracing
 // section becomes an HTTP/1.1 cluster to the collector and rateLimitService
-// an HTTP/2 (gRPC) cluster, which the filters' configurations name; a broken
+// an HTTP/2 (gRPC) cluster, which the filters' configurations name (the
+// bridge has both clusters whatever the policy says); a broken
 // policy is refused with the path of each problem.
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -77,16 +78,23 @@ describe("mqmesh render envoy", () => {
     }
   });
 
-  it("turns tracing into an HTTP/1.1 collector cluster and rateLimitService into an HTTP/2 cluster the filters name", () => {
-    const kafka = parse(readFileSync(join(dir, "full", "kafka-sidecar.yaml"), "utf8"));
-    const clusters: Cluster[] = kafka.static_resources.clusters;
+  /** The endpoints of mqmesh_otlp (HTTP/1.1) and mqmesh_ratelimit (HTTP/2) in a rendered bootstrap. */
+  function serviceEndpoints(file: string): { otlp: unknown; ratelimit: unknown } {
+    const clusters: Cluster[] = parse(readFileSync(file, "utf8")).static_resources.clusters;
     const byName = (n: string) => clusters.find((c) => c.name === n)!;
     const endpoint = (c: Cluster) => c.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address;
-    expect(endpoint(byName("mqmesh_otlp"))).toEqual({ address: "127.0.0.1", port_value: 4318 });
     expect(byName("mqmesh_otlp").typed_extension_protocol_options).toBeUndefined();
-    expect(endpoint(byName("mqmesh_ratelimit"))).toEqual({ address: "127.0.0.1", port_value: 8081 });
     const http2 = byName("mqmesh_ratelimit").typed_extension_protocol_options!["envoy.extensions.upstreams.http.v3.HttpProtocolOptions"];
     expect(http2.explicit_http_config).toHaveProperty("http2_protocol_options");
+    return { otlp: endpoint(byName("mqmesh_otlp")), ratelimit: endpoint(byName("mqmesh_ratelimit")) };
+  }
+
+  it("turns tracing into an HTTP/1.1 collector cluster and rateLimitService into an HTTP/2 cluster the filters name", () => {
+    const kafka = parse(readFileSync(join(dir, "full", "kafka-sidecar.yaml"), "utf8"));
+    expect(serviceEndpoints(join(dir, "full", "kafka-sidecar.yaml"))).toEqual({
+      otlp: { address: "127.0.0.1", port_value: 4318 },
+      ratelimit: { address: "127.0.0.1", port_value: 8081 },
+    });
 
     // One listener per broker, and the kafka filter's configuration names those clusters and listeners.
     const listeners = kafka.static_resources.listeners;
@@ -97,6 +105,18 @@ describe("mqmesh render envoy", () => {
     expect(config.tracing.collector.cluster).toBe("mqmesh_otlp");
     expect(config.rateLimitService.cluster).toBe("mqmesh_ratelimit");
     expect(config.brokerAddresses).toEqual({ "1": "127.0.0.1:19092", "2": "127.0.0.1:19093" });
+  });
+
+  it("gives the bridge both clusters always: at the policy's services, or where nothing listens", () => {
+    expect(serviceEndpoints(join(dir, "full", "bridge.yaml"))).toEqual({
+      otlp: { address: "127.0.0.1", port_value: 4318 },
+      ratelimit: { address: "127.0.0.1", port_value: 8081 },
+    });
+    // The example policy has neither section: loopback's discard port, which nothing serves.
+    expect(serviceEndpoints(join(dir, "example", "bridge.yaml"))).toEqual({
+      otlp: { address: "127.0.0.1", port_value: 9 },
+      ratelimit: { address: "127.0.0.1", port_value: 9 },
+    });
   });
 });
 

@@ -30,7 +30,7 @@
 // bucket key in UTF-8.
 import { getMonotonicTimeNanoseconds, getSharedData, setSharedData, SharedDataResult, WasmResult } from "../proxy";
 import { murmur2 } from "./murmur2";
-import { Admit, BucketState, Rate, TakeResult, takeTokens } from "./token_bucket";
+import { Admit, BucketState, Rate, TakeResult, returnTokens, takeTokens } from "./token_bucket";
 
 const VERSION: u8 = 1;
 const HEADER = 17;
@@ -108,13 +108,38 @@ export class SharedBuckets {
       const written = setSharedData(target, encode(state, keyBytes), targetFound ? targetCas : CREATE_CAS);
       if (written == WasmResult.Ok) {
         if (overflow) this.overflowTakes++;
+        out.slot = out.admitted ? target : "";
         return out;
       }
       if (written != WasmResult.CasMismatch) break;
       this.casRetries++;
     }
     this.lostTakes++;
+    this.result.slot = "";
     return this.result;
+  }
+
+  /**
+   * Undoes an admitted take of n tokens (token_bucket.ts returnTokens);
+   * `slot` is that take's TakeResult.slot. Retried on CAS races like a take.
+   * False when there is nothing to give back: the take wrote nothing, or
+   * its slot refilled and now holds another key's bucket.
+   */
+  giveBack(slot: string, key: string, n: i64, rate: Rate): bool {
+    if (slot.length == 0) return false;
+    const keyBytes = Uint8Array.wrap(String.UTF8.encode(key));
+    // An overflow bucket is shared by any key of its rule: it is ours to give back to.
+    const overflow = slot.startsWith(this.name + "/overflow/");
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const s = this.read(slot, keyBytes, 0);
+      if (!s.found || (!s.mine && !overflow)) return false;
+      returnTokens(s.state, n, rate);
+      const written = setSharedData(slot, encode(s.state, keyBytes), s.cas);
+      if (written == WasmResult.Ok) return true;
+      if (written != WasmResult.CasMismatch) return false;
+      this.casRetries++;
+    }
+    return false;
   }
 
   // Reads one shared-data key into this.slot (reused).

@@ -97,6 +97,8 @@ export class TakeResult {
   // Tokens left after the take (negative in debt), for headers such as
   // RateLimit's remaining=.
   tokens: f64 = 0;
+  // SharedBuckets: where an admitted take was recorded ("" when refused or lost), for giveBack.
+  slot: string = "";
 
   /** waitNs in whole milliseconds, rounded up, at most i32.MAX_VALUE
    *  (Kafka's throttle_time_ms is an int32). */
@@ -135,4 +137,14 @@ export function takeTokens(state: BucketState, now: i64, n: i64, rate: Rate, mod
   }
   out.tokens = <f64>(t + tau - max(state.tat, t)) * <f64>rate.perSecond / 1e9;
   return out;
+}
+
+/**
+ * Undoes an admitted take of n tokens under `rate`, as if it had not
+ * happened: for a request one limit admitted and another refused, so the
+ * first does not count traffic that never went. A bucket that refilled
+ * meanwhile stays full (a TAT in the past is a full bucket).
+ */
+export function returnTokens(state: BucketState, n: i64, rate: Rate): void {
+  state.tat = max<i64>(state.tat - rate.costNs(n), 0);
 }

@@ -97,6 +97,8 @@ export enum ApiKey {
   DescribeShareGroupOffsets = 90,
   AlterShareGroupOffsets = 91,
   DeleteShareGroupOffsets = 92,
+  StreamsGroupTopologyDescriptionUpdate = 93,
+  UnregisterController = 94,
 }
 
 // Name of an API key, or "Unknown" (never throws: keys come off the wire).
@@ -195,6 +197,8 @@ export function apiKeyName(key: i32): string {
     case 90: return "DescribeShareGroupOffsets";
     case 91: return "AlterShareGroupOffsets";
     case 92: return "DeleteShareGroupOffsets";
+    case 93: return "StreamsGroupTopologyDescriptionUpdate";
+    case 94: return "UnregisterController";
   }
   return "Unknown";
 }
@@ -300,6 +304,8 @@ export function firstFlexibleVersion(key: i32): i16 {
     case 90: return 0;
     case 91: return 0;
     case 92: return 0;
+    case 93: return 0;
+    case 94: return 0;
   }
   return -1;
 }

@@ -11,7 +11,7 @@
 import { BytesReader } from "../common/bytes_reader";
 import { BytesWriter } from "../common/bytes_writer";
 import { ApiKey, firstFlexibleVersion } from "./api_keys";
-import { RawTaggedField, jsonString, pushUnknownTag, readNullableString, readTagCount, writeNullableString, writeRawTags } from "./primitives";
+import { TaggedFields, jsonString, readNullableString, readTags, writeNullableString, writeRawTags } from "./primitives";
 
 // Request header version for an API/version; -1 when the API key is unknown
 // (its body layout is then unknown too, but the v1 prefix can still be read).
@@ -29,29 +29,12 @@ export function responseHeaderVersion(apiKey: i16, apiVersion: i16): i16 {
   return apiVersion >= f ? 1 : 0;
 }
 
-// Reads a tagged-field section whose tags are all unknown to us.
-function readRawTags(r: BytesReader): Array<RawTaggedField> | null {
-  let out: Array<RawTaggedField> | null = null;
-  const n = readTagCount(r);
-  for (let i = 0; i < n && r.ok; i++) {
-    const tag = r.uvarint();
-    const size = <i32>r.uvarint();
-    if (size < 0) {
-      r.fail("tag size");
-      break;
-    }
-    const data = r.bytes(size);
-    if (r.ok) out = pushUnknownTag(out, tag, data);
-  }
-  return out;
-}
-
-export class RequestHeader {
+// Header tags are all unknown to this codec: TaggedFields keeps them raw.
+export class RequestHeader extends TaggedFields {
   apiKey: i16 = 0;
   apiVersion: i16 = 0;
   correlationId: i32 = 0;
   clientId: string | null = null;
-  unknownTags: Array<RawTaggedField> | null = null;
 
   // Reads the header; headerVersion < 0 derives it from the api key/version
   // (and reads the v1 layout for unknown keys).
@@ -63,7 +46,7 @@ export class RequestHeader {
     if (hv < 0) hv = requestHeaderVersion(this.apiKey, this.apiVersion);
     if (hv < 0) hv = 1;
     if (hv >= 1) this.clientId = readNullableString(r, false);
-    if (hv >= 2) this.unknownTags = readRawTags(r);
+    if (hv >= 2) readTags(r, this, 0);
   }
 
   encode(w: BytesWriter, headerVersion: i16 = -1): void {
@@ -85,13 +68,12 @@ export class RequestHeader {
   }
 }
 
-export class ResponseHeader {
+export class ResponseHeader extends TaggedFields {
   correlationId: i32 = 0;
-  unknownTags: Array<RawTaggedField> | null = null;
 
   decode(r: BytesReader, headerVersion: i16): void {
     this.correlationId = r.i32();
-    if (headerVersion >= 1) this.unknownTags = readRawTags(r);
+    if (headerVersion >= 1) readTags(r, this, 0);
   }
 
   encode(w: BytesWriter, headerVersion: i16): void {

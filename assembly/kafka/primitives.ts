@@ -81,6 +81,11 @@ export function writeString(w: BytesWriter, s: string, flex: bool): void {
   writeNullableString(w, s, flex);
 }
 
+// A nullable string in a version without null: null goes out as "".
+export function writeNonNullString(w: BytesWriter, s: string | null, flex: bool): void {
+  writeNullableString(w, s === null ? "" : s, flex);
+}
+
 // ---- bytes (and "records", kept as an undecoded slice) ---------------------
 
 export function readNullableBytes(r: BytesReader, flex: bool): Uint8Array | null {
@@ -109,6 +114,11 @@ export function writeNullableBytes(w: BytesWriter, b: Uint8Array | null, flex: b
 
 export function writeBytes(w: BytesWriter, b: Uint8Array, flex: bool): void {
   writeNullableBytes(w, b, flex);
+}
+
+// Nullable bytes in a version without null: null goes out empty.
+export function writeNonNullBytes(w: BytesWriter, b: Uint8Array | null, flex: bool): void {
+  writeNullableBytes(w, b === null ? new Uint8Array(0) : b, flex);
 }
 
 // ---- arrays ----------------------------------------------------------------
@@ -152,6 +162,10 @@ export function writeUuid(w: BytesWriter, u: Uint8Array): void {
   w.bytes(z);
 }
 
+export function sameUuid(a: Uint8Array, b: Uint8Array): bool {
+  return a.length == b.length && memory.compare(a.dataStart, b.dataStart, a.length) == 0;
+}
+
 export function isZeroUuid(u: Uint8Array): bool {
   for (let i = 0; i < u.length; i++) if (u[i] != 0) return false;
   return true;
@@ -165,6 +179,29 @@ export class RawTaggedField {
   constructor(public tag: u32, public data: Uint8Array) {}
 }
 
+// Base of every struct that has a tagged-field section in some version: the
+// one place that reads and writes such sections (readTags, writeTags). A
+// generated struct overrides readTag/writeKnownTags for the tags it knows.
+export class TaggedFields {
+  // tagged fields this codec does not interpret, kept for exact re-encoding
+  unknownTags: Array<RawTaggedField> | null = null;
+  // bit per known tag that was present on the wire (re-encoded even if default)
+  tagsSeen: u64 = 0;
+
+  // Decodes a known tag's value from r (exactly its bytes); false when the
+  // tag means nothing to this struct at version v.
+  readTag(tag: u32, r: BytesReader, v: i16): bool {
+    return false;
+  }
+
+  // Adds the known tagged fields to write at version v.
+  writeKnownTags(tags: TagWriter, v: i16): void {}
+
+  seen(tag: u32): bool {
+    return tag < 64 && (this.tagsSeen & ((<u64>1) << tag)) != 0;
+  }
+}
+
 // Number of tagged fields; bounded by input like an array count.
 export function readTagCount(r: BytesReader): i32 {
   const n = r.uvarint();
@@ -173,6 +210,34 @@ export function readTagCount(r: BytesReader): i32 {
     return 0;
   }
   return <i32>n;
+}
+
+// Reads a tagged-field section into s: known tags through s.readTag, the
+// rest kept raw.
+export function readTags(r: BytesReader, s: TaggedFields, v: i16): void {
+  const count = readTagCount(r);
+  for (let i = 0; i < count && r.ok; i++) {
+    const tag = r.uvarint();
+    const size = r.uvarint();
+    if (size > <u32>r.remaining) {
+      r.fail("tag size");
+      break;
+    }
+    const sub = r.sub(<i32>size);
+    if (s.readTag(tag, sub, v)) {
+      if (tag < 64) s.tagsSeen |= (<u64>1) << tag;
+      // the value's errors become the section's; its bytes must all be used
+      if (!sub.ok) r.fail(sub.error!);
+      else if (sub.remaining != 0) r.fail("tagged field size mismatch");
+    } else if (r.ok) s.unknownTags = pushUnknownTag(s.unknownTags, tag, sub.rest());
+  }
+}
+
+// Writes s's tagged-field section: its known tags and the unknown ones kept.
+export function writeTags(w: BytesWriter, s: TaggedFields, v: i16): void {
+  const tags = new TagWriter(s.unknownTags);
+  s.writeKnownTags(tags, v);
+  tags.finish(w);
 }
 
 // Passes over a tagged-field section, known tags included, by their sizes.
@@ -186,13 +251,6 @@ export function skipTaggedFields(r: BytesReader): i32 {
     else r.skip(<i32>size);
   }
   return count;
-}
-
-// After a known tag was decoded from its own sub-reader: its errors become
-// the parent's, and its data must have been consumed exactly.
-export function endTag(r: BytesReader, sub: BytesReader): void {
-  if (!sub.ok) r.fail(sub.error!);
-  else if (sub.remaining != 0) r.fail("tagged field size mismatch");
 }
 
 export function pushUnknownTag(list: Array<RawTaggedField> | null, tag: u32, data: Uint8Array): Array<RawTaggedField> {
@@ -258,6 +316,52 @@ export function writeRawTags(w: BytesWriter, list: Array<RawTaggedField> | null)
   }
 }
 
+// ---- structs ---------------------------------------------------------------
+
+// Generic over the generated struct classes (each has a no-argument
+// constructor, decode and encode); AssemblyScript instantiates one copy per
+// class, so these only keep the generated source short.
+export function readStruct<T>(r: BytesReader, v: i16): T {
+  const e = instantiate<T>();
+  e.decode(r, v);
+  return e;
+}
+
+export function readStructs<T>(r: BytesReader, n: i32, v: i16): Array<T> {
+  const a = new Array<T>(0);
+  for (let i = 0; i < n && r.ok; i++) a.push(readStruct<T>(r, v));
+  return a;
+}
+
+// A nullable array of structs: a length of -1 is null.
+export function readNullableStructs<T>(r: BytesReader, n: i32, v: i16): Array<T> | null {
+  return n < 0 ? null : readStructs<T>(r, n, v);
+}
+
+export function writeStructs<T>(w: BytesWriter, a: Array<T> | null, v: i16, flex: bool): void {
+  if (a === null) {
+    writeArrayLength(w, -1, flex);
+    return;
+  }
+  writeArrayLength(w, a.length, flex);
+  for (let i = 0; i < a.length; i++) a[i].encode(w, v);
+}
+
+// A nullable struct in a version where null exists: a marker byte first.
+export function writeNullableStruct<T>(w: BytesWriter, e: T | null, v: i16): void {
+  if (e === null) w.i8(-1);
+  else {
+    w.i8(1);
+    e.encode(w, v);
+  }
+}
+
+// The same in a version without null: null is written as the default struct.
+export function writeStruct<T>(w: BytesWriter, e: T | null, v: i16): void {
+  if (e === null) instantiate<T>().encode(w, v);
+  else e.encode(w, v);
+}
+
 // ---- JSON-ish summaries (tests, debug logs) --------------------------------
 
 const HEX = "0123456789abcdef";
@@ -292,12 +396,24 @@ export function jsonI64(v: i64): string {
   return '"' + v.toString() + '"';
 }
 
-export function unknownTagsJson(list: Array<RawTaggedField> | null): string {
-  if (list === null || list.length == 0) return "";
-  let s = ',"_unknownTags":[';
-  for (let i = 0; i < list.length; i++) {
-    if (i > 0) s += ",";
-    s += "[" + list[i].tag.toString() + "," + hex(list[i].data) + "]";
+// One JSON object built field by field; unknown tags go last as "_unknownTags".
+export class JsonFields {
+  private s: string = "{";
+
+  add(name: string, value: string): void {
+    if (this.s.length > 1) this.s += ",";
+    this.s += '"' + name + '":' + value;
   }
-  return s + "]";
+
+  close(unknown: Array<RawTaggedField> | null): string {
+    if (unknown !== null && unknown.length > 0) {
+      let a = "[";
+      for (let i = 0; i < unknown.length; i++) {
+        if (i > 0) a += ",";
+        a += "[" + unknown[i].tag.toString() + "," + hex(unknown[i].data) + "]";
+      }
+      this.add("_unknownTags", a + "]");
+    }
+    return this.s + "}";
+  }
 }

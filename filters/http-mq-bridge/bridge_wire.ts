@@ -5,7 +5,7 @@
 // configurations and publish helpers the test files share.
 import { createRequire } from "node:module";
 import { expect } from "vitest";
-import { ProxyHost } from "../../test/host/index.ts";
+import { ProxyHost, type HttpStreamOptions } from "../../test/host/index.ts";
 import { requestFrame, responseFrame } from "../../test/kafka/wire.ts";
 
 const require = createRequire(import.meta.url);
@@ -121,8 +121,8 @@ export function answerInit(host: ProxyHost, producerId: bigint, producerEpoch: n
 
 export const TUNNEL_OK = [[":status", "200"], ["content-type", "application/x-kafka-frame"], ["x-mqmesh-tunnel", "kafka"]] as [string, string][];
 
-export function publishStream(host: ProxyHost, path: string, body: string | Uint8Array, headers: [string, string][] = []) {
-  const s = host.newHttpStream();
+export function publishStream(host: ProxyHost, path: string, body: string | Uint8Array, headers: [string, string][] = [], stream: HttpStreamOptions = {}) {
+  const s = host.newHttpStream(stream);
   const bytes = typeof body === "string" ? Buffer.from(body) : body;
   s.callOnRequestHeaders([[":method", "POST"], [":path", path], [":authority", "sidecar"], ["content-length", String(bytes.length)], ...headers]);
   if (!s.localResponse) s.callOnRequestBody(bytes, { endOfStream: true });
@@ -147,8 +147,9 @@ export const CONFIG = {
   idempotent: false,
 };
 
-export async function startBridge(wasm: string, config: unknown = CONFIG): Promise<ProxyHost> {
-  return ProxyHost.start(wasm, { rootId: "http_mq_bridge", pluginConfig: JSON.stringify(config), clusters: ["kafka_tunnel"] });
+/** clusters: what Envoy knows besides kafka_tunnel (a collector, a rate limit service). */
+export async function startBridge(wasm: string, config: unknown = CONFIG, clusters: string[] = []): Promise<ProxyHost> {
+  return ProxyHost.start(wasm, { rootId: "http_mq_bridge", pluginConfig: JSON.stringify(config), clusters: ["kafka_tunnel", ...clusters] });
 }
 
 export function restStream(host: ProxyHost, path: string, body: unknown, contentType = "application/vnd.kafka.json.v2+json", headers: [string, string][] = []) {

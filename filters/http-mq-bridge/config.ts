@@ -15,9 +15,13 @@
 //     "idempotent"?: true, "deliveryTimeoutMs"?: 5000, "retryBackoffMs"?: 100, "maxBatchBytes"?: 1000000,
 //     "rest"?: { "pubsub": "<name>" },    Kafka REST-style /topics/... on that pubsub
 //     "metrics"?: { "maxTopics"?: 200 }   distinct topic label values, then __other__
+//     "limits"?: {...}, "rateLimitService"?: {...}   limit_config.ts
+//     "tracing"?: {...}                   assembly/common/otel/config.ts
 //   }
 // Errors name the field ("pubsubs.orders.cluster: required").
 import { ConfigReader } from "../../assembly/common/config";
+import { TracingConfig } from "../../assembly/common/otel/config";
+import { BridgeLimits, readBridgeLimits } from "./limit_config";
 import { Route, readRoutes } from "./routing";
 
 export const TYPE_KAFKA = "kafka";
@@ -75,6 +79,8 @@ export class BridgeConfig {
   // The pubsub that Kafka REST-style /topics/... requests use; "" = that API is off.
   restPubsub: string = "";
   metricsMaxTopics: i32 = 200;
+  limits: BridgeLimits = new BridgeLimits();
+  tracing: TracingConfig = new TracingConfig();
   error: string = "";
 
   pubsub(name: string): PubsubConfig | null {
@@ -152,6 +158,8 @@ export class BridgeConfig {
       else if (restTarget != null && restTarget.type != TYPE_KAFKA) rest.fail("pubsub", "the Kafka REST-style API needs a pubsub of type \"kafka\"");
     }
     if (c.has("metrics")) config.metricsMaxTopics = c.obj("metrics").int("maxTopics", config.metricsMaxTopics, 1, 100000);
+    config.limits = readBridgeLimits(c, config.pubsubs);
+    config.tracing = TracingConfig.read(c, "mqmesh-bridge");
     if (!c.finish()) config.error = c.summary;
     return config;
   }

@@ -12,9 +12,10 @@
 //                 context may still change, and is what the broker stores
 //   acknowledged  the backend knows a record's fate (record.outcome)
 //   answered      the answer, just before it goes to the app
+//   gone          the app went away before its answer
 //
-// Every publish that is answered passes `answered` exactly once; one whose app
-// went away is not answered, but its records still pass `acknowledged`.
+// Every publish that started passes exactly one of `answered` and `gone`; the
+// records of one whose app went away still pass `acknowledged`.
 import { Publish } from "./publish";
 import { Answer, Failure, OutboundRecord } from "./record";
 
@@ -30,4 +31,6 @@ export class PublishHook {
   acknowledged(p: Publish, r: OutboundRecord): void {}
 
   answered(p: Publish, a: Answer): void {}
+
+  gone(p: Publish): void {}
 }

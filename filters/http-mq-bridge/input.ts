@@ -2,6 +2,7 @@
 // into OutboundRecords and shapes every answer the way that API's clients
 // expect; the sequencer (stream.ts) does the rest, whatever the API:
 //
+//   route        the path's template (http.route of the server span)
 //   readHeaders  method, path and headers: pubsub, topic, metadata (or an answer now)
 //   parse        the whole body -> p.records (or an answer now)
 //   eventView    how routing rules see a record; null: this API is not routed
@@ -23,6 +24,8 @@ import { Answer, Cause, Failure, OutboundRecord } from "./record";
 export abstract class InputAdapter {
   // The `api` label of the metrics.
   constructor(readonly api: string) {}
+
+  abstract route(path: string): string;
 
   abstract readHeaders(p: Publish, path: string): Answer | null;
 
@@ -63,6 +66,10 @@ export abstract class DaprPathInput extends InputAdapter {
 
   constructor(api: string, private prefix: string) {
     super(api);
+  }
+
+  route(path: string): string {
+    return this.prefix + "{pubsubname}/{topic}";
   }
 
   readHeaders(p: Publish, path: string): Answer | null {
@@ -110,6 +117,8 @@ export abstract class DaprPathInput extends InputAdapter {
   failed(p: Publish, f: Failure): Answer {
     if (f.cause == Cause.TooLarge) return daprAnswer(new ApiError(413, "ERR_PUBSUB_REQUEST_TOO_LARGE", f.message), f.headers);
     if (f.cause == Cause.Malformed) return daprAnswer(new ApiError(400, "ERR_MALFORMED_REQUEST", f.message), f.headers);
+    // Dapr has no code of its own for a publish its sidecar refuses by rate.
+    if (f.cause == Cause.RateLimited) return daprAnswer(new ApiError(429, "ERR_TOO_MANY_REQUESTS", "pubsub " + p.pubsubName + ": " + f.message), f.headers);
     const code = f.status == 404 ? "ERR_TOPIC_NOT_FOUND" : f.status == 400 ? "ERR_MALFORMED_REQUEST" : "ERR_PUBSUB_PUBLISH_MESSAGE";
     return daprAnswer(new ApiError(f.status, code, "pubsub " + p.pubsubName + ": " + f.message), f.headers);
   }

@@ -20,6 +20,10 @@ export class RestInput extends InputAdapter {
     super("rest");
   }
 
+  route(path: string): string {
+    return path.indexOf("/partitions/") > 0 ? "/topics/{topic}/partitions/{partition}" : "/topics/{topic}";
+  }
+
   readHeaders(p: Publish, path: string): Answer | null {
     const method = requestHeaders.get(":method");
     if (method == null || method != "POST") return restAnswer(new RestError(405, 405, "produce needs POST"), [new HeaderPair("allow", "POST")]);
@@ -46,6 +50,7 @@ export class RestInput extends InputAdapter {
     let code: i32;
     if (f.cause == Cause.PartitionNotFound) code = 40402;
     else if (f.cause == Cause.Malformed) code = 400;
+    else if (f.cause == Cause.RateLimited) code = 429;
     else code = f.status == 503 ? 50301 : f.status == 404 ? 40403 : f.status == 413 ? 41301 : 50002;
     return restAnswer(new RestError(f.status, code, f.message), f.headers);
   }

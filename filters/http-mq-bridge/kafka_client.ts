@@ -1,7 +1,7 @@
 // The Kafka requests the bridge sends through the tunnel and what their
 // answers mean for the HTTP caller. Pure functions, no host calls.
 import { ApiKey } from "../../assembly/kafka/api_keys";
-import { decodeResponse, encodeRequest } from "../../assembly/kafka/apis";
+import { decodeResponseInto, encodeRequest } from "../../assembly/kafka/apis";
 import { RequestHeader } from "../../assembly/kafka/header";
 import { KafkaMessage } from "../../assembly/kafka/message";
 import { InitProducerIdRequest, InitProducerIdResponse } from "../../assembly/kafka/api/init_producer_id";
@@ -144,9 +144,10 @@ class Checked {
   failure: Outcome | null = null;
 }
 
-function checkFrame(frame: Uint8Array, correlationId: i32, apiKey: i16, version: i16): Checked {
+// `body`: a new response of the API asked, decoded in place.
+function checkFrame(frame: Uint8Array, correlationId: i32, body: KafkaMessage, version: i16): Checked {
   const out = new Checked();
-  const decoded = decodeResponse(apiKey, version, frame);
+  const decoded = decodeResponseInto(body, version, frame);
   if (decoded.error != null || decoded.body == null) {
     out.failure = Outcome.failure(502, 0, "the broker's answer could not be decoded" + (decoded.error != null ? ": " + decoded.error! : ""));
   } else if (decoded.header.correlationId != correlationId) {
@@ -166,7 +167,7 @@ export class ProduceResults {
 
 export function produceResults(frame: Uint8Array, correlationId: i32, topics: string[], partitions: i32[]): ProduceResults {
   const out = new ProduceResults();
-  const c = checkFrame(frame, correlationId, <i16>ApiKey.Produce, PRODUCE_VERSION);
+  const c = checkFrame(frame, correlationId, new ProduceResponse(), PRODUCE_VERSION);
   if (c.failure != null) {
     out.failure = c.failure;
     return out;
@@ -206,7 +207,7 @@ export function produceResults(frame: Uint8Array, correlationId: i32, topics: st
 // or match fails every topic the same way.
 export function metadataOutcomes(frame: Uint8Array, correlationId: i32, topics: string[]): Outcome[] {
   const out = new Array<Outcome>(0);
-  const c = checkFrame(frame, correlationId, <i16>ApiKey.Metadata, METADATA_VERSION);
+  const c = checkFrame(frame, correlationId, new MetadataResponse(), METADATA_VERSION);
   for (let k = 0; k < topics.length; k++) {
     if (c.failure != null) out.push(c.failure!);
     else out.push(topicMetadata(c.body as MetadataResponse, topics[k]));
@@ -234,7 +235,7 @@ function topicMetadata(resp: MetadataResponse, topic: string): Outcome {
 }
 
 export function initProducerIdOutcome(frame: Uint8Array, correlationId: i32): Outcome {
-  const c = checkFrame(frame, correlationId, <i16>ApiKey.InitProducerId, INIT_PRODUCER_ID_VERSION);
+  const c = checkFrame(frame, correlationId, new InitProducerIdResponse(), INIT_PRODUCER_ID_VERSION);
   if (c.failure != null) return c.failure!;
   const resp = c.body as InitProducerIdResponse;
   if (resp.errorCode != 0) return kafkaFailure(resp.errorCode, "producer id", null);

@@ -7,8 +7,9 @@
 //   Failure         why a publish failed as a whole, before an API shapes it
 //   Answer          the HTTP answer an adapter shaped
 //
-// Pure data, no host calls.
+// Data, no host calls.
 import { HeaderPair } from "../../assembly/proxy";
+import { Span } from "../../assembly/common/otel/span";
 import { RecordHeader } from "../../assembly/kafka/record_batch";
 import { Outcome } from "./kafka_client";
 
@@ -68,6 +69,8 @@ export class OutboundRecord {
   // handed to its backend (PublishHook.sending); it is written after that.
   traceparent: string = "";
   tracestate: string = "";
+  // The producer span of this record (tracing.ts), from its hand-over to its outcome.
+  span: Span | null = null;
 
   // ---- set by the backend
 
@@ -117,6 +120,8 @@ export const enum Cause {
   TooLarge,
   // A REST record names a partition the topic does not have (404).
   PartitionNotFound,
+  // The bridge's own rate limits refused the publish (429, limits.ts).
+  RateLimited,
 }
 
 export class Failure {

@@ -2,31 +2,21 @@
 // HTTP stream -> the SendMessage gRPC call it makes (decoded here with
 // protobufjs from the proto files rocketmq-client-nodejs ships), and the
 // proxy's answer or the call's failure -> the HTTP answer the app sees.
-import { createRequire } from "node:module";
 import fc from "fast-check";
 import protobuf from "protobufjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { freshModule } from "../../scripts/compile.ts";
 import { ProxyHost } from "../../test/host/index.ts";
-
-const require = createRequire(import.meta.url);
-const PROTO_ROOT = require.resolve("rocketmq-client-nodejs/proto/apache/rocketmq/v2/service.proto").replace(/apache\/rocketmq\/v2\/service\.proto$/, "");
+import { RocketMQCode, decodeSendMessage, loadRocketMQTypes, sendAnswer, type RocketMQTypes } from "./rocketmq_wire.ts";
 
 let wasm: string;
-let SendMessageRequest: protobuf.Type;
-let SendMessageResponse: protobuf.Type;
+let types: RocketMQTypes;
 let QueryRouteRequest: protobuf.Type;
 let QueryRouteResponse: protobuf.Type;
 beforeAll(async () => {
   wasm = await freshModule({ entry: "filters/http-mq-bridge/index.ts", out: "build/http-mq-bridge.wasm" });
-  const root = new protobuf.Root();
-  // Imports name paths from the proto folder (apache/rocketmq/v2/...); google/protobuf/* are built in.
-  root.resolvePath = (_origin, target) => (target.startsWith("google/protobuf/") ? target : PROTO_ROOT + target);
-  await root.load("apache/rocketmq/v2/service.proto");
-  SendMessageRequest = root.lookupType("apache.rocketmq.v2.SendMessageRequest");
-  SendMessageResponse = root.lookupType("apache.rocketmq.v2.SendMessageResponse");
-  QueryRouteRequest = root.lookupType("apache.rocketmq.v2.QueryRouteRequest");
-  QueryRouteResponse = root.lookupType("apache.rocketmq.v2.QueryRouteResponse");
+  types = await loadRocketMQTypes();
+  ({ QueryRouteRequest, QueryRouteResponse } = types);
 }, 180_000);
 
 const CONFIG = {
@@ -37,7 +27,7 @@ const CONFIG = {
   appId: "unit", maxBodyBytes: 4096,
 };
 const TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
-const Code = { OK: 20000, MESSAGE_PROPERTY_CONFLICT_WITH_TYPE: 40014, ILLEGAL_MESSAGE_PROPERTY_KEY: 40007, FORBIDDEN: 40300, TOPIC_NOT_FOUND: 40402, MESSAGE_BODY_TOO_LARGE: 41301, TOO_MANY_REQUESTS: 42900, PROXY_TIMEOUT: 50400 };
+const Code = RocketMQCode;
 const GrpcStatus = { DeadlineExceeded: 4, Unavailable: 14 };
 
 const START_MS = Date.UTC(2026, 10, 22, 13, 4, 5, 678);
@@ -54,21 +44,8 @@ function publishStream(host: ProxyHost, path: string, body: string | Uint8Array,
   return s;
 }
 
-function decodeCall(call: { message?: Uint8Array }) {
-  const req = SendMessageRequest.toObject(SendMessageRequest.decode(call.message!), { longs: Number, enums: String, bytes: Buffer, defaults: true }) as any;
-  expect(req.messages).toHaveLength(1);
-  const m = req.messages[0];
-  m.body = Buffer.from(m.body);
-  return m;
-}
-
-// As the proxy answers: a failed request carries only the top-level status.
-function answer(code: number, message = "", entries: { code: number; messageId?: string; offset?: number }[] = []): Uint8Array {
-  return SendMessageResponse.encode(SendMessageResponse.fromObject({
-    status: { code, message },
-    entries: entries.map((e) => ({ status: { code: e.code, message: "" }, messageId: e.messageId ?? "", offset: e.offset ?? 0 })),
-  })).finish();
-}
+const decodeCall = (call: { message?: Uint8Array }) => decodeSendMessage(types, call);
+const answer = (code: number, message = "", entries: { code: number; messageId?: string; offset?: number }[] = []) => sendAnswer(types, code, message, entries);
 
 const ok = (messageId = "01ABC", offset = 7) => answer(Code.OK, "OK", [{ code: Code.OK, messageId, offset }]);
 

@@ -1,11 +1,17 @@
 // One per plugin configuration per worker: the configuration, the metadata
 // cache (topic -> partition count), the producers (producer.ts), and the
-// hooks every publish passes (hooks.ts): the metrics, then the policies.
+// hooks every publish passes (hooks.ts): the metrics, then the tracing and
+// the limits when configured. Its timer serves metadata and produce retries
+// and the span export; it takes the answers of the export calls and of the
+// rate limit service.
 import { HttpContext, RootContext, getCurrentTimeNanoseconds, log } from "../../assembly/proxy";
+import { Tracer } from "../../assembly/common/otel/tracer";
 import { BridgeConfig, PubsubConfig } from "./config";
 import { BridgeMetrics } from "./metrics";
 import { PublishHook } from "./hooks";
 import { KafkaSend } from "./kafka_send";
+import { BridgeLimitsHook } from "./limits";
+import { BridgeTracing } from "./tracing";
 import { Producer } from "./producer";
 import { PublishStream } from "./stream";
 
@@ -17,6 +23,8 @@ export class BridgeRoot extends RootContext {
   config: BridgeConfig = new BridgeConfig();
   metrics: BridgeMetrics = new BridgeMetrics(200);
   hooks: PublishHook[] = [this.metrics];
+  tracer: Tracer | null = null;
+  limits: BridgeLimitsHook | null = null;
   private topics: Map<string, CachedTopic> = new Map<string, CachedTopic>();
   private correlation: i32 = 0;
   // Publishes waiting to ask Metadata again; served by the tick timer.
@@ -37,8 +45,21 @@ export class BridgeRoot extends RootContext {
     this.config = config;
     this.metrics = new BridgeMetrics(config.metricsMaxTopics);
     this.hooks = [this.metrics];
+    this.tracer = null;
+    this.limits = null;
+    if (config.tracing.enabled) {
+      const tracer = new Tracer(config.tracing, "mqmesh_bridge", "mqmesh.bridge");
+      this.tracer = tracer;
+      this.hooks.push(new BridgeTracing(tracer, config.clientId));
+    }
+    if (config.limits.enabled) {
+      const limits = new BridgeLimitsHook(config.limits, this.id);
+      this.limits = limits;
+      this.hooks.push(limits);
+    }
     this.topics.clear();
     this.producers.clear();
+    this.tickAt();
     return true;
   }
 
@@ -58,10 +79,23 @@ export class BridgeRoot extends RootContext {
   }
 
   onHttpCallResponse(token: u32, numHeaders: u32, bodySize: u32, numTrailers: u32): void {
+    const tracer = this.tracer;
+    if (tracer != null && tracer.onHttpCallResponse(token, numHeaders, bodySize)) return;
     if (!this.producerCalls.has(token)) return;
     const p = this.producerCalls.get(token);
     this.producerCalls.delete(token);
     p.onHttpCallResponse(token, numHeaders, bodySize);
+  }
+
+  // The rate limit service's answers (global rules).
+  onGrpcReceive(token: u32, messageSize: u32): void {
+    const limits = this.limits;
+    if (limits != null && limits.global != null) limits.global!.onGrpcReceive(token, messageSize);
+  }
+
+  onGrpcClose(token: u32, statusCode: u32): void {
+    const limits = this.limits;
+    if (limits != null && limits.global != null) limits.global!.onGrpcClose(token, statusCode);
   }
 
   // Asks Metadata again for `send` after the backoff.
@@ -77,11 +111,11 @@ export class BridgeRoot extends RootContext {
     this.tickAt();
   }
 
-  // One timer serves both: the shorter backoff of whoever waits.
+  // One timer serves all: the export interval, or the shorter backoff of whoever waits.
   private tickAt(): void {
-    let period: u32 = 0;
-    if (this.waiting.length > 0) period = <u32>this.config.metadataRetryBackoffMs;
-    if (this.producersWaiting && (period == 0 || <u32>this.config.retryBackoffMs < period)) period = <u32>this.config.retryBackoffMs;
+    let period: u32 = this.tracer == null ? 0 : this.tracer!.tickPeriodMs;
+    if (this.waiting.length > 0) period = shorter(period, <u32>this.config.metadataRetryBackoffMs);
+    if (this.producersWaiting) period = shorter(period, <u32>this.config.retryBackoffMs);
     if (period != this.ticking) {
       this.ticking = period;
       this.setTickPeriod(period);
@@ -90,6 +124,7 @@ export class BridgeRoot extends RootContext {
 
   onTick(): void {
     const now = this.nowMs();
+    if (this.tracer != null) this.tracer!.onTick();
     if (this.waiting.length > 0 && this.waitingDueMs <= now) {
       const due = this.waiting;
       this.waiting = [];
@@ -154,4 +189,9 @@ export class BridgeRoot extends RootContext {
   forgetPartitions(pubsub: PubsubConfig, topic: string): void {
     this.topics.delete(pubsub.name + "\n" + topic);
   }
+}
+
+// The shorter of two periods, 0 meaning none.
+function shorter(a: u32, b: u32): u32 {
+  return a == 0 || b < a ? b : a;
 }

@@ -107,7 +107,13 @@ export class PublishStream extends HttpContext {
   }
 
   onDone(): bool {
-    if (this.publish != null) this.publish!.gone = true;
+    const p = this.publish;
+    if (p == null) return true;
+    p.gone = true;
+    if (p.phase != Phase.Done) {
+      const hooks = this.bridge.hooks;
+      for (let i = 0; i < hooks.length; i++) hooks[i].gone(p);
+    }
     return true;
   }
 

@@ -9,7 +9,7 @@
 // see policyServices().
 import { fileURLToPath } from "node:url";
 import { describeFilter } from "../../policy/describe.ts";
-import { sharedClusters } from "../../policy/envoy/render.ts";
+import { sharedClusters, sharedServices } from "../../policy/envoy/render.ts";
 import type { WasmFilter } from "../../policy/envoy/resources.ts";
 import { bridgeFilterConfig, kafkaFilterConfig, rocketmqFilterConfig, rocketmqGrpcFilterConfig, type FilterName } from "../../policy/filter-config.ts";
 import type { Policy } from "../../policy/policy.ts";
@@ -103,7 +103,7 @@ export async function startStack(opts: StackOptions, policy: Policy, filtersBuil
   const kafka: KafkaStack | undefined = kafkaResult.status === "fulfilled" ? kafkaResult.value : undefined;
   const rocketmq: RocketMQStack | undefined = rocketmqResult.status === "fulfilled" ? rocketmqResult.value : undefined;
   const running = { kafka: Boolean(kafka), rocketmq: Boolean(rocketmq) };
-  const bridgeResult = await Promise.allSettled([startBridge(policy, running, kafka, rocketmq, { delivery, extraClusters })]);
+  const bridgeResult = await Promise.allSettled([startBridge(policy, running, kafka, rocketmq, { delivery, ...sharedServices(policy) })]);
   const bridge: Bridge | undefined = bridgeResult[0].status === "fulfilled" ? bridgeResult[0].value : undefined;
   const sidecars = [
     ...(kafka ? [{ admin: kafka.sidecar.envoy.adminUrl, labels: { sidecar: "kafka" } }] : []),
@@ -148,7 +148,7 @@ async function startBridge(
   running: { kafka: boolean; rocketmq: boolean },
   kafka: KafkaStack | undefined,
   rocketmq: RocketMQStack | undefined,
-  more: Pick<Parameters<typeof startBridgeSidecar>[0], "delivery" | "extraClusters">,
+  more: Pick<Parameters<typeof startBridgeSidecar>[0], "delivery" | "collector" | "rateLimitService">,
 ): Promise<Bridge | undefined> {
   const config = bridgeConfig(policy, running);
   if (!policy.bridge || Object.keys(config.pubsubs).length === 0) return undefined;

@@ -4,9 +4,13 @@
 // `upstream`, a broker or a closed port to test failures; with `brokers`,
 // also one tunnel per broker, clusters kafka_tunnel_<node id> for the
 // bridge's "brokers" map) and/or RocketMQ (the HTTP/2 cluster
-// rocketmq_proxy_grpc the bridge calls SendMessage on).
+// rocketmq_proxy_grpc the bridge calls SendMessage on). Always with the
+// clusters mqmesh_otlp and mqmesh_ratelimit for the bridge's `tracing` and
+// `rateLimitService`, at `collector` (e.g. Jaeger's otlpHttpAddress) and
+// `rateLimitService` (e.g. envoyproxy/ratelimit's grpcAddress), or where
+// nothing listens.
 import { resolve } from "node:path";
-import type { Delivery, Obj, WasmFilter } from "../../policy/envoy/resources.ts";
+import type { Delivery, Obj, SharedServices, WasmFilter } from "../../policy/envoy/resources.ts";
 import { bridgeSidecar } from "../../policy/envoy/sidecars.ts";
 import { writeEcdsFile } from "./ecds.ts";
 import { startEnvoy, type EnvoyInstance } from "./envoy.ts";
@@ -15,7 +19,7 @@ import { freePort, LOOPBACK, releasePort } from "./ports.ts";
 type HostPort = { host: string; port: number };
 const addr = (a: HostPort) => `${a.host}:${a.port}`;
 
-export interface BridgeOptions {
+export interface BridgeOptions extends SharedServices {
   upstream: HostPort;
   /** One tunnel per broker, clusters kafka_tunnel_<nodeId>. */
   brokers?: ({ nodeId: number } & HostPort)[];
@@ -37,7 +41,7 @@ export interface Bridge {
   stop(): Promise<void>;
 }
 
-export interface BridgeSidecarStart {
+export interface BridgeSidecarStart extends SharedServices {
   /** Kafka behind the bridge: the broker for Metadata and InitProducerId, optionally one tunnel per broker. */
   kafka?: { upstream: HostPort; brokers?: ({ nodeId: number } & HostPort)[] };
   /** RocketMQ behind the bridge: the proxy's gRPC server. */
@@ -67,6 +71,8 @@ export async function startBridgeSidecar(opts: BridgeSidecarStart): Promise<Brid
         kafka: opts.kafka && { upstream: addr(opts.kafka.upstream), brokers: opts.kafka.brokers?.map((b) => ({ nodeId: b.nodeId, upstream: addr(b) })) },
         rocketmq: opts.rocketmq && { proxyGrpc: addr(opts.rocketmq.proxyGrpc) },
         delivery: opts.delivery,
+        collector: opts.collector,
+        rateLimitService: opts.rateLimitService,
         extraClusters: opts.extraClusters,
       }),
     concurrency: opts.concurrency ?? 2,
@@ -89,7 +95,7 @@ export function startBridge(opts: BridgeOptions): Promise<Bridge> {
   return startBridgeSidecar({ ...opts, name: opts.name ?? "envoy-bridge", kafka: { upstream: opts.upstream, brokers: opts.brokers } });
 }
 
-export interface RocketMQBridgeOptions {
+export interface RocketMQBridgeOptions extends SharedServices {
   /** The RocketMQ proxy's gRPC server ("127.0.0.1:<grpcServerPort>"). */
   proxyGrpc: HostPort;
   wasm: string;

@@ -4,9 +4,9 @@
 // the shared tracing and rateLimitService sections as the clusters the
 // filters call (mqmesh_otlp over HTTP/1.1, mqmesh_ratelimit over HTTP/2).
 import { join } from "node:path";
-import { CLUSTERS, bridgeFilterConfig, kafkaFilterConfig, rocketmqFilterConfig, rocketmqGrpcFilterConfig, type FilterName } from "../filter-config.ts";
+import { bridgeFilterConfig, kafkaFilterConfig, rocketmqFilterConfig, rocketmqGrpcFilterConfig, type FilterName } from "../filter-config.ts";
 import type { Policy } from "../policy.ts";
-import { serviceCluster, type Delivery, type Obj } from "./resources.ts";
+import { serviceClusters, type Delivery, type Obj, type SharedServices } from "./resources.ts";
 import { bridgeSidecar, kafkaClusterSidecar, rocketmqSidecar } from "./sidecars.ts";
 
 export interface RenderOptions {
@@ -26,12 +26,14 @@ export interface RenderedBootstrap {
   filters: { filter: FilterName; name?: string; config: unknown }[];
 }
 
+/** Where the policy's shared sections say the collector and the rate limit service are. */
+export function sharedServices(policy: Policy): SharedServices {
+  return { collector: policy.tracing?.collector, rateLimitService: policy.rateLimitService?.address };
+}
+
 /** The shared sections as clusters. */
 export function sharedClusters(policy: Policy): Obj[] {
-  const out: Obj[] = [];
-  if (policy.tracing) out.push(serviceCluster(CLUSTERS.otlp, policy.tracing.collector, false));
-  if (policy.rateLimitService) out.push(serviceCluster(CLUSTERS.ratelimit, policy.rateLimitService.address, true));
-  return out;
+  return serviceClusters(sharedServices(policy));
 }
 
 function need<T>(value: T | undefined, what: string): T {
@@ -92,7 +94,8 @@ export function renderEnvoy(policy: Policy, opts: RenderOptions): RenderedBootst
         kafka: types.has("kafka") ? { upstream: kafkaBrokers[0].upstream, brokers: several ? kafkaBrokers.map((kb) => ({ nodeId: kb.nodeId, upstream: kb.upstream })) : undefined } : undefined,
         rocketmq: types.has("rocketmq") ? { proxyGrpc: need(r?.proxy?.grpc, "rocketmq.proxy.grpc").address } : undefined,
         delivery: opts.delivery,
-        extraClusters,
+        // The bridge always has both clusters (bridgeSidecar), here where the policy says.
+        ...sharedServices(policy),
       }),
       filters: [filter],
     });

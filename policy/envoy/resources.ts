@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
-import { FILTERS, type FilterName } from "../filter-config.ts";
+import { CLUSTERS, FILTERS, type FilterName } from "../filter-config.ts";
 
 export const ENVOY_CONFIGS = fileURLToPath(new URL("../../envoy-configs/", import.meta.url));
 
@@ -102,6 +102,22 @@ export function serviceCluster(name: string, address: string, http2: boolean): O
   const [host] = splitAddress(address);
   const byName = !/^[\d.]+$/.test(host) && !host.includes(":");
   return { ...cluster(name, address, { http2 }), ...(byName ? { type: "STRICT_DNS" } : {}) };
+}
+
+/** Where the shared services are, "host:port" each. */
+export interface SharedServices {
+  /** The OTLP/HTTP collector spans go to (e.g. Jaeger's port 4318): cluster mqmesh_otlp. */
+  collector?: string;
+  /** The rate limit service global rules ask over gRPC (envoyproxy/ratelimit): cluster mqmesh_ratelimit. */
+  rateLimitService?: string;
+}
+
+/** The clusters the filters reach the shared services by (HTTP/1.1 and HTTP/2); none for a service without an address. */
+export function serviceClusters(services: SharedServices): Obj[] {
+  return [
+    ...(services.collector ? [serviceCluster(CLUSTERS.otlp, services.collector, false)] : []),
+    ...(services.rateLimitService ? [serviceCluster(CLUSTERS.ratelimit, services.rateLimitService, true)] : []),
+  ];
 }
 
 export function tcpProxy(statPrefix: string, clusterName: string): Obj {

@@ -5,8 +5,8 @@
 // `mqmesh render envoy` and by the integration kit alike. A filter left out
 // (undefined) gives that listener plain tcp_proxy / the HTTP router.
 import {
-  bootstrap, cluster, httpConnectionManager, internalCluster, listener, tcpProxy, wasmFilter,
-  type Delivery, type Obj, type WasmFilter,
+  bootstrap, cluster, httpConnectionManager, internalCluster, listener, serviceClusters, tcpProxy, wasmFilter,
+  type Delivery, type Obj, type SharedServices, type WasmFilter,
 } from "./resources.ts";
 
 /** A listener and where it forwards, both "host:port". */
@@ -95,7 +95,7 @@ export function rocketmqSidecar(
   });
 }
 
-export interface BridgeSidecarOptions extends Common {
+export interface BridgeSidecarOptions extends Common, SharedServices {
   /** The app-facing HTTP listener. */
   listen: string;
   /** The http-mq-bridge filter (its pubsubs name kafka_tunnel[_<id>] and rocketmq_proxy_grpc). */
@@ -107,6 +107,9 @@ export interface BridgeSidecarOptions extends Common {
 }
 
 const MAX_BODY = 8 * 1024 * 1024;
+
+/** Loopback's discard port: nothing serves it, so a call there fails at once. */
+export const NO_SERVICE = "127.0.0.1:9";
 
 /** The tunnel: the bridge's module as a network filter on an internal listener, then tcp_proxy to a broker. */
 function tunnel(name: string, brokerCluster: string, bridge: WasmFilter): Obj {
@@ -121,7 +124,8 @@ function tunnel(name: string, brokerCluster: string, bridge: WasmFilter): Obj {
 /**
  * The HTTP bridge: apps POST to `listen`; the bridge filter answers itself,
  * publishing through the Kafka tunnel (internal listener kafka_tunnel → broker)
- * or with gRPC SendMessage to rocketmq_proxy_grpc.
+ * or with gRPC SendMessage to rocketmq_proxy_grpc, exporting spans to
+ * mqmesh_otlp and asking mqmesh_ratelimit about global rules.
  */
 export function bridgeSidecar(opts: BridgeSidecarOptions): Obj {
   const routes = {
@@ -150,6 +154,11 @@ export function bridgeSidecar(opts: BridgeSidecarOptions): Obj {
     }
   }
   if (opts.rocketmq) clusters.push(cluster("rocketmq_proxy_grpc", opts.rocketmq.proxyGrpc, { http2: true }));
+  // The bridge's tracing and global limits name mqmesh_otlp and
+  // mqmesh_ratelimit whatever the deployment provides, so both are always
+  // there; without an address they point at NO_SERVICE, where spans are
+  // dropped and global rules follow their failureMode.
+  clusters.push(...serviceClusters({ collector: opts.collector ?? NO_SERVICE, rateLimitService: opts.rateLimitService ?? NO_SERVICE }));
   return bootstrap({
     adminPort: opts.adminPort,
     listeners,

@@ -16,6 +16,10 @@ export interface KafkaCodec {
   writeOps(ops: string, values: string): Uint8Array;
   batchSummary(records: Uint8Array): string;
   batchAddHeader(records: Uint8Array, key: string, value: string): Uint8Array;
+  codecVersions(key: number): string;
+  scanResources(frame: Uint8Array, deny: string): string;
+  errorResponseFor(frame: Uint8Array, code: number): Uint8Array;
+  answerDenied(frame: Uint8Array, deny: string, code: number): Uint8Array;
 }
 
 export async function loadCodec(): Promise<KafkaCodec> {

@@ -3,6 +3,7 @@
 // request laid out by hand.
 import { beforeAll, describe, expect, it } from "vitest";
 import { hex, loadCodec, type KafkaCodec } from "./module.ts";
+import { SCHEMAS } from "./schema.gen.ts";
 
 let codec: KafkaCodec;
 beforeAll(async () => { codec = await loadCodec(); });
@@ -70,8 +71,11 @@ describe("names", () => {
     expect(codec.apiName(60)).toBe("DescribeCluster");
     expect(codec.apiName(74)).toBe("ListConfigResources");
     expect(codec.apiName(92)).toBe("DeleteShareGroupOffsets");
-    expect(codec.apiName(93)).toBe("Unknown");
-    for (let k = 0; k <= 92; k++) expect(codec.apiName(k)).not.toBe("Unknown");
+    expect(codec.apiName(94)).toBe("UnregisterController");
+    expect(codec.apiName(95)).toBe("Unknown");
+    for (let k = 0; k <= 94; k++) expect(codec.apiName(k)).not.toBe("Unknown");
+    // every API with a codec is named as in its message JSON
+    for (const [api, messages] of Object.entries(SCHEMAS)) expect(codec.apiName(messages[api + "Request"].apiKey)).toBe(api);
     expect(codec.errorCodeName(0)).toBe("NONE");
     expect(codec.errorCodeName(3)).toBe("UNKNOWN_TOPIC_OR_PARTITION");
     expect(codec.errorCodeName(29)).toBe("TOPIC_AUTHORIZATION_FAILED");

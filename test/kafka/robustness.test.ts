@@ -1,6 +1,8 @@
 // Hostile input never traps: every truncation of every API/version reports an
-// error; random bytes and mutated valid frames decode or fail cleanly. A trap
-// would surface here as a thrown WebAssembly.RuntimeError.
+// error; random bytes and mutated valid frames of every API decode or fail
+// cleanly, and so do the resource scan and the error response built from
+// whatever decodes. A trap would surface here as a thrown
+// WebAssembly.RuntimeError.
 import { beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { SCHEMAS, requestFrame, responseFrame, randomStruct, rngFrom, versionsOf, isFlexible } from "./wire.ts";
@@ -80,6 +82,8 @@ describe("fuzzing", () => {
         f.set(body, 14);
         codec.roundTripRequest(f);
         codec.describeRequest(f);
+        codec.scanResources(f, ">");
+        codec.errorResponseFor(f, 29);
         const g = new Uint8Array(4 + body.length);
         new DataView(g.buffer).setInt32(0, body.length);
         g.set(body, 4);
@@ -105,11 +109,8 @@ describe("fuzzing", () => {
         const f = new Uint8Array(4 + bytes.length);
         new DataView(f.buffer).setInt32(0, bytes.length);
         f.set(bytes, 4);
-        if (isReq) {
-          const out = codec.roundTripRequest(f);
-          codec.describeRequest(f);
-          if (out.length) expect(codec.roundTripRequest(out).length).toBeGreaterThan(0);
-        } else {
+        if (isReq) policyNeverTraps(f);
+        else {
           const out = codec.roundTripResponse(s.key, s.v, f);
           codec.describeResponse(s.key, s.v, f);
           if (out.length) expect(codec.roundTripResponse(s.key, s.v, out).length).toBeGreaterThan(0);
@@ -118,4 +119,47 @@ describe("fuzzing", () => {
       { numRuns: 5000 },
     );
   });
+
+  it("every API and version: mutated requests never trap, through the policy functions too", () => {
+    const rng = rngFrom(4242);
+    const pick = (n: number) => Math.floor(rng() * n);
+    for (const s of samples) {
+      for (let round = 0; round < 40; round++) {
+        const bytes = Array.from(s.req.subarray(4));
+        for (let m = 1 + pick(3); m > 0; m--) {
+          const at = pick(bytes.length + 1);
+          const kind = pick(3);
+          if (kind === 0 && at < bytes.length) bytes[at] = pick(256);
+          else if (kind === 1) bytes.splice(at, 0, pick(256));
+          else bytes.splice(at, 1);
+        }
+        const f = new Uint8Array(4 + bytes.length);
+        new DataView(f.buffer).setInt32(0, bytes.length);
+        f.set(bytes, 4);
+        policyNeverTraps(f);
+      }
+    }
+  });
 });
+
+// A request that decodes re-encodes to one that decodes; its scan (denying
+// every other name) yields frames that decode, and its error response is a
+// frame of its API.
+function policyNeverTraps(f: Uint8Array): void {
+  const out = codec.roundTripRequest(f);
+  codec.describeRequest(f);
+  if (!out.length) {
+    expect(codec.errorResponseFor(f, 29).length).toBe(0);
+    return;
+  }
+  expect(codec.roundTripRequest(out).length).toBeGreaterThan(0);
+  const refs = (JSON.parse(codec.scanResources(f, "")).refs as { name: string }[]).map((r) => r.name);
+  const scan = JSON.parse(codec.scanResources(f, refs.filter((_, i) => i % 2 === 0).map((n) => ">" + n).join("\n")));
+  for (const frame of [scan.allowed, scan.denied]) {
+    if (frame !== null) expect(codec.roundTripRequest(Uint8Array.from(Buffer.from(frame, "hex"))).length).toBeGreaterThan(0);
+  }
+  const key = new DataView(f.buffer, f.byteOffset).getInt16(4);
+  const version = new DataView(f.buffer, f.byteOffset).getInt16(6);
+  const answer = codec.errorResponseFor(f, 29);
+  expect(codec.roundTripResponse(key, version, answer).length).toBeGreaterThan(0);
+}

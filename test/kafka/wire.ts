@@ -1,7 +1,8 @@
-// An independent TypeScript encoder for Kafka messages, used to make test
-// vectors for the AssemblyScript codec. It interprets the field lists in
-// schema.gen.ts directly (no shared code with the generated AS classes), and
-// also produces the JSON the AS side's toJson() should report for a value.
+// An independent TypeScript encoder and decoder for Kafka messages, used to
+// make test vectors for the AssemblyScript codec and to read what it writes.
+// It interprets the field lists in schema.gen.ts directly (no shared code
+// with the generated AS classes), and also produces the JSON the AS side's
+// toJson() should report for a value.
 import { SCHEMAS, type Range, type SchemaField, type SchemaMessage } from "./schema.gen.ts";
 
 export { SCHEMAS };
@@ -149,6 +150,122 @@ export function writeStruct(o: Out, fields: SchemaField[], val: Value, v: number
   tags.sort((a, b) => a[0] - b[0]);
   o.uvarint(tags.length);
   for (const [tag, data] of tags) { o.uvarint(tag); o.uvarint(data.length); o.raw(data); }
+}
+
+// ---- decoding ----------------------------------------------------------------
+
+// A cursor that throws on anything short or malformed: what it reads was
+// written by the code under test, which must write valid frames.
+export class In {
+  pos = 0;
+  constructor(readonly b: Uint8Array) {}
+  private take(n: number): Uint8Array {
+    if (n < 0 || this.pos + n > this.b.length) throw new Error(`read of ${n} at ${this.pos} beyond ${this.b.length}`);
+    const out = this.b.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
+  private view(n: number) { const b = this.take(n); return new DataView(b.buffer, b.byteOffset, n); }
+  u8() { return this.take(1)[0]; }
+  i8() { return this.view(1).getInt8(0); }
+  i16() { return this.view(2).getInt16(0); }
+  u16() { return this.view(2).getUint16(0); }
+  i32() { return this.view(4).getInt32(0); }
+  u32() { return this.view(4).getUint32(0); }
+  i64() { return this.view(8).getBigInt64(0); }
+  f64() { return this.view(8).getFloat64(0); }
+  uvarint() { let x = 0; for (let shift = 0; ; shift += 7) { const c = this.u8(); x += (c & 0x7f) * 2 ** shift; if (c < 0x80) return x; if (shift > 28) throw new Error("varint too long"); } }
+  raw(n: number) { return Uint8Array.from(this.take(n)); }
+  get done() { return this.pos === this.b.length; }
+}
+
+function readScalar(i: In, t: string, flex: boolean): unknown {
+  switch (t) {
+    case "int8": return i.i8();
+    case "int16": return i.i16();
+    case "int32": return i.i32();
+    case "uint16": return i.u16();
+    case "uint32": return i.u32();
+    case "int64": return i.i64();
+    case "float64": return i.f64();
+    case "bool": return i.u8() !== 0;
+    case "uuid": return i.raw(16);
+    case "string": case "bytes": case "records": {
+      const n = flex ? i.uvarint() - 1 : t === "string" ? i.i16() : i.i32();
+      if (n < 0) return null;
+      const b = i.raw(n);
+      return t === "string" ? Buffer.from(b).toString("utf8") : b;
+    }
+  }
+  throw new Error(t);
+}
+
+function readField(i: In, f: SchemaField, v: number, flex: boolean): unknown {
+  const fflex = f.flexible ? inRange(f.flexible, v) && flex : flex;
+  if (f.type.startsWith("[]")) {
+    const elem = f.type.slice(2);
+    const n = flex ? i.uvarint() - 1 : i.i32();
+    if (n < 0) return null;
+    return Array.from({ length: n }, () => (PRIMS.has(elem) ? readScalar(i, elem, flex) : readStruct(i, fieldsOf(f)!, v, flex)));
+  }
+  if (!PRIMS.has(f.type)) {
+    if (inRange(f.nullable, v) && i.i8() < 0) return null;
+    return readStruct(i, fieldsOf(f)!, v, flex);
+  }
+  return readScalar(i, f.type, fflex);
+}
+
+// The value writeStruct would write as these bytes.
+export function readStruct(i: In, fields: SchemaField[], v: number, flex: boolean): Value {
+  const out: Value = {};
+  for (const f of fields) {
+    if (!inRange(f.versions, v) || (flex && inRange(f.tagged, v))) continue;
+    out[f.name] = readField(i, f, v, flex);
+  }
+  if (!flex) return out;
+  const unknown: [number, Uint8Array][] = [];
+  for (let n = i.uvarint(); n > 0; n--) {
+    const tag = i.uvarint();
+    const data = i.raw(i.uvarint());
+    const f = fields.find((x) => x.tag === tag && inRange(x.versions, v) && inRange(x.tagged, v));
+    if (!f) { unknown.push([tag, data]); continue; }
+    const sub = new In(data);
+    out[f.name] = readField(sub, f, v, true);
+    if (!sub.done) throw new Error(`tag ${tag} of ${f.name}: ${data.length - sub.pos} bytes left`);
+  }
+  if (unknown.length) out._unknownTags = unknown;
+  return out;
+}
+
+export function apiOfKey(key: number): string | undefined {
+  return Object.keys(SCHEMAS).find((api) => SCHEMAS[api][api + "Request"].apiKey === key);
+}
+
+export function decodeRequestFrame(frame: Uint8Array): { apiKey: number; apiVersion: number; correlationId: number; clientId: string | null; body: Value } {
+  const i = new In(frame);
+  if (i.i32() !== frame.length - 4) throw new Error("bad frame size");
+  const apiKey = i.i16(), apiVersion = i.i16(), correlationId = i.i32();
+  const clientId = readScalar(i, "string", false) as string | null;
+  const api = apiOfKey(apiKey);
+  if (!api) throw new Error(`no schema for api key ${apiKey}`);
+  const m = SCHEMAS[api][api + "Request"];
+  const flex = isFlexible(m, apiVersion);
+  if (flex) readStruct(i, [], apiVersion, true);
+  const body = readStruct(i, m.fields, apiVersion, flex);
+  if (!i.done) throw new Error("trailing bytes");
+  return { apiKey, apiVersion, correlationId, clientId, body };
+}
+
+export function decodeResponseFrame(api: string, v: number, frame: Uint8Array): { correlationId: number; body: Value } {
+  const i = new In(frame);
+  if (i.i32() !== frame.length - 4) throw new Error("bad frame size");
+  const correlationId = i.i32();
+  const m = SCHEMAS[api][api + "Response"];
+  const flex = isFlexible(m, v);
+  if (flex && api !== "ApiVersions") readStruct(i, [], v, true);
+  const body = readStruct(i, m.fields, v, flex);
+  if (!i.done) throw new Error("trailing bytes");
+  return { correlationId, body };
 }
 
 // ---- expected JSON (the shape of the AS toJson output) -------------------------

@@ -1,39 +1,19 @@
 // The rate limit service client (assembly/common/ratelimit_client.ts,
 // ratelimit_proto.ts) through the host emulator: the ShouldRateLimit calls it
-// makes are decoded, and its answers encoded, by protobufjs from a schema
-// written here with the field numbers of Envoy's rls.proto and
-// ratelimit.proto, independently of the module's hand-written codec.
+// makes are decoded, and its answers encoded, by protobufjs (rls_proto.ts),
+// independently of the module's hand-written codec.
 import fc from "fast-check";
-import protobuf from "protobufjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ProxyHost } from "../host/index.ts";
 import { fixture } from "../sdk/fixtures.ts";
+import { RLS_SECOND, RateLimitResponse, RlsCode, decodeRlsRequest, encodeRlsResponse } from "./rls_proto.ts";
 
-const SCHEMA = `
-syntax = "proto3";
-package rls;
-message Entry { string key = 1; string value = 2; }
-message RateLimitDescriptor { repeated Entry entries = 1; }
-message RateLimitRequest { string domain = 1; repeated RateLimitDescriptor descriptors = 2; uint32 hits_addend = 3; }
-message Duration { int64 seconds = 1; int32 nanos = 2; }
-message RateLimit { uint32 requests_per_unit = 1; int32 unit = 2; string name = 3; }
-message DescriptorStatus { int32 code = 1; RateLimit current_limit = 2; uint32 limit_remaining = 3; Duration duration_until_reset = 4; }
-message HeaderValue { string key = 1; string value = 2; bytes raw_value = 3; }
-message RateLimitResponse {
-  int32 overall_code = 1; repeated DescriptorStatus statuses = 2;
-  repeated HeaderValue response_headers_to_add = 3; repeated HeaderValue request_headers_to_add = 4; bytes raw_body = 5;
-}`;
-const Code = { UNKNOWN: 0, OK: 1, OVER_LIMIT: 2 };
-const SECOND = 1;
+const Code = RlsCode;
+const SECOND = RLS_SECOND;
 
 let wasm: string;
-let Request: protobuf.Type;
-let Response: protobuf.Type;
 beforeAll(async () => {
   wasm = await fixture("limits_host");
-  const root = protobuf.parse(SCHEMA, { keepCase: false }).root;
-  Request = root.lookupType("rls.RateLimitRequest");
-  Response = root.lookupType("rls.RateLimitResponse");
 }, 120_000);
 
 const SERVICE = { cluster: "mqmesh_ratelimit", domain: "mqmesh", timeoutMs: 250, failureMode: "open" };
@@ -53,8 +33,8 @@ function check(host: ProxyHost, key: string, hits: number, descriptors = `rule=$
   return { over: f.over === "1", waitMs: Number(f.waitMs), failed: f.failed === "1", remaining: Number(f.remaining), headers: f.headers, calls: Number(f.calls), inFlight: Number(f.inFlight) };
 }
 
-const decode = (m: Uint8Array) => Request.toObject(Request.decode(m), { defaults: true, longs: Number }) as any;
-const answer = (o: object) => Response.encode(Response.fromObject(o)).finish();
+const decode = decodeRlsRequest;
+const answer = encodeRlsResponse;
 
 describe("rate limit service client", () => {
   it("asks ShouldRateLimit with the domain, the descriptors and the hits", async () => {
@@ -64,6 +44,9 @@ describe("rate limit service client", () => {
     expect(host.grpcCalls).toHaveLength(1);
     const call = host.grpcCalls[0];
     expect(call).toMatchObject({ cluster: "mqmesh_ratelimit", service: "envoy.service.ratelimit.v3.RateLimitService", method: "ShouldRateLimit", timeoutMs: 250 });
+    // Filed under the root: Envoy cancels a context's calls when the context
+    // is destroyed, and the connection that asked may close first.
+    expect(call.contextId).toBe(host.root.id);
     expect(decode(call.message!)).toEqual({
       domain: "mqmesh",
       hitsAddend: 1024,
@@ -205,7 +188,7 @@ describe("rate limit service client", () => {
         host.respondToGrpcCall(host.grpcCalls[0].token, { message: bytes });
         let parsed: any;
         try {
-          parsed = Response.toObject(Response.decode(bytes), { defaults: true, longs: Number });
+          parsed = RateLimitResponse.toObject(RateLimitResponse.decode(bytes), { defaults: true, longs: Number });
         } catch {
           parsed = undefined;
         }

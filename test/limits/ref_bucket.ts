@@ -34,5 +34,12 @@ export class RefBucket {
     this.level -= need;
     return { admitted, waitNs: ceilDiv(-this.level, this.rate), level: this.level };
   }
-}
 
+  /** Undoes n tokens of an admitted take: refilled to now, then n back, at most full. */
+  giveBack(now: bigint, n: bigint): void {
+    const t = now > this.last ? now : this.last;
+    const level = this.level + (t - this.last) * this.rate + n * G;
+    this.level = level < this.capacity ? level : this.capacity;
+    this.last = t;
+  }
+}

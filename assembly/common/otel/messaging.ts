@@ -48,13 +48,14 @@ export function messagingSpanKind(operationType: string, createsContext: bool = 
 
 // A span for one messaging operation on one destination, with the
 // attributes every such span has. operationName is the system's own name
-// (Kafka "send"/"poll", RocketMQ "send"/"receive"...).
+// (Kafka "send"/"poll", RocketMQ "send"/"receive"...). parentRemote: false
+// when the parent is a span of this proxy (the bridge's server span).
 export function startMessagingSpan(
   tracer: Tracer, system: string, operationType: string, operationName: string, destination: string,
-  parent: TraceContext | null, createsContext: bool = true, startNanos: u64 = 0,
+  parent: TraceContext | null, createsContext: bool = true, startNanos: u64 = 0, parentRemote: bool = true,
 ): Span {
   const name = destination.length > 0 ? operationName + " " + destination : operationName;
-  const span = tracer.startSpan(name, messagingSpanKind(operationType, createsContext), parent, startNanos);
+  const span = tracer.startSpan(name, messagingSpanKind(operationType, createsContext), parent, startNanos, parentRemote);
   span.setString(MESSAGING_SYSTEM, system);
   span.setString(MESSAGING_OPERATION_TYPE, operationType);
   span.setString(MESSAGING_OPERATION_NAME, operationName);
