@@ -126,7 +126,7 @@ export interface EnvoyInstance {
   stop(): Promise<void>;
 }
 
-/** Starts Envoy with a rendered template (or config) and waits for admin /ready. */
+/** Starts Envoy with a bootstrap (an object or YAML text) and waits for admin /ready. */
 export async function startEnvoy(opts: EnvoyOptions): Promise<EnvoyInstance> {
   const started = Date.now();
   const name = opts.name ?? "envoy";
