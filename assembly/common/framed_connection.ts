@@ -36,19 +36,27 @@ const WINDOW: i32 = 512;
 const EMPTY = new Uint8Array(0);
 const MS: u64 = 1000000;
 
+// Where reads from Envoy land (HostBuffer.readInto), shared by every
+// connection of this worker: one read is under way at a time, and what the
+// stream keeps of it it copies. Larger fetches get their own array.
+const SCRATCH = new Uint8Array(8192);
+
 // One read in Envoy's buffer, fetched range by range.
 class HostChunk extends ChunkSource {
   buffer: HostBuffer | null = null;
   size: i32 = 0;
-  // The last fetch: bytes [windowStart, windowStart + window.length).
+  // The last fetch: bytes [windowStart, windowStart + windowLength), from
+  // index 0 of window (SCRATCH, or an array of its own).
   private window: Uint8Array = EMPTY;
   private windowStart: i32 = 0;
+  private windowLength: i32 = 0;
 
   reset(buffer: HostBuffer | null, size: i32): void {
     this.buffer = buffer;
     this.size = size;
     this.window = EMPTY;
     this.windowStart = 0;
+    this.windowLength = 0;
   }
 
   get length(): i32 {
@@ -67,25 +75,39 @@ class HostChunk extends ChunkSource {
   bytesAt(start: i32, end: i32): Uint8Array {
     const n = end - start;
     const from = this.windowStart;
-    if (start >= from && end <= from + this.window.length) {
+    if (start >= from && end <= from + this.windowLength) {
       this.at = start - from;
       return this.window;
     }
     this.at = 0;
     if (n <= 0) return EMPTY;
     const rest = this.size - start;
-    const fetch = rest <= FETCH_REST_BELOW ? rest : n >= WINDOW ? n : WINDOW;
-    const bytes = this.buffer!.get(<u32>start, <u32>max(fetch, n));
-    let view = bytes == null ? EMPTY : Uint8Array.wrap(bytes);
-    if (view.length < n) {
+    const fetch = max(rest <= FETCH_REST_BELOW ? rest : n >= WINDOW ? n : WINDOW, n);
+    let view: Uint8Array;
+    let got: i32;
+    if (fetch <= SCRATCH.length) {
+      view = SCRATCH;
+      got = max(this.buffer!.readInto(<u32>start, <u32>fetch, view), 0);
       // The host gave less than it said it holds: never read past what came.
-      const padded = new Uint8Array(n);
-      padded.set(view);
-      view = padded;
+      if (got < n) view.fill(0, got, n);
+    } else {
+      const bytes = this.buffer!.get(<u32>start, <u32>fetch);
+      view = bytes == null ? EMPTY : Uint8Array.wrap(bytes);
+      got = view.length;
+      if (got < n) {
+        const padded = new Uint8Array(n);
+        padded.set(view);
+        view = padded;
+      }
     }
     if (n < WINDOW || fetch == rest) {
       this.window = view;
       this.windowStart = start;
+      this.windowLength = max(got, n);
+    } else if (view === SCRATCH) {
+      // The window no longer holds what it says.
+      this.window = EMPTY;
+      this.windowLength = 0;
     }
     return view;
   }
