@@ -18,6 +18,11 @@ export const PEEK_OK: i32 = 0;
 export const PEEK_NEED_MORE: i32 = 1; // more bytes of the frame are needed
 export const PEEK_INVALID: i32 = 2;
 
+// What FramePeek.indexed holds when it is not a count of members.
+const NOT_INDEXED: i32 = -1;
+const WALK: i32 = -2;
+const UNREADABLE: i32 = -3;
+
 // The bracket stack of skipValue, shared: values are walked one at a time.
 const stack = new StaticArray<u8>(MAX_DEPTH);
 
@@ -35,10 +40,29 @@ function skipWs(b: Uint8Array, i: i32, end: i32): i32 {
   return i;
 }
 
-// End of the string literal whose quote is at i, or -1.
+// Bytes of a word equal to '"' or '\\' (their high bits; exact for the lowest
+// such byte, which is all skipString uses).
+@inline function quoteOrEscape(w: u64): u64 {
+  const q = w ^ 0x2222222222222222;
+  const e = w ^ 0x5c5c5c5c5c5c5c5c;
+  return (((q - 0x0101010101010101) & ~q) | ((e - 0x0101010101010101) & ~e)) & 0x8080808080808080;
+}
+
+// End of the string literal whose quote is at i, or -1. Strings are most of
+// a header (message properties): eight bytes are looked at a time.
 function skipString(b: Uint8Array, i: i32, end: i32): i32 {
   i++;
+  const base = b.dataStart;
   while (i < end) {
+    while (i + 8 <= end) {
+      const hit = quoteOrEscape(load<u64>(base + <usize>i));
+      if (hit != 0) {
+        i += <i32>(ctz(hit) >> 3);
+        break;
+      }
+      i += 8;
+    }
+    if (i >= end) return -1;
     const c = unchecked(b[i]);
     if (c == 0x22) return i + 1;
     i += c == 0x5c ? 2 : 1;
@@ -76,23 +100,10 @@ function skipValue(b: Uint8Array, i: i32, end: i32, maxDepth: i32): i32 {
   return -1;
 }
 
-// Whether the JSON key bytes b[start, end) (quotes included, or a bare
-// token) are `key`. A key with escapes or control characters is decoded as
-// fastjson.ts decodes it.
-function keyIs(b: Uint8Array, start: i32, end: i32, quoted: bool, key: string): bool {
-  const from = quoted ? start + 1 : start;
-  const to = quoted ? end - 1 : end;
-  let plain = true;
-  for (let i = from; i < to; i++) {
-    const c = unchecked(b[i]);
-    if (c == 0x5c || c < 0x20) {
-      plain = false;
-      break;
-    }
-  }
-  if (plain) return to - from == key.length && asciiAt(b, from, key);
-  const decoded = stringAt(String.UTF8.decodeUnsafe(b.dataStart + <usize>start, <usize>(end - start)), 0, end - start);
-  return decoded != null && decoded == key;
+// The JSON key bytes b[start, end) (quotes included) decoded as fastjson.ts
+// decodes a key with escapes or control characters; null when invalid.
+function decodeKey(b: Uint8Array, start: i32, end: i32): string | null {
+  return stringAt(String.UTF8.decodeUnsafe(b.dataStart + <usize>start, <usize>(end - start)), 0, end - start);
 }
 
 // Walks the members of the object whose '{' is at `at` (after whitespace),
@@ -103,9 +114,13 @@ class ObjectWalk {
   end: i32 = 0;
   ok: bool = true;
   done: bool = false;
+  // The current member: its key (the bytes between the quotes, or a bare
+  // token) and value.
   keyStart: i32 = 0;
   keyEnd: i32 = 0;
-  quoted: bool = true;
+  // The key is its bytes (no escapes); else keyText is its decoded text.
+  keyPlain: bool = true;
+  keyText: string = "";
   valueStart: i32 = 0;
   valueEnd: i32 = 0;
   private pos: i32 = 0;
@@ -133,17 +148,35 @@ class ObjectWalk {
     const end = this.end;
     let i = this.pos;
     if (i >= end) return this.fail();
-    this.keyStart = i;
     if (unchecked(b[i]) == 0x22) {
-      i = skipString(b, i, end);
-      if (i < 0) return this.fail();
-      this.quoted = true;
+      const start = i;
+      let plain = true;
+      i++;
+      while (i < end) {
+        const c = unchecked(b[i]);
+        if (c == 0x22) break;
+        if (c == 0x5c || c < 0x20) plain = false;
+        i += c == 0x5c ? 2 : 1;
+      }
+      if (i >= end) return this.fail();
+      i++;
+      this.keyStart = start + 1;
+      this.keyEnd = i - 1;
+      this.keyPlain = plain;
+      if (!plain) {
+        // A key that does not decode: scanObject fails on it.
+        const text = decodeKey(b, start, i);
+        if (text == null) return this.fail();
+        this.keyText = text;
+      }
     } else {
+      const start = i;
       while (i < end && isBare(unchecked(b[i]))) i++;
-      if (i == this.keyStart) return this.fail();
-      this.quoted = false;
+      if (i == start) return this.fail();
+      this.keyStart = start;
+      this.keyEnd = i;
+      this.keyPlain = true;
     }
-    this.keyEnd = i;
     i = skipWs(b, i, end);
     if (i >= end || unchecked(b[i]) != 0x3a) return this.fail();
     const start = skipWs(b, i + 1, end);
@@ -166,21 +199,8 @@ class ObjectWalk {
   }
 
   is(key: string): bool {
-    return keyIs(this.b, this.keyStart, this.keyEnd, this.quoted, key);
-  }
-
-  // A quoted key that does not decode: scanObject fails on it.
-  get badKey(): bool {
-    if (!this.quoted) return false;
-    const b = this.b;
-    for (let i = this.keyStart + 1; i < this.keyEnd - 1; i++) {
-      const c = unchecked(b[i]);
-      if (c == 0x5c || c < 0x20) {
-        const text = String.UTF8.decodeUnsafe(b.dataStart + <usize>this.keyStart, <usize>(this.keyEnd - this.keyStart));
-        return stringAt(text, 0, text.length) == null;
-      }
-    }
-    return false;
+    if (!this.keyPlain) return this.keyText == key;
+    return this.keyEnd - this.keyStart == key.length && asciiAt(this.b, this.keyStart, key);
   }
 
   private fail(): bool {
@@ -225,6 +245,10 @@ export class FramePeek {
   private extStart: i32 = -1;
   private extEnd: i32 = -1;
   private readonly walk: ObjectWalk = new ObjectWalk();
+  // The extFields spans: per member, key start and end, value start and end
+  // (grown for a header with more members than any before).
+  private index: Int32Array = new Int32Array(4 * 16);
+  private indexed: i32 = NOT_INDEXED;
   // After extSpan(): the value's bytes [valueStart, valueEnd) (a JSON
   // string's without its quotes), and whether they are the value as they
   // stand (UTF-8, no escapes to resolve).
@@ -253,6 +277,7 @@ export class FramePeek {
     this.head = head;
     this.extStart = -1;
     this.extEnd = -1;
+    this.indexed = NOT_INDEXED;
     this.code = 0;
     this.opaque = 0;
     this.flag = 0;
@@ -298,12 +323,12 @@ export class FramePeek {
     let opaque: i64 = 0;
     let flag: i64 = 0;
     while (w.next()) {
-      if (w.badKey) return this.invalid("json header: bad key");
       // Later duplicates overwrite earlier ones: the last wins.
-      if (w.is("code")) code = intIn(head, w.valueStart, w.valueEnd);
-      else if (w.is("opaque")) opaque = intIn(head, w.valueStart, w.valueEnd);
-      else if (w.is("flag")) flag = intIn(head, w.valueStart, w.valueEnd);
-      else if (w.is("extFields")) {
+      const n = w.keyPlain ? w.keyEnd - w.keyStart : -1;
+      if ((n == 4 || n < 0) && w.is("code")) code = intIn(head, w.valueStart, w.valueEnd);
+      else if ((n == 6 || n < 0) && w.is("opaque")) opaque = intIn(head, w.valueStart, w.valueEnd);
+      else if ((n == 4 || n < 0) && w.is("flag")) flag = intIn(head, w.valueStart, w.valueEnd);
+      else if ((n == 9 || n < 0) && w.is("extFields")) {
         this.extStart = w.valueStart;
         this.extEnd = w.valueEnd;
       }
@@ -318,22 +343,29 @@ export class FramePeek {
   }
 
   // Finds the extFields value of `key` (the last one); false when the header
-  // has none, or its extFields cannot be read.
+  // has none, or its extFields cannot be read. The extFields are walked once
+  // per frame, on the first call, into an index of key and value spans.
   extSpan(key: string): bool {
     if (this.status != PEEK_OK || this.extStart < 0) return false;
+    if (this.indexed == NOT_INDEXED) this.indexExt();
     const b = this.head;
-    if (this.serializeType == SERIALIZE_ROCKETMQ) return this.binaryExt(b, key);
-    const w = this.walk;
-    if (!w.start(b, this.extStart, this.extEnd, MAX_DEPTH)) return false;
-    let found = false;
-    while (w.next()) {
-      if (w.badKey) return false;
-      if (!w.is(key)) continue;
-      found = true;
-      this.valueStart = w.valueStart;
-      this.valueEnd = w.valueEnd;
+    let found = -1;
+    if (this.indexed >= 0) {
+      const index = this.index;
+      for (let m = this.indexed - 1; m >= 0 && found < 0; m--) {
+        const keyStart = unchecked(index[4 * m]);
+        if (unchecked(index[4 * m + 1]) - keyStart == key.length && asciiAt(b, keyStart, key)) found = m;
+      }
+      if (found < 0) return false;
+      this.valueStart = unchecked(index[4 * found + 2]);
+      this.valueEnd = unchecked(index[4 * found + 3]);
+    } else if (this.indexed == UNREADABLE || !this.walkExt(key)) {
+      return false;
     }
-    if (!w.ok || !found) return false;
+    if (this.serializeType == SERIALIZE_ROCKETMQ) {
+      this.valuePlain = true;
+      return true;
+    }
     const start = this.valueStart;
     const stop = this.valueEnd;
     if (unchecked(b[start]) != 0x22) {
@@ -353,29 +385,70 @@ export class FramePeek {
     return true;
   }
 
-  private binaryExt(b: Uint8Array, key: string): bool {
-    let i = this.extStart;
-    const end = this.extEnd;
-    let found = false;
-    while (i < end) {
-      if (end - i < 2) return false;
-      const keyLength = <i32><i16>((<i32>b[i] << 8) | <i32>b[i + 1]);
-      i += 2;
-      if (keyLength < 0 || end - i < keyLength + 4) return false;
-      const keyAt = i;
-      i += keyLength;
-      const valueLength = readI32(b, i);
-      i += 4;
-      if (valueLength < 0 || end - i < valueLength) return false;
-      if (keyLength == key.length && asciiAt(b, keyAt, key)) {
-        found = true;
-        this.valueStart = i;
-        this.valueEnd = i + valueLength;
+  private indexExt(): void {
+    let n = 0;
+    if (this.serializeType == SERIALIZE_ROCKETMQ) {
+      // (i16 key length, key, i32 value length, value)*, as header_binary.ts.
+      const b = this.head;
+      let i = this.extStart;
+      const end = this.extEnd;
+      while (i < end) {
+        if (end - i < 2) return this.unreadable();
+        const keyLength = <i32><i16>((<i32>b[i] << 8) | <i32>b[i + 1]);
+        i += 2;
+        if (keyLength < 0 || end - i < keyLength + 4) return this.unreadable();
+        const keyAt = i;
+        i += keyLength;
+        const valueLength = readI32(b, i);
+        i += 4;
+        if (valueLength < 0 || end - i < valueLength) return this.unreadable();
+        this.indexMember(n++, keyAt, keyAt + keyLength, i, i + valueLength);
+        i += valueLength;
       }
-      i += valueLength;
+    } else {
+      const w = this.walk;
+      if (!w.start(this.head, this.extStart, this.extEnd, MAX_DEPTH)) return this.unreadable();
+      let plainKeys = true;
+      while (w.next()) {
+        if (!w.keyPlain) plainKeys = false;
+        this.indexMember(n++, w.keyStart, w.keyEnd, w.valueStart, w.valueEnd);
+      }
+      if (!w.ok) return this.unreadable();
+      // Keys with escapes are compared decoded: walked on every lookup.
+      if (!plainKeys) n = WALK;
     }
-    this.valuePlain = true;
-    return found;
+    this.indexed = n;
+  }
+
+  private indexMember(m: i32, keyStart: i32, keyEnd: i32, valueStart: i32, valueEnd: i32): void {
+    if (4 * m + 4 > this.index.length) {
+      const grown = new Int32Array(this.index.length * 2);
+      grown.set(this.index);
+      this.index = grown;
+    }
+    const index = this.index;
+    unchecked((index[4 * m] = keyStart));
+    unchecked((index[4 * m + 1] = keyEnd));
+    unchecked((index[4 * m + 2] = valueStart));
+    unchecked((index[4 * m + 3] = valueEnd));
+  }
+
+  private unreadable(): void {
+    this.indexed = UNREADABLE;
+  }
+
+  // A lookup without the index (JSON keys with escapes).
+  private walkExt(key: string): bool {
+    const w = this.walk;
+    if (!w.start(this.head, this.extStart, this.extEnd, MAX_DEPTH)) return false;
+    let found = false;
+    while (w.next()) {
+      if (!w.is(key)) continue;
+      found = true;
+      this.valueStart = w.valueStart;
+      this.valueEnd = w.valueEnd;
+    }
+    return w.ok && found;
   }
 
   // The extFields value of `key` as a string (JSON: decoded as

@@ -9,7 +9,7 @@ import { Pipeline } from "../../assembly/common/pipeline/pipeline";
 import { decodeCommand, encodeCommand } from "../../assembly/rocketmq/codec";
 import { RemotingCommand } from "../../assembly/rocketmq/command";
 import { FramePeek, PEEK_OK } from "../../assembly/rocketmq/frame";
-import { CONSUMER_SEND_MSG_BACK, GET_BROKER_CLUSTER_INFO } from "../../assembly/rocketmq/request_codes";
+import { CONSUMER_SEND_MSG_BACK, GET_BROKER_CLUSTER_INFO, requestCodeLabel } from "../../assembly/rocketmq/request_codes";
 import { V2_PRODUCER_GROUP, V2_TOPIC, isSendRequest, usesShortNames } from "../../assembly/rocketmq/send_message";
 
 // The request code sent in place of a request the filter answers:
@@ -31,7 +31,6 @@ export function groupKey(code: i32): string {
 }
 
 export class RocketMQExchange extends Exchange {
-  codeLabel: string = "";
   // The request's header, read in place, while the request's head is judged
   // (FramePeek.ext reads an extFields value); null afterwards.
   header: FramePeek | null = null;
@@ -45,14 +44,17 @@ export class RocketMQExchange extends Exchange {
     super(session);
   }
 
-  reset(opaque: i32, code: i32, codeLabel: string, startNanos: u64, requestSize: i32): RocketMQExchange {
+  reset(opaque: i32, code: i32, startNanos: u64, requestSize: i32): RocketMQExchange {
     this.resetExchange(opaque, code, 0, startNanos, requestSize);
-    this.codeLabel = codeLabel;
     this.header = null;
     this.topicLabel = null;
     this.groupLabel = null;
     this.responseCode = 0;
     return this;
+  }
+
+  get codeLabel(): string {
+    return requestCodeLabel(this.api);
   }
 
   // The topic the request names in its header, or null (read from the

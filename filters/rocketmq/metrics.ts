@@ -16,6 +16,14 @@ import { RocketMQFilterConfig } from "./config";
   return code >= 0 && code < 4096 ? code : -1;
 }
 
+// The counter of a family labelled by request code; the label is built only
+// the first time.
+function byCode(family: CounterFamily, code: i32): Counter {
+  const index = codeIndex(code);
+  const cached = family.cachedAt(index);
+  return cached != null ? cached : family.at1(index, requestCodeLabel(code));
+}
+
 const P = "mqmesh_rocketmq_";
 
 export class RocketMQMetrics {
@@ -70,15 +78,15 @@ export class RocketMQMetrics {
   }
 
   request(code: i32): Counter {
-    return this.requests.at1(codeIndex(code), requestCodeLabel(code));
+    return byCode(this.requests, code);
   }
 
   onewayRequest(code: i32): Counter {
-    return this.oneway.at1(codeIndex(code), requestCodeLabel(code));
+    return byCode(this.oneway, code);
   }
 
   serverRequest(code: i32): Counter {
-    return this.serverRequests.at1(codeIndex(code), requestCodeLabel(code));
+    return byCode(this.serverRequests, code);
   }
 
   response(requestCode: i32, responseCode: i32): Counter {
@@ -91,7 +99,9 @@ export class RocketMQMetrics {
   }
 
   latencyOf(code: i32): Histogram {
-    return this.latency.at1(codeIndex(code), requestCodeLabel(code));
+    const index = codeIndex(code);
+    const cached = this.latency.cachedAt(index);
+    return cached != null ? cached : this.latency.at1(index, requestCodeLabel(code));
   }
 
   // Whether request headers are worth decoding for labels at all.

@@ -58,7 +58,7 @@ export class RequestObserver {
     const metrics = this.metrics;
     let x = this.inflight.reuse();
     if (x == null) x = new RocketMQExchange(this.session);
-    x.reset(peek.opaque, code, requestCodeLabel(code), getCurrentTimeNanoseconds(), frameSize);
+    x.reset(peek.opaque, code, getCurrentTimeNanoseconds(), frameSize);
     x.oneway = peek.isOneway;
     if (!this.fromClient) {
       metrics.count(metrics.serverRequest(code));
