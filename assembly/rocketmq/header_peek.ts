@@ -200,7 +200,7 @@ class ObjectWalk {
 
   is(key: string): bool {
     if (!this.keyPlain) return this.keyText == key;
-    return this.keyEnd - this.keyStart == key.length && asciiAt(this.b, this.keyStart, key);
+    return keyAt(this.b, this.keyStart, this.keyEnd, key, isAscii(key));
   }
 
   private fail(): bool {
@@ -352,9 +352,9 @@ export class FramePeek {
     let found = -1;
     if (this.indexed >= 0) {
       const index = this.index;
+      const ascii = isAscii(key);
       for (let m = this.indexed - 1; m >= 0 && found < 0; m--) {
-        const keyStart = unchecked(index[4 * m]);
-        if (unchecked(index[4 * m + 1]) - keyStart == key.length && asciiAt(b, keyStart, key)) found = m;
+        if (keyAt(b, unchecked(index[4 * m]), unchecked(index[4 * m + 1]), key, ascii)) found = m;
       }
       if (found < 0) return false;
       this.valueStart = unchecked(index[4 * found + 2]);
@@ -495,6 +495,18 @@ export class FramePeek {
     this.error = why;
     return this;
   }
+}
+
+function isAscii(s: string): bool {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return false;
+  return true;
+}
+
+// Whether the UTF-8 bytes b[start, end) are `key`: compared in place when
+// the key is ASCII (any other byte decodes to something else), else decoded.
+function keyAt(b: Uint8Array, start: i32, end: i32, key: string, ascii: bool): bool {
+  if (ascii) return end - start == key.length && asciiAt(b, start, key);
+  return decodeUtf8(b.dataStart + <usize>start, end - start) == key;
 }
 
 // Whether b[at, at + key.length) are the ASCII bytes of `key` (for UTF-8

@@ -5,8 +5,10 @@
 // whole or corrupted, fed through a FrameStream in any split, both give the
 // same acks, correlation id and per-topic record and byte counts, or both
 // call the frame undecodable; except that the scanner does not read the three
-// zero tag counts that end a flexible request. And the record bodies are
-// never fetched.
+// zero tag counts that end a flexible request. The same holds when the
+// scanner first reads the request's head (growing, as the kafka filter's
+// interceptors judge it) and the stream scans the rest, and when it reads a
+// held request whole. And the record bodies are never fetched.
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadPureModule } from "../support/pure-module.ts";
@@ -15,6 +17,8 @@ import { SCHEMAS, randomStruct, requestFrame, rngFrom, versionsOf, type Value } 
 interface ScannerFixture {
   viaDecode(body: Uint8Array): string;
   viaScanner(frame: Uint8Array, cuts: Int32Array): string;
+  viaPrefedScanner(frame: Uint8Array, cuts: Int32Array, heads: Int32Array): string;
+  viaWholeFrame(body: Uint8Array): string;
   fetched(): number;
 }
 
@@ -152,6 +156,9 @@ describe("produce scanner", () => {
               expect(whole).toBe(expected);
             }
             expect(fx.viaScanner(frame, cutsOf(frame.length, sizes))).toBe(whole);
+            expect(fx.viaWholeFrame(frame.subarray(4))).toBe(whole);
+            const heads = Int32Array.from(sizes.slice(0, 4).map((s, i) => s * (i + 1) * 3));
+            expect(fx.viaPrefedScanner(frame, cutsOf(frame.length, sizes.slice(4)), heads.sort())).toBe(whole);
             // One byte at a time, now and then.
             if (mode === 1 && frame.length < 400) {
               expect(fx.viaScanner(frame, Int32Array.from({ length: frame.length - 1 }, (_, i) => i + 1))).toBe(whole);
