@@ -111,11 +111,12 @@ function corrupt(frame: Buffer, rng: Rng): Buffer {
   return out;
 }
 
-// A flexible request that ends in three empty tag sections, changed only there.
-function tailOnlyCorruption(version: number, original: Buffer, frame: Buffer): boolean {
-  if (version < 9 || frame.length !== original.length || original.subarray(-3).some((b) => b !== 0)) return false;
-  const first = frame.findIndex((b, i) => b !== original[i]);
-  return first >= 0 && first >= frame.length - 3;
+// The frame with its last three bytes set to zero: what the scanner takes
+// them for when it passes them unread (three empty tag sections).
+function zeroTail(frame: Buffer): Buffer {
+  const out = Buffer.from(frame);
+  out.fill(0, Math.max(4, out.length - 3));
+  return out;
 }
 
 function cutsOf(length: number, sizes: number[]): Int32Array {
@@ -147,10 +148,11 @@ describe("produce scanner", () => {
             if (expected === "undecodable") seen.undecodable++;
             else if (/=[1-9]\d*\//.test(expected)) seen.counted++;
             const whole = fx.viaScanner(frame, new Int32Array(0));
-            if (whole !== expected && tailOnlyCorruption(version, original, frame)) {
+            if (whole !== expected && version >= 9) {
               // The three zero tag counts that end a flexible request are not
-              // read: the scanner reports the counts of the frame as it was.
-              expect(whole).toBe(fx.viaDecode(original.subarray(4)));
+              // read: the scanner reports what the decoder reads when they are
+              // what they must be (a frame changed or cut there).
+              expect(whole).toBe(fx.viaDecode(zeroTail(frame).subarray(4)));
               seen.tailCorrupted++;
             } else {
               expect(whole).toBe(expected);
