@@ -252,7 +252,9 @@ export abstract class FramedConnection extends StreamContext {
       const output = stream.output;
       buffer.replacePrefix(size, output.buffer.slice(output.byteOffset, output.byteOffset + output.length));
     } else if (action == StreamAction.Close) {
-      log.warn(this.protocol + " filter: closing a connection whose bytes it cannot follow (onUnknown: close)");
+      // Closing fails closed: nothing of this read goes on.
+      log.warn(this.protocol + " filter: closing the connection (bytes it cannot follow, or a policy's verdict)");
+      buffer.replacePrefix(size, new ArrayBuffer(0));
       this.closeDownstream();
     }
     return FilterStatus.Continue;

@@ -12,6 +12,8 @@ import { ResponseHeader } from "../../assembly/kafka/header";
 import { KafkaMessage } from "../../assembly/kafka/message";
 import { ProduceScanner } from "../../assembly/kafka/produce_scanner";
 
+// oneway (a produce request with acks=0) is known once the request was read
+// whole: from onRequest on for a held one; at its head, produce.acks says it.
 export class KafkaExchange extends Exchange {
   // A Produce request's reading (its acks, topic count and first topic once
   // its head has shown them), while the request streams by; null otherwise.
@@ -20,6 +22,9 @@ export class KafkaExchange extends Exchange {
   // with the allowed ones, merged into the broker's response; or an empty
   // answer for a response it only filters (Metadata, OffsetFetch of all topics).
   aclDenied: KafkaMessage | null = null;
+  // The error codes the filter read in the response (none: empty), during
+  // onDone; null when the response went by unread (no codec, oversize).
+  responseErrors: Array<i16> | null = null;
 
   constructor(session: Session) {
     super(session);
@@ -29,6 +34,7 @@ export class KafkaExchange extends Exchange {
     this.resetExchange(correlationId, apiKey, apiVersion, startNanos, requestSize);
     this.produce = null;
     this.aclDenied = null;
+    this.responseErrors = null;
     return this;
   }
 

@@ -96,14 +96,10 @@ export class RequestObserver extends FrameHandler {
     const givenUp = this.exchanges.push(x);
     if (givenUp != null) this.end(givenUp, true);
     this.current = x;
-    if (oversize) {
-      this.metrics.unparsed.add(["oversize"]);
-      this.current = null;
-      return FrameFate.Pass;
-    }
-    if (apiKey == ApiKey.Produce && hasCodec(apiKey, apiVersion)) {
-      x.produce = this.produceScanner.reset(frameSize);
-    }
+    // A frame too large to keep goes by unread; its interceptors still see
+    // its head (head.oversize), to fail closed if they must.
+    if (oversize) this.metrics.unparsed.add(["oversize"]);
+    else if (apiKey == ApiKey.Produce && hasCodec(apiKey, apiVersion)) x.produce = this.produceScanner.reset(frameSize);
     return this.judge(x, head, frameSize, oversize);
   }
 
@@ -121,9 +117,15 @@ export class RequestObserver extends FrameHandler {
       head.oversize = oversize;
       verdict = this.pipeline.requestHead(x, head);
     }
+    if (verdict == Verdict.Close) return FrameFate.Close;
+    // An oversize frame can be shown more of what arrived, never waited for.
+    if (oversize && (verdict != Verdict.NeedMore || bytes.length >= this.arrived)) {
+      this.judging = false;
+      this.current = null;
+      return FrameFate.Pass;
+    }
     this.judging = verdict == Verdict.NeedMore;
     if (verdict == Verdict.NeedMore) return FrameFate.NeedMore;
-    if (verdict == Verdict.Close) return FrameFate.Close;
     if (verdict == Verdict.Hold) return FrameFate.Hold;
     // Produce is read for its topics, and for acks=0 (no response will come).
     if (produce != null) return FrameFate.Scan;

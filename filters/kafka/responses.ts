@@ -89,8 +89,10 @@ export class ResponseObserver extends FrameHandler {
       const response = this.response.reset(x, body);
       this.observe(x, response);
       if (held) replacement = this.pipeline.response(x, response);
+      x.responseErrors = this.errors;
     }
     this.end(x, false);
+    x.responseErrors = null;
     return replacement;
   }
 

@@ -88,6 +88,18 @@ describe("exchanges go with their connection", () => {
   });
 });
 
+describe("failing closed", () => {
+  it("a request an interceptor closes on does not go on, and the connection closes", async () => {
+    const host = await ProxyHost.start(probe, { vmConfig: JSON.stringify({ closeApi: 3 }) });
+    const conn = host.newConnection();
+    const first = request("ApiVersions", 3, { ClientSoftwareName: "t", ClientSoftwareVersion: "1" }, 1);
+    conn.callOnDownstreamData(first);
+    conn.callOnDownstreamData(request("Metadata", 12, { Topics: [{ Name: "orders" }] }, 2));
+    expect(Buffer.from(conn.forwardedUpstream).equals(first)).toBe(true);
+    expect(conn.closedByFilter).toBe("downstream");
+  });
+});
+
 describe("muting the client", () => {
   const apiVersions = (id: number) => request("ApiVersions", 3, { ClientSoftwareName: "t", ClientSoftwareVersion: "1" }, id);
   const metadata = (id: number) => request("Metadata", 12, { Topics: [{ Name: "orders" }] }, id);

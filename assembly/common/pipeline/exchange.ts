@@ -24,6 +24,8 @@ export class Exchange {
   // The client expects no response (Kafka acks=0 produce, RocketMQ oneway):
   // an answered request is dropped instead of substituted.
   oneway: bool = false;
+  // A policy closed the connection on this request (close()).
+  closing: bool = false;
   // An answer a policy made (shortCircuit): the request goes to the server as
   // a stand-in, and this frame (size prefix included; empty: nothing) goes to
   // the client in place of the server's answer to it.
@@ -55,6 +57,13 @@ export class Exchange {
     return this.answer != null;
   }
 
+  // Fails closed from onRequest: nothing of this request goes on, and the
+  // connection is closed (from a head, answer Verdict.Close instead).
+  close(): void {
+    this.closing = true;
+    this.session.close();
+  }
+
   // Clears what a previous request left, for a recycled exchange.
   protected resetExchange(id: i32, api: i32, version: i16, startNanos: u64, requestSize: i32): void {
     this.id = id;
@@ -63,6 +72,7 @@ export class Exchange {
     this.startNanos = startNanos;
     this.requestSize = requestSize;
     this.oneway = false;
+    this.closing = false;
     this.answer = null;
     this.throttleMs = 0;
     this.trace = null;

@@ -10,7 +10,8 @@
 // protocol read of it (typed fields of the protocol's subclass: topics,
 // groups, acks), the answer a policy substituted, pending merges, the span,
 // the throttle time. Exchanges waiting for a response belong to their
-// connection (inflight.ts) and go with it.
+// connection (inflight.ts) and go with it; an exchange is reused for a later
+// request once it is over (after onDone), so a policy keeps nothing of it.
 //
 // Interceptors (interceptor.ts). A policy is an Interceptor added once, at
 // configure, with Pipeline.add. It declares which APIs it handles
@@ -43,7 +44,10 @@
 // stand-in the server answers at once with the same id (HeldRequest.standIn:
 // Kafka ApiVersions v0, RocketMQ GET_BROKER_CLUSTER_INFO), and that answer
 // is swapped for the policy's. Order and ids stay intact. A request the
-// client expects no answer to (Exchange.oneway) is dropped instead.
+// client expects no answer to (Exchange.oneway) is dropped instead. To fail
+// closed, a policy answers a head with Verdict.Close, or calls
+// Exchange.close() on a whole request: nothing of it goes on and the
+// connection is closed.
 //
 // Mute. A policy throttling a client calls x.session.mute(ms): the
 // connection stops reading the client's requests for that long
@@ -156,12 +160,13 @@ export class Pipeline<X extends Exchange, Req extends HeldRequest, Res extends H
       let holders = x.holding | (this.requestMask(x.api, x.version) & ~x.asked);
       x.asked |= holders;
       x.holding = holders;
-      while (holders != 0 && !x.answered) {
+      while (holders != 0 && !x.answered && !x.closing) {
         const bit = holders & (~holders + 1);
         holders ^= bit;
         unchecked(this.interceptors[ctz(bit)]).onRequest(x, request);
       }
     }
+    if (x.closing) return EMPTY;
     if (x.answered) return x.oneway ? EMPTY : request.standIn();
     return request.result();
   }
