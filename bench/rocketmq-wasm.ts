@@ -16,6 +16,7 @@
 import { parseArgs } from "node:util";
 import { freshModule } from "../scripts/compile.ts";
 import { intOption, machine } from "./support.ts";
+import { command, jsonFrame, wire, type Command } from "../test/rocketmq/remoting.ts";
 import { compareModules } from "./wasm-host.ts";
 
 const HELP = `usage: npm run bench:rocketmq-wasm -- [options]
@@ -47,45 +48,37 @@ const MESSAGE_SIZE = intOption("message-size", opt["message-size"]!, 0);
 const TOPIC = "mqmesh-bench";
 const GROUP = "mqmesh-bench-producer";
 
-// A remoting frame with a JSON header: length, (JSON << 24 | header length), header, body.
-function frame(header: object, body: Buffer): Buffer {
-  const h = Buffer.from(JSON.stringify(header));
-  const out = Buffer.alloc(8 + h.length + body.length);
-  out.writeInt32BE(4 + h.length + body.length, 0);
-  out.writeInt32BE(h.length, 4);
-  h.copy(out, 8);
-  body.copy(out, 8 + h.length);
-  return out;
-}
-
 function hex(n: number, width: number): string {
   return n.toString(16).toUpperCase().padStart(width, "0");
 }
 
-// fastjson writes the members of the header bean sorted by name, as here.
+// Frames written as fastjson writes the Java beans (test/rocketmq/remoting.ts,
+// the model the codec tests compare against), the size prefix included.
+const JAVA = 0;
+const javaFrame = (c: Partial<Command>) => Buffer.from(wire(jsonFrame(command({ language: JAVA, version: 479, ...c }))));
+
 function sendRequest(opaque: number, body: Buffer): Buffer {
   const uniqueKey = `7F000001${hex(process.pid, 4)}18B4AAC2${hex(opaque, 8)}`;
-  return frame({
-    code: 310,
-    extFields: {
-      a: GROUP, b: TOPIC, c: "TBW102", d: "4", e: String(opaque % 4), f: "0", g: String(1795350249604 + opaque),
-      h: "0", i: `KEYS\u0001k-${opaque}\u0002UNIQ_KEY\u0001${uniqueKey}\u0002WAIT\u0001true\u0002TAGS\u0001tag\u0002`,
-      j: "0", k: "false", m: "false", n: "broker-a",
-    },
-    flag: 0, language: "JAVA", opaque, serializeTypeCurrentRPC: "JSON", version: 479,
-  }, body);
+  return javaFrame({
+    code: 310, opaque, body,
+    ext: [
+      ["a", GROUP], ["b", TOPIC], ["c", "TBW102"], ["d", "4"], ["e", String(opaque % 4)], ["f", "0"],
+      ["g", String(1795350249604 + opaque)], ["h", "0"],
+      ["i", `KEYS\u0001k-${opaque}\u0002UNIQ_KEY\u0001${uniqueKey}\u0002WAIT\u0001true\u0002TAGS\u0001tag\u0002`],
+      ["j", "0"], ["k", "false"], ["m", "false"], ["n", "broker-a"],
+    ],
+  });
 }
 
 function sendResponse(opaque: number): Buffer {
-  return frame({
-    code: 0,
-    extFields: {
-      queueId: String(opaque % 4), transactionId: `7F00000118B4AAC2${hex(opaque, 16)}`,
-      msgId: `7F0000010000AD41${hex(opaque * MESSAGE_SIZE, 16)}`, TRACE_ON: "true", MSG_REGION: "DefaultRegion",
-      queueOffset: String(opaque),
-    },
-    flag: 1, language: "JAVA", opaque, serializeTypeCurrentRPC: "JSON", version: 479,
-  }, Buffer.alloc(0));
+  return javaFrame({
+    code: 0, opaque, flag: 1,
+    ext: [
+      ["queueId", String(opaque % 4)], ["transactionId", `7F00000118B4AAC2${hex(opaque, 16)}`],
+      ["msgId", `7F0000010000AD41${hex(opaque * MESSAGE_SIZE, 16)}`], ["TRACE_ON", "true"],
+      ["MSG_REGION", "DefaultRegion"], ["queueOffset", String(opaque)],
+    ],
+  });
 }
 
 async function main(): Promise<void> {

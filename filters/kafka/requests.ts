@@ -90,7 +90,7 @@ export class RequestObserver extends FrameHandler {
       }
     }
     this.metrics.request(apiKey, clientId);
-    let x = this.exchanges.reuse();
+    let x = this.exchanges.spares.reuse();
     if (x == null) x = new KafkaExchange(this.session);
     x.reset(readI32(head, 4), apiKey, apiVersion, getCurrentTimeNanoseconds(), frameSize);
     const givenUp = this.exchanges.push(x);
@@ -205,7 +205,7 @@ export class RequestObserver extends FrameHandler {
 
   private end(x: KafkaExchange, abandoned: bool): void {
     this.pipeline.done(x, abandoned);
-    this.exchanges.recycle(x);
+    this.exchanges.spares.recycle(x);
   }
 
   private notKafka(reason: string): FrameFate {

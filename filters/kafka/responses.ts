@@ -174,7 +174,7 @@ export class ResponseObserver extends FrameHandler {
 
   private end(x: KafkaExchange, abandoned: bool): void {
     this.pipeline.done(x, abandoned);
-    this.exchanges.recycle(x);
+    this.exchanges.spares.recycle(x);
   }
 
   // A response to no request we saw: count it and let it through.

@@ -70,10 +70,30 @@ export class RocketMQExchange extends Exchange {
   }
 }
 
-// A held request: the frame as it came, and its decode on first use.
-export class RemotingRequest extends HeldRequest {
+// A frame's RemotingCommand, decoded on first use.
+class LazyCommand {
   private decoded: RemotingCommand | null = null;
   private tried: bool = false;
+
+  // The whole command (header and body), or null when it does not decode.
+  of(bytes: Uint8Array): RemotingCommand | null {
+    if (!this.tried) {
+      this.tried = true;
+      const d = decodeCommand(bytes);
+      this.decoded = d.ok ? d.command : null;
+    }
+    return this.decoded;
+  }
+
+  forget(): void {
+    this.decoded = null;
+    this.tried = false;
+  }
+}
+
+// A held request: the frame as it came, and its decode on first use.
+export class RemotingRequest extends HeldRequest {
+  private readonly decoded: LazyCommand = new LazyCommand();
   private readonly peeked: FramePeek = new FramePeek();
 
   reset(bytes: Uint8Array): RemotingRequest {
@@ -83,12 +103,7 @@ export class RemotingRequest extends HeldRequest {
 
   // The whole command (header and body), or null when it does not decode.
   command(): RemotingCommand | null {
-    if (!this.tried) {
-      this.tried = true;
-      const d = decodeCommand(this.bytes);
-      this.decoded = d.ok ? d.command : null;
-    }
-    return this.decoded;
+    return this.decoded.of(this.bytes);
   }
 
   // The header read in place (as RocketMQExchange.header).
@@ -113,8 +128,7 @@ export class RemotingRequest extends HeldRequest {
   }
 
   protected forget(): void {
-    this.decoded = null;
-    this.tried = false;
+    this.decoded.forget();
   }
 
   protected encode(): Uint8Array {
@@ -124,8 +138,7 @@ export class RemotingRequest extends HeldRequest {
 
 // A held response.
 export class RemotingResponse extends HeldFrame {
-  private decoded: RemotingCommand | null = null;
-  private tried: bool = false;
+  private readonly decoded: LazyCommand = new LazyCommand();
 
   reset(bytes: Uint8Array): RemotingResponse {
     this.resetFrame(bytes);
@@ -133,17 +146,11 @@ export class RemotingResponse extends HeldFrame {
   }
 
   command(): RemotingCommand | null {
-    if (!this.tried) {
-      this.tried = true;
-      const d = decodeCommand(this.bytes);
-      this.decoded = d.ok ? d.command : null;
-    }
-    return this.decoded;
+    return this.decoded.of(this.bytes);
   }
 
   protected forget(): void {
-    this.decoded = null;
-    this.tried = false;
+    this.decoded.forget();
   }
 
   protected encode(): Uint8Array {

@@ -56,7 +56,7 @@ export class RequestObserver {
   decide(peek: FramePeek, head: Uint8Array, frameSize: i32, oversize: bool, arrived: i32): FrameFate {
     const code = peek.code;
     const metrics = this.metrics;
-    let x = this.inflight.reuse();
+    let x = this.inflight.spares.reuse();
     if (x == null) x = new RocketMQExchange(this.session);
     x.reset(peek.opaque, code, getCurrentTimeNanoseconds(), frameSize);
     x.oneway = peek.isOneway;
@@ -124,7 +124,7 @@ export class RequestObserver {
     this.current = null;
     if (x != null && x.oneway) {
       this.pipeline.done(x, false);
-      this.inflight.recycle(x);
+      this.inflight.spares.recycle(x);
     }
     return fate;
   }
@@ -133,7 +133,7 @@ export class RequestObserver {
     const dropped = this.inflight.add(x);
     if (dropped != null) {
       this.pipeline.done(dropped, true);
-      this.inflight.recycle(dropped);
+      this.inflight.spares.recycle(dropped);
     }
   }
 

@@ -101,7 +101,7 @@ export class ResponseObserver {
   private end(x: RocketMQExchange, fate: FrameFate): FrameFate {
     this.current = null;
     this.pipeline.done(x, false);
-    this.inflight.recycle(x);
+    this.inflight.spares.recycle(x);
     return fate;
   }
 

@@ -3,6 +3,21 @@
 // connection in steady state allocates none per request.
 import { Exchange } from "./exchange";
 
+// A connection's spare exchanges (a few: a connection rarely has more
+// exchanges ending at once).
+class Spares<X extends Exchange> {
+  private list: Array<X> = new Array<X>();
+
+  // A spare exchange to reset, or null.
+  reuse(): X | null {
+    return this.list.length > 0 ? this.list.pop() : null;
+  }
+
+  recycle(x: X): void {
+    if (this.list.length < 16) this.list.push(x);
+  }
+}
+
 // In request order: a Kafka broker answers a connection's requests in the
 // order they came, so a response matches the oldest waiting request of its
 // id, and every request older than that got none (acks=0, or a frame the
@@ -10,21 +25,12 @@ import { Exchange } from "./exchange";
 export class InOrder<X extends Exchange> {
   private queue: Array<X> = new Array<X>();
   private head: i32 = 0;
-  private spare: Array<X> = new Array<X>();
+  readonly spares: Spares<X> = new Spares<X>();
 
   constructor(private readonly capacity: i32) {}
 
   get size(): i32 {
     return this.queue.length - this.head;
-  }
-
-  // A spare exchange to reset, or null.
-  reuse(): X | null {
-    return this.spare.length > 0 ? this.spare.pop() : null;
-  }
-
-  recycle(x: X): void {
-    if (this.spare.length < 16) this.spare.push(x);
   }
 
   // Adds a request; when full, returns the oldest one, given up on (its
@@ -85,7 +91,7 @@ export class ById<X extends Exchange> {
   // Ids in arrival order, to forget the oldest when a peer never answers.
   private ring: StaticArray<i32>;
   private next: i32 = 0;
-  private spare: Array<X> = new Array<X>();
+  readonly spares: Spares<X> = new Spares<X>();
   evicted: u64 = 0;
 
   constructor(private readonly capacity: i32) {
@@ -94,14 +100,6 @@ export class ById<X extends Exchange> {
 
   get size(): i32 {
     return this.byId.size;
-  }
-
-  reuse(): X | null {
-    return this.spare.length > 0 ? this.spare.pop() : null;
-  }
-
-  recycle(x: X): void {
-    if (this.spare.length < 16) this.spare.push(x);
   }
 
   // Adds a request. Returns one given up on to make room (or that had the
