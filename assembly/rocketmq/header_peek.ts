@@ -142,7 +142,18 @@ class ObjectWalk {
     return true;
   }
 
+  // The next member: its key and value.
   next(): bool {
+    if (!this.nextKey()) return false;
+    const stop = skipValue(this.b, this.valueStart, this.end, this.depth - 1);
+    if (stop < 0) return this.fail();
+    this.endValue(stop);
+    return true;
+  }
+
+  // The next member's key; its value starts at valueStart, and the caller
+  // reads it and says where it ends (endValue).
+  nextKey(): bool {
     if (this.done || !this.ok) return false;
     const b = this.b;
     const end = this.end;
@@ -179,12 +190,15 @@ class ObjectWalk {
     }
     i = skipWs(b, i, end);
     if (i >= end || unchecked(b[i]) != 0x3a) return this.fail();
-    const start = skipWs(b, i + 1, end);
-    const stop = skipValue(b, start, end, this.depth - 1);
-    if (stop < 0) return this.fail();
-    this.valueStart = start;
+    this.valueStart = skipWs(b, i + 1, end);
+    return true;
+  }
+
+  endValue(stop: i32): void {
+    const b = this.b;
+    const end = this.end;
     this.valueEnd = stop;
-    i = skipWs(b, stop, end);
+    const i = skipWs(b, stop, end);
     const c = i < end ? unchecked(b[i]) : 0;
     if (c == 0x7d) {
       this.done = true;
@@ -195,7 +209,16 @@ class ObjectWalk {
       // The member was read; the error shows at the next call.
       this.pos = end;
     }
-    return true;
+  }
+
+  // Once done: just past the closing brace.
+  get endPosition(): i32 {
+    return this.pos;
+  }
+
+  // How deep a member's value may nest.
+  get valueDepth(): i32 {
+    return this.depth - 1;
   }
 
   is(key: string): bool {
@@ -245,6 +268,7 @@ export class FramePeek {
   private extStart: i32 = -1;
   private extEnd: i32 = -1;
   private readonly walk: ObjectWalk = new ObjectWalk();
+  private readonly inner: ObjectWalk = new ObjectWalk();
   // The extFields spans: per member, key start and end, value start and end
   // (grown for a header with more members than any before).
   private index: Int32Array = new Int32Array(4 * 16);
@@ -322,16 +346,28 @@ export class FramePeek {
     let code: i64 = 0;
     let opaque: i64 = 0;
     let flag: i64 = 0;
-    while (w.next()) {
-      // Later duplicates overwrite earlier ones: the last wins.
+    while (w.nextKey()) {
       const n = w.keyPlain ? w.keyEnd - w.keyStart : -1;
-      if ((n == 4 || n < 0) && w.is("code")) code = intIn(head, w.valueStart, w.valueEnd);
-      else if ((n == 6 || n < 0) && w.is("opaque")) opaque = intIn(head, w.valueStart, w.valueEnd);
-      else if ((n == 4 || n < 0) && w.is("flag")) flag = intIn(head, w.valueStart, w.valueEnd);
-      else if ((n == 9 || n < 0) && w.is("extFields")) {
-        this.extStart = w.valueStart;
-        this.extEnd = w.valueEnd;
+      const start = w.valueStart;
+      let stop = -1;
+      if ((n == 9 || n < 0) && w.is("extFields")) {
+        // Indexed as it is walked: a send's topic and group are looked up next.
+        this.extStart = start;
+        stop = this.indexJsonExt(head, start, end, w.valueDepth);
+        if (stop < 0) {
+          this.indexed = UNREADABLE;
+          stop = skipValue(head, start, end, w.valueDepth);
+        }
+        this.extEnd = stop;
+      } else {
+        stop = skipValue(head, start, end, w.valueDepth);
+        // Later duplicates overwrite earlier ones: the last wins.
+        if ((n == 4 || n < 0) && w.is("code")) code = intIn(head, start, stop);
+        else if ((n == 6 || n < 0) && w.is("opaque")) opaque = intIn(head, start, stop);
+        else if ((n == 4 || n < 0) && w.is("flag")) flag = intIn(head, start, stop);
       }
+      if (stop < 0) return this.invalid("json header: malformed");
+      w.endValue(stop);
     }
     if (!w.ok) return this.invalid("json header: malformed");
     if (!fitsI32(code) || !fitsI32(opaque) || !fitsI32(flag)) return this.invalid("json header: code, opaque or flag is not an int");
@@ -342,12 +378,30 @@ export class FramePeek {
     return this;
   }
 
+  // Indexes the extFields object at `at` (header_json.ts's reading of it:
+  // key/value members); its end, or -1 when it is not such an object.
+  private indexJsonExt(head: Uint8Array, at: i32, end: i32, maxDepth: i32): i32 {
+    const inner = this.inner;
+    if (!inner.start(head, at, end, maxDepth)) return -1;
+    let n = 0;
+    let plainKeys = true;
+    while (inner.next()) {
+      if (!inner.keyPlain) plainKeys = false;
+      this.indexMember(n++, inner.keyStart, inner.keyEnd, inner.valueStart, inner.valueEnd);
+    }
+    if (!inner.ok) return -1;
+    // Keys with escapes are compared decoded: walked on every lookup.
+    this.indexed = plainKeys ? n : WALK;
+    return inner.endPosition;
+  }
+
   // Finds the extFields value of `key` (the last one); false when the header
   // has none, or its extFields cannot be read. The extFields are walked once
-  // per frame, on the first call, into an index of key and value spans.
+  // per frame into an index of key and value spans (a JSON header's while
+  // its members are read, a binary one's on the first lookup).
   extSpan(key: string): bool {
     if (this.status != PEEK_OK || this.extStart < 0) return false;
-    if (this.indexed == NOT_INDEXED) this.indexExt();
+    if (this.indexed == NOT_INDEXED) this.indexBinaryExt();
     const b = this.head;
     let found = -1;
     if (this.indexed >= 0) {
@@ -385,37 +439,25 @@ export class FramePeek {
     return true;
   }
 
-  private indexExt(): void {
+  // A binary header's extFields, indexed on the first lookup:
+  // (i16 key length, key, i32 value length, value)*, as header_binary.ts.
+  private indexBinaryExt(): void {
     let n = 0;
-    if (this.serializeType == SERIALIZE_ROCKETMQ) {
-      // (i16 key length, key, i32 value length, value)*, as header_binary.ts.
-      const b = this.head;
-      let i = this.extStart;
-      const end = this.extEnd;
-      while (i < end) {
-        if (end - i < 2) return this.unreadable();
-        const keyLength = <i32><i16>((<i32>b[i] << 8) | <i32>b[i + 1]);
-        i += 2;
-        if (keyLength < 0 || end - i < keyLength + 4) return this.unreadable();
-        const keyAt = i;
-        i += keyLength;
-        const valueLength = readI32(b, i);
-        i += 4;
-        if (valueLength < 0 || end - i < valueLength) return this.unreadable();
-        this.indexMember(n++, keyAt, keyAt + keyLength, i, i + valueLength);
-        i += valueLength;
-      }
-    } else {
-      const w = this.walk;
-      if (!w.start(this.head, this.extStart, this.extEnd, MAX_DEPTH)) return this.unreadable();
-      let plainKeys = true;
-      while (w.next()) {
-        if (!w.keyPlain) plainKeys = false;
-        this.indexMember(n++, w.keyStart, w.keyEnd, w.valueStart, w.valueEnd);
-      }
-      if (!w.ok) return this.unreadable();
-      // Keys with escapes are compared decoded: walked on every lookup.
-      if (!plainKeys) n = WALK;
+    const b = this.head;
+    let i = this.extStart;
+    const end = this.extEnd;
+    while (i < end) {
+      if (end - i < 2) return this.unreadable();
+      const keyLength = <i32><i16>((<i32>b[i] << 8) | <i32>b[i + 1]);
+      i += 2;
+      if (keyLength < 0 || end - i < keyLength + 4) return this.unreadable();
+      const keyAt = i;
+      i += keyLength;
+      const valueLength = readI32(b, i);
+      i += 4;
+      if (valueLength < 0 || end - i < valueLength) return this.unreadable();
+      this.indexMember(n++, keyAt, keyAt + keyLength, i, i + valueLength);
+      i += valueLength;
     }
     this.indexed = n;
   }
