@@ -9,6 +9,7 @@
 import { Session } from "../../assembly/common/framed_connection";
 import { FrameFate, FrameHandler, FrameScanner } from "../../assembly/common/frame_stream";
 import { FrameHead, Verdict } from "../../assembly/common/pipeline/interceptor";
+import { decodeUtf8 } from "../../assembly/common/utf8";
 import { InOrder } from "../../assembly/common/pipeline/inflight";
 import { Counter, getCurrentTimeNanoseconds } from "../../assembly/proxy";
 import { ApiKey, firstFlexibleVersion } from "../../assembly/kafka/api_keys";
@@ -69,8 +70,8 @@ export class RequestObserver extends FrameHandler {
       return this.notKafka("unknown_api");
     }
     // The client id follows the fixed part as an int16-length string in
-    // every header version. It is decoded for a label, or once per
-    // connection for the caller's identity when the head shows it.
+    // every header version. It is decoded for a label, or until the
+    // connection's caller is named by one (its identity, for policies).
     const identity = this.session.identity;
     let clientId: string | null = null;
     if (this.metrics.wantsClientId) {
@@ -80,13 +81,16 @@ export class RequestObserver extends FrameHandler {
         if (head.length < FIXED_HEADER + 2 + length) {
           return frameSize < FIXED_HEADER + 2 + length ? this.notKafka("short_frame") : FrameFate.NeedMore;
         }
-        clientId = String.UTF8.decodeUnsafe(head.dataStart + FIXED_HEADER + 2, <usize>length);
+        clientId = decodeUtf8(head.dataStart + FIXED_HEADER + 2, length);
         if (identity.clientId.length == 0) identity.clientId = clientId;
       }
-    } else if (identity.clientId.length == 0 && head.length >= FIXED_HEADER + 2) {
+    } else if (identity.clientId.length == 0 && frameSize >= FIXED_HEADER + 2 && (!oversize || head.length < this.arrived)) {
+      // (An oversize frame is never waited for: it is shown what arrived.)
+      if (head.length < FIXED_HEADER + 2) return FrameFate.NeedMore;
       const length = <i32>readI16(head, FIXED_HEADER);
-      if (length > 0 && head.length >= FIXED_HEADER + 2 + length) {
-        identity.clientId = String.UTF8.decodeUnsafe(head.dataStart + FIXED_HEADER + 2, <usize>length);
+      if (length > 0 && frameSize >= FIXED_HEADER + 2 + length) {
+        if (head.length < FIXED_HEADER + 2 + length) return FrameFate.NeedMore;
+        identity.clientId = decodeUtf8(head.dataStart + FIXED_HEADER + 2, length);
       }
     }
     this.metrics.request(apiKey, clientId);

@@ -26,6 +26,10 @@ import { RemotingRequest, RocketMQExchange, RocketMQPipeline, groupKey, topicKey
 import { RocketMQMetrics } from "./metrics";
 import { SendCounters } from "./send_counters";
 
+// The extFields member of a request signed for the broker's ACL
+// (AclClientRPCHook).
+const ACCESS_KEY = "AccessKey";
+
 // Requests whose body names topics, groups or a client, read whole.
 function isKeptRequest(code: i32): bool {
   return code == PULL_MESSAGE || code == LITE_PULL_MESSAGE || code == POP_MESSAGE || code == PEEK_MESSAGE ||
@@ -66,6 +70,12 @@ export class RequestObserver {
       return FrameFate.Pass;
     }
     metrics.count(metrics.request(code));
+    // The AccessKey that signs the client's requests is the caller's user.
+    const identity = this.session.identity;
+    if (identity.user.length == 0 && peek.headerShown) {
+      const accessKey = peek.ext(ACCESS_KEY);
+      if (accessKey != null) identity.user = accessKey;
+    }
     if (peek.isOneway) metrics.count(metrics.onewayRequest(code));
     else this.wait(x);
     this.current = x;
@@ -230,7 +240,9 @@ export class RequestObserver {
       this.metrics.unparsed.add(["undecodable"]);
       return;
     }
-    this.metrics.heartbeats.add([this.metrics.client(heartbeat.info!.clientId)]);
+    const clientId = heartbeat.info!.clientId;
+    if (this.fromClient) this.session.identity.clientId = clientId;
+    this.metrics.heartbeats.add([this.metrics.client(clientId)]);
   }
 
   private observeRoute(cmd: RemotingCommand): void {

@@ -39,6 +39,13 @@ describe("interceptors are asked once per frame", () => {
   const recorded = loadRecording<Recording>("kafka", "kafkajs");
   const requests = recorded.connections.reduce((n, c) => n + frameCount(joined(chunksOf(c), "request")), 0);
   const responses = recorded.connections.reduce((n, c) => n + frameCount(joined(chunksOf(c), "response")), 0);
+  // Requests per client id, as each connection's first request names it.
+  const callers = new Map<string, number>();
+  for (const c of recorded.connections) {
+    const stream = joined(chunksOf(c), "request");
+    const id = stream.subarray(14, 14 + stream.readInt16BE(12)).toString("utf8");
+    callers.set(id, (callers.get(id) ?? 0) + frameCount(stream));
+  }
 
   it("however the reads are split, and while another interceptor asks for more", async () => {
     await fc.assert(
@@ -52,6 +59,8 @@ describe("interceptors are asked once per frame", () => {
           expect(Buffer.from(conn.forwardedDownstream).equals(joined(chunks, "response"))).toBe(true);
         }
         expect(host.getCounter("probe_asked_twice_total", 0)).toBe(0);
+        // The session names its caller by the client id of its first request.
+        for (const [id, n] of callers) expect(host.getCounter(`probe_callers_total;client_id=${id}`), id).toBe(n);
         expect(host.getCounter("probe_request_heads_total")).toBe(requests);
         expect(host.getCounter("probe_patient_verdicts_total")).toBe(requests);
         // The patient probe did wait for bytes: it was asked more often than it answered.
