@@ -218,7 +218,7 @@ export class RequestObserver {
       if (code == POP_MESSAGE || code == PEEK_MESSAGE) {
         this.consumeRequest(code, t.topic, t.consumerGroup, x);
       } else if (code == ACK_MESSAGE || code == BATCH_ACK_MESSAGE) {
-        this.metrics.acks.add([this.metrics.topic(t.topic), this.metrics.group(t.consumerGroup)]);
+        this.metrics.count(this.metrics.acks.with([this.metrics.topic(t.topic), this.metrics.group(t.consumerGroup)]));
       }
     }
   }
@@ -226,7 +226,7 @@ export class RequestObserver {
   private consumeRequest(code: i32, topic: string, group: string, x: RocketMQExchange): void {
     const topicLabel = this.metrics.topic(topic);
     const groupLabel = this.metrics.group(group);
-    this.metrics.consumeRequests.add([requestCodeLabel(code), topicLabel, groupLabel]);
+    this.metrics.count(this.metrics.consumeRequests.with([requestCodeLabel(code), topicLabel, groupLabel]));
     // Its response's messages count under these (none comes for oneway).
     if (!x.oneway) {
       x.topicLabel = topicLabel;
@@ -242,7 +242,7 @@ export class RequestObserver {
     }
     const clientId = heartbeat.info!.clientId;
     if (this.fromClient) this.session.identity.clientId = clientId;
-    this.metrics.heartbeats.add([this.metrics.client(clientId)]);
+    this.metrics.count(this.metrics.heartbeats.with1(this.metrics.client(clientId)));
   }
 
   private observeRoute(cmd: RemotingCommand): void {
@@ -251,7 +251,7 @@ export class RequestObserver {
       this.metrics.unparsed.add(["undecodable"]);
       return;
     }
-    this.metrics.routeLookups.add([this.metrics.topic(topic)]);
+    this.metrics.count(this.metrics.routeLookups.with1(this.metrics.topic(topic)));
   }
 }
 
