@@ -102,28 +102,24 @@ export class Pipeline<X extends Exchange, Req extends HeldRequest, Res extends H
 
   // The interceptors handling requests of this API and version.
   requestMask(api: i32, version: i16): u32 {
-    const key = (<i64>api << 16) | <i64><u16>version;
-    const cached = this.requestMasks.get(key);
-    if (cached >= 0) return <u32>cached;
-    let mask: u32 = 0;
-    for (let i = 0; i < this.interceptors.length; i++) {
-      const interceptor = unchecked(this.interceptors[i]);
-      if (interceptor.handlesRequest(api, version)) mask |= interceptor.bit;
-    }
-    this.requestMasks.set(key, mask);
-    return mask;
+    return this.maskOf(this.requestMasks, api, version, true);
   }
 
   private responseMask(api: i32, version: i16): u32 {
+    return this.maskOf(this.responseMasks, api, version, false);
+  }
+
+  private maskOf(masks: Masks, api: i32, version: i16, requests: bool): u32 {
     const key = (<i64>api << 16) | <i64><u16>version;
-    const cached = this.responseMasks.get(key);
+    const cached = masks.get(key);
     if (cached >= 0) return <u32>cached;
     let mask: u32 = 0;
     for (let i = 0; i < this.interceptors.length; i++) {
       const interceptor = unchecked(this.interceptors[i]);
-      if (interceptor.handlesResponse(api, version)) mask |= interceptor.bit;
+      const handles = requests ? interceptor.handlesRequest(api, version) : interceptor.handlesResponse(api, version);
+      if (handles) mask |= interceptor.bit;
     }
-    this.responseMasks.set(key, mask);
+    masks.set(key, mask);
     return mask;
   }
 
