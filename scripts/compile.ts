@@ -15,6 +15,9 @@ export interface CompileUnit {
   // JS glue (<out>.js) so tests of pure functions can pass strings and arrays
   bindings?: boolean;
   target?: "release" | "debug";
+  // Other folders (relative to the project root) whose sources it imports,
+  // besides assembly/ and its own folder: freshModule rebuilds on their changes too.
+  dependsOn?: string[];
 }
 
 export async function compileUnit(unit: CompileUnit): Promise<void> {
@@ -51,6 +54,7 @@ export async function freshModule(unit: CompileUnit): Promise<string> {
     newestIn(join(projectRoot, "assembly")),
     newestIn(join(projectRoot, dirname(unit.entry))),
     statSync(join(projectRoot, unit.entry)).mtimeMs,
+    ...(unit.dependsOn ?? []).map((dir) => newestIn(join(projectRoot, dir))),
   );
   if (!existsSync(out) || statSync(out).mtimeMs < sources) await compileUnit(unit);
   return out;
