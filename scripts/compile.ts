@@ -16,6 +16,9 @@ export interface CompileUnit {
   // JS glue (<out>.js) so tests of pure functions can pass strings and arrays
   bindings?: boolean;
   target?: "release" | "debug";
+  // Other folders (relative to the project root) whose sources it imports,
+  // besides assembly/ and its own folder: freshModule rebuilds on their changes too.
+  dependsOn?: string[];
 }
 
 /** The files asc writes for one output: the module, and with bindings its JS glue and types. */
@@ -72,6 +75,7 @@ export async function freshModule(unit: CompileUnit): Promise<string> {
       newestIn(join(projectRoot, "assembly")),
       newestIn(join(projectRoot, dirname(unit.entry))),
       statSync(join(projectRoot, unit.entry)).mtimeMs,
+      ...(unit.dependsOn ?? []).map((dir) => newestIn(join(projectRoot, dir))),
     );
     return !existsSync(out) || statSync(out).mtimeMs < sources || (unit.bindings && !existsSync(out.replace(/\.wasm$/, ".js")));
   };

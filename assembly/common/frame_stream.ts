@@ -5,7 +5,9 @@
 // Why it never pauses: Envoy holds a paused network filter's bytes in the
 // connection's read buffer, and a frame larger than that buffer's limit would
 // then stall the connection for good; the upstream direction cannot even be
-// resumed (proxy_continue_stream(UPSTREAM) is unimplemented). Instead each
+// resumed (proxy_continue_stream(UPSTREAM) is unimplemented). (A muted client
+// is paused by framed_connection.ts before its bytes reach a stream, so no
+// byte a stream has seen waits in a paused buffer.) Instead each
 // callback forwards everything it may, and only the bytes of a frame that
 // might be rewritten are taken out of Envoy's buffer and kept here until the
 // frame is complete. Envoy lets a filter replace its buffer from offset 0, so
@@ -26,17 +28,12 @@
 // look at or rebuild, so a source over the host's buffer (framed_connection.ts)
 // never copies the bytes of Pass and Scan frames nobody looks at.
 import { BytesWriter } from "./bytes_writer";
+import { ArraySource, ChunkSource, FrameFate, FrameHandler, FrameScanner } from "./frame_handler";
+
+// The handler's side (fates, handler, scanner, sources) is frame_handler.ts.
+export { ArraySource, ChunkSource, FrameFate, FrameHandler, FrameScanner };
 
 export const SIZE_PREFIX: i32 = 4;
-
-export enum FrameFate {
-  Pass = 0,
-  Observe = 1,
-  Hold = 2,
-  NeedMore = 3,
-  Close = 4,
-  Scan = 5,
-}
 
 export enum StreamAction {
   // Envoy's buffer goes on unchanged.
@@ -45,82 +42,6 @@ export enum StreamAction {
   Replace = 1,
   // The connection must be closed.
   Close = 2,
-}
-
-export abstract class FrameHandler {
-  // head: the frame's first bytes after the size prefix. From a cheap source
-  // these are all that have arrived; from an expensive one (Envoy's buffer)
-  // perhaps fewer: answering NeedMore shows more of them, or waits for more
-  // to arrive. oversize: frame > maxFrame.
-  abstract decide(head: Uint8Array, frameSize: i32, oversize: bool): FrameFate;
-  // During decide: how many of the frame's bytes after the size prefix have
-  // arrived (head.length when it shows them all). What is not shown of an
-  // oversize frame can still be shown, but never kept for later.
-  arrived: i32 = 0;
-  // A complete Observe or Hold frame, without its size prefix. For a held
-  // frame, a non-null result replaces the whole frame on the wire (the result
-  // includes its own size prefix, so a frame can also be replaced by several
-  // frames or by nothing, an empty array).
-  abstract onFrame(body: Uint8Array, held: bool): Uint8Array | null;
-  // The size prefix is negative: the stream cannot be followed any further.
-  // Return true to close the connection, false to pass everything from here on.
-  abstract onDesync(size: i32): bool;
-  // After decide returned Scan: the scanner for this frame, positioned at the
-  // first byte after the size prefix (null: the frame is passed instead).
-  scanner(): FrameScanner | null {
-    return null;
-  }
-  // A Scan frame went by completely; its scanner has seen what it asked for.
-  onScanned(scanner: FrameScanner): void {}
-}
-
-// Reads a frame in order as it passes, across reads, without the frame ever
-// being kept: it first passes over `skip` bytes unseen, then is handed the
-// next `want` bytes together in take(), as bytes[at, at + want), and sets the
-// next skip and want.
-// want == 0 means it needs nothing more of this frame. A scanner must never
-// ask for bytes beyond the frame's end.
-export abstract class FrameScanner {
-  skip: i32 = 0;
-  want: i32 = 0;
-  abstract take(bytes: Uint8Array, at: i32): void;
-}
-
-// Where the bytes of one read come from. range() may cost a copy (the host's
-// buffer), so the stream asks only for what it needs.
-export abstract class ChunkSource {
-  abstract get length(): i32;
-  // Bytes [start, end) of the read; the view stays valid.
-  abstract range(start: i32, end: i32): Uint8Array;
-  // True when range() is free: then decide() sees all that has arrived.
-  abstract get cheap(): bool;
-  // Where bytesAt() put the range's first byte.
-  at: i32 = 0;
-  // range() without a view object per call (this is per field of every
-  // frame): an array holding bytes [start, end) from index `at` on.
-  bytesAt(start: i32, end: i32): Uint8Array {
-    this.at = 0;
-    return this.range(start, end);
-  }
-}
-
-export class ArraySource extends ChunkSource {
-  constructor(public bytes: Uint8Array) {
-    super();
-  }
-  get length(): i32 {
-    return this.bytes.length;
-  }
-  range(start: i32, end: i32): Uint8Array {
-    return this.bytes.subarray(start, end);
-  }
-  get cheap(): bool {
-    return true;
-  }
-  bytesAt(start: i32, end: i32): Uint8Array {
-    this.at = start;
-    return this.bytes;
-  }
 }
 
 // First look a handler gets at a frame in an expensive source; doubled while

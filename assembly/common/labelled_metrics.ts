@@ -75,6 +75,13 @@ abstract class Family<M> {
     return metric;
   }
 
+  // The metric at1 cached for `index`, or null: lets a caller build the
+  // label value only on a miss.
+  cachedAt(index: i32): M | null {
+    const slots = this.byIndex;
+    return index >= 0 && index < slots.length ? unchecked(slots[index]) : null;
+  }
+
   private keyed(key: string, values: string[]): M {
     if (this.byValues.has(key)) return this.byValues.get(key);
     const metric = this.make(metricName(this.name, this.labels, values));

@@ -14,6 +14,11 @@
 // every version under every split), with one exception: the last three bytes
 // of a flexible request are not read (partitionDone). Any failure discards
 // all counts, as a failed decode does.
+//
+// The same scanner reads a request's head (prefeed: the kafka filter's ACL
+// judges a produce request to one topic from it, without holding the frame)
+// and a held frame whole (prefeed of all of it): one reading path for
+// streamed and held requests alike.
 import { FrameScanner } from "../common/frame_stream";
 import { decodeUtf8 } from "../common/utf8";
 
@@ -55,6 +60,9 @@ export class ProduceScanner extends FrameScanner {
   apiVersion: i16 = 0;
   correlationId: i32 = 0;
   acks: i16 = 0;
+  // Set once the head shows them: acks (and timeout), and the topic count.
+  acksRead: bool = false;
+  topicCount: i32 = -1;
   // Per topic, in request order: name (v3-12) or id (v13), records, bytes.
   // Valid until the next reset: the id arrays are reused.
   topicNames: Array<string> = new Array<string>(0);
@@ -64,6 +72,8 @@ export class ProduceScanner extends FrameScanner {
   private idArrays: Array<Uint8Array> = new Array<Uint8Array>(0);
 
   private frameSize: i32 = 0;
+  // Frame bytes prefeed took in, from the first: the stream passes over them.
+  private fed: i32 = 0;
   // Offset in the frame of the next byte after the pending skip and want.
   private pos: i32 = 0;
   private step: Step = Step.Header;
@@ -87,6 +97,9 @@ export class ProduceScanner extends FrameScanner {
   reset(frameSize: i32): ProduceScanner {
     this.frameSize = frameSize;
     this.pos = 0;
+    this.fed = 0;
+    this.acksRead = false;
+    this.topicCount = -1;
     this.skip = 0;
     this.want = 0;
     // Emptied, not replaced: the previous frame's counts were read in
@@ -104,6 +117,44 @@ export class ProduceScanner extends FrameScanner {
   // True when the frame ended as a whole, well-formed produce request.
   get ok(): bool {
     return this.step == Step.Done && this.pos == this.frameSize && this.skip == 0 && this.want == 0;
+  }
+
+  get failed(): bool {
+    return this.step == Step.Failed;
+  }
+
+  // The first topic was read: topicNames[0] (v3-12) or topicIds[0] (v13).
+  get firstTopicRead(): bool {
+    return this.topicNames.length > 0 || this.topicIds.length > 0;
+  }
+
+  // Reads from the frame's first bytes (after its size prefix) as far as
+  // they go; called again with more of them, it goes on where it stopped.
+  // With the whole frame, it reads it all (then see ok).
+  prefeed(head: Uint8Array): void {
+    let at = this.fed;
+    const n = head.length;
+    while (true) {
+      if (this.skip > 0) {
+        const k = min(this.skip, n - at);
+        this.skip -= k;
+        at += k;
+        if (this.skip > 0) break;
+      }
+      const want = this.want;
+      if (want <= 0 || at + want > n) break;
+      this.take(head, at);
+      at += want;
+    }
+    this.fed = at;
+  }
+
+  // Before a FrameStream scans the frame from its first byte: it first
+  // passes over what prefeed took in.
+  handOff(): ProduceScanner {
+    this.skip += this.fed;
+    this.fed = 0;
+    return this;
   }
 
   take(b: Uint8Array, at: i32): void {
@@ -130,6 +181,7 @@ export class ProduceScanner extends FrameScanner {
       }
       case Step.AcksTimeout: {
         this.acks = <i16>readI16(b, at);
+        this.acksRead = true;
         this.length(Step.TopicCount, true);
         break;
       }
@@ -237,6 +289,7 @@ export class ProduceScanner extends FrameScanner {
       case Step.TopicCount: {
         if (n < 0) return this.fail();
         this.topicsLeft = n;
+        this.topicCount = n;
         this.nextTopic();
         break;
       }

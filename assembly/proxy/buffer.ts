@@ -22,6 +22,13 @@ export class HostBuffer {
     return host.getBufferBytes(this.type, start, maxSize);
   }
 
+  // Up to maxSize bytes (at most into.length) from start into `into`, from
+  // its first byte, without allocating: the host writes them there. The
+  // count, or -1 when unavailable.
+  readInto(start: u32, maxSize: u32, into: Uint8Array): i32 {
+    return host.getBufferBytesInto(this.type, start, maxSize, into);
+  }
+
   // The whole buffer, empty when unavailable.
   getAll(): ArrayBuffer {
     const size = this.size();

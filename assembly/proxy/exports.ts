@@ -20,13 +20,17 @@ import {
 } from "./registry";
 import { BaseContext } from "./context";
 import { callbackEnded, callbackStarted, hostBlockAllocated } from "./collector";
+import { allocateInto } from "./memory";
 
 export function proxy_abi_version_0_2_1(): void {}
 
-// Host-written result blocks come from here: a managed ArrayBuffer, pinned
-// so the GC keeps it until memory.ts takeReturned() hands it over. The bytes
-// the host writes are then used in place instead of being copied once more.
+// Host-written result blocks come from here: memory a HostBuffer.readInto
+// caller armed, or else a managed ArrayBuffer, pinned so the GC keeps it
+// until memory.ts takeReturned() hands it over. The bytes the host writes
+// are then used in place instead of being copied once more.
 export function proxy_on_memory_allocate(size: usize): usize {
+  const into = allocateInto(size);
+  if (into != 0) return into;
   hostBlockAllocated(size);
   return __pin(__new(size, idof<ArrayBuffer>()));
 }

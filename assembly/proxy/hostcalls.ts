@@ -5,7 +5,7 @@
 import * as abi from "./imports";
 import { WasmResult, LogLevel, BufferType, MapType, MetricType } from "./types";
 import { HeaderPair, serializePairs, deserializePairs } from "./pairs";
-import { RET_PTR, RET_SIZE, RET_EXTRA, result, clearReturn, takeReturned, ptrOf, lenOf } from "./memory";
+import { RET_PTR, RET_SIZE, RET_EXTRA, result, clearReturn, takeReturned, ptrOf, lenOf, armInto, disarmInto, takeInto } from "./memory";
 export { lastStatus } from "./memory";
 export * from "./hostcalls_io";
 
@@ -58,6 +58,17 @@ export function getBufferBytes(type: BufferType, start: u32, maxSize: u32): Arra
   clearReturn();
   if (result(abi.proxy_get_buffer_bytes(<u32>type, start, maxSize, RET_PTR, RET_SIZE)) != WasmResult.Ok) return null;
   return takeReturned();
+}
+
+// Up to maxSize (at most into.length) bytes from start, written into `into`
+// from its first byte; the count, or -1 when the buffer is unavailable.
+export function getBufferBytesInto(type: BufferType, start: u32, maxSize: u32, into: Uint8Array): i32 {
+  clearReturn();
+  armInto(into);
+  const code = abi.proxy_get_buffer_bytes(<u32>type, start, min(maxSize, <u32>into.length), RET_PTR, RET_SIZE);
+  disarmInto();
+  if (result(code) != WasmResult.Ok) return -1;
+  return takeInto(into);
 }
 
 export function setBufferBytes(type: BufferType, start: u32, size: u32, value: ArrayBuffer): WasmResult {

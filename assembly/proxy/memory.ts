@@ -46,6 +46,44 @@ export function takeReturned(): ArrayBuffer {
   return <u32>block.byteLength == size ? block : block.slice(0, <i32>size);
 }
 
+// A read into memory the caller keeps (readInto): the block the host asks
+// for next is that memory when it fits, instead of a new ArrayBuffer that
+// becomes garbage. Armed for one host call.
+let intoPtr: usize = 0;
+let intoCapacity: usize = 0;
+
+export function armInto(into: Uint8Array): void {
+  intoPtr = into.dataStart;
+  intoCapacity = <usize>into.length;
+}
+
+export function disarmInto(): void {
+  intoPtr = 0;
+  intoCapacity = 0;
+}
+
+// proxy_on_memory_allocate's first choice: the armed memory, or 0.
+export function allocateInto(size: usize): usize {
+  if (intoPtr == 0 || size > intoCapacity) return 0;
+  const ptr = intoPtr;
+  disarmInto();
+  return ptr;
+}
+
+// After the armed call: how many bytes the host wrote into `into` (copied
+// there when it had to allocate elsewhere, at most into.length).
+export function takeInto(into: Uint8Array): i32 {
+  const ptr = load<usize>(RET_PTR);
+  const size = <i32>load<u32>(RET_SIZE);
+  if (ptr == 0) return 0;
+  if (ptr == into.dataStart) return min(size, into.length);
+  const block = changetype<ArrayBuffer>(ptr);
+  __unpin(ptr);
+  const n = min(min(size, block.byteLength), into.length);
+  memory.copy(into.dataStart, ptr, <usize>n);
+  return n;
+}
+
 export function ptrOf(b: ArrayBuffer | null): usize {
   return b == null ? 0 : changetype<usize>(b);
 }

@@ -9,9 +9,8 @@ import { freshModule } from "../../scripts/compile.ts";
 import type { Recording } from "../../scripts/record-kafka.ts";
 import { ProxyHost } from "../../test/host/index.ts";
 import { chunksOf, flushed, joined, loadRecording, replay } from "../../test/support/recordings.ts";
-import { SCHEMAS, requestFrame, responseFrame, type Value } from "../../test/kafka/wire.ts";
+import { SCHEMAS, fill, requestFrame, responseFrame, type Value } from "../../test/kafka/wire.ts";
 import { loadCodec, type KafkaCodec } from "../../test/kafka/module.ts";
-import type { SchemaField } from "../../test/kafka/schema.gen.ts";
 
 let wasm: string;
 let codec: KafkaCodec;
@@ -34,36 +33,6 @@ const ACL = {
     denyApis: ["DeleteTopics"],
   },
 };
-
-const inRange = (r: [number, number], v: number) => v >= r[0] && v <= r[1];
-
-// A value of every (untagged) field of the version: given ones, else zero.
-function fill(fields: SchemaField[], v: number, given: Value): Value {
-  const out: Value = {};
-  for (const f of fields) {
-    if (!inRange(f.versions, v)) continue;
-    if (inRange(f.tagged, v) && !(f.name in given)) continue;
-    const x = given[f.name];
-    if (f.type.startsWith("[]")) {
-      const arr = (x as unknown[] | null | undefined) ?? [];
-      out[f.name] = x === null ? null : f.fields ? arr.map((e) => fill(f.fields!, v, e as Value)) : arr;
-    } else if (f.fields) out[f.name] = fill(f.fields, v, (x as Value) ?? {});
-    else if (x !== undefined) out[f.name] = x;
-    else out[f.name] = zero(f.type);
-  }
-  return out;
-}
-
-function zero(type: string): unknown {
-  switch (type) {
-    case "int64": return 0n;
-    case "string": return "";
-    case "bool": return false;
-    case "uuid": return new Uint8Array(16);
-    case "bytes": case "records": return new Uint8Array(0);
-    default: return 0;
-  }
-}
 
 function request(api: string, v: number, body: Value, correlationId: number): Buffer {
   const m = SCHEMAS[api][api + "Request"];

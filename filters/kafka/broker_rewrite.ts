@@ -20,14 +20,13 @@ import { JsonValue } from "../../assembly/common/json";
 import { CounterFamily, LabelCap } from "../../assembly/common/labelled_metrics";
 import { ApiKey, apiKeyName } from "../../assembly/kafka/api_keys";
 import { hasCodec } from "../../assembly/kafka/apis";
-import { KafkaMessage } from "../../assembly/kafka/message";
 import { DescribeClusterResponse } from "../../assembly/kafka/api/describe_cluster";
 import { FetchResponse } from "../../assembly/kafka/api/fetch";
 import { FindCoordinatorResponse } from "../../assembly/kafka/api/find_coordinator";
 import { MetadataResponse } from "../../assembly/kafka/api/metadata";
 import { ProduceResponse } from "../../assembly/kafka/api/produce";
-import { InflightRequest } from "./inflight";
-import { ResponseInterceptor } from "./interceptors";
+import { FrameHead, Verdict } from "../../assembly/common/pipeline/interceptor";
+import { KafkaExchange, KafkaInterceptor, KafkaResponse } from "./exchange";
 
 export class BrokerAddress {
   constructor(readonly host: string, readonly port: i32) {}
@@ -144,7 +143,7 @@ function parseHostPort(s: string): BrokerAddress | null {
 
 // Rewrites one response at a time; a response without a codec, or that does
 // not decode, goes out unchanged.
-export class BrokerRewriter extends ResponseInterceptor {
+export class BrokerRewriter extends KafkaInterceptor {
   private readonly unmapped: CounterFamily = new CounterFamily("mqmesh_kafka_unmapped_brokers_total", ["broker"]);
   private readonly rewritten: CounterFamily = new CounterFamily("mqmesh_kafka_rewritten_responses_total", ["api"]);
   // A broker reporting ever new node ids must not grow the stats without bound.
@@ -155,9 +154,7 @@ export class BrokerRewriter extends ResponseInterceptor {
     super();
   }
 
-  wantsResponse(inflight: InflightRequest): bool {
-    const key: i32 = inflight.apiKey;
-    const v = inflight.apiVersion;
+  handlesResponse(key: i32, v: i16): bool {
     if (!hasCodec(key, v)) return false;
     switch (key) {
       case ApiKey.Metadata:
@@ -173,14 +170,17 @@ export class BrokerRewriter extends ResponseInterceptor {
     return false;
   }
 
-  // Leader hints ride in a top-level tag, only on NOT_LEADER_OR_FOLLOWER.
-  wantsProduceResponse(inflight: InflightRequest, topLevelTags: i32): bool {
-    return topLevelTags > 0;
+  onResponseHead(x: KafkaExchange, head: FrameHead): Verdict {
+    return Verdict.Hold;
   }
 
-  onResponse(message: KafkaMessage, inflight: InflightRequest): bool {
-    const key: i32 = inflight.apiKey;
-    const v = inflight.apiVersion;
+  onResponse(x: KafkaExchange, response: KafkaResponse): void {
+    const key = x.api;
+    // Leader hints ride in a top-level tag, only on NOT_LEADER_OR_FOLLOWER:
+    // a produce response without one is not decoded.
+    if (key == ApiKey.Produce && response.produceTags <= 0) return;
+    const message = response.message;
+    if (message == null) return;
     this.changed = false;
     switch (key) {
       case ApiKey.Metadata: {
@@ -190,7 +190,7 @@ export class BrokerRewriter extends ResponseInterceptor {
       }
       case ApiKey.FindCoordinator: {
         const r = message as FindCoordinatorResponse;
-        if (v < 4) this.rewrite(r, r.nodeId);
+        if (x.version < 4) this.rewrite(r, r.nodeId);
         else for (let i = 0; i < r.coordinators.length; i++) this.rewrite(r.coordinators[i], r.coordinators[i].nodeId);
         break;
       }
@@ -210,8 +210,9 @@ export class BrokerRewriter extends ResponseInterceptor {
         break;
       }
     }
-    if (this.changed) this.rewritten.add([apiKeyName(key)]);
-    return this.changed;
+    if (!this.changed) return;
+    this.rewritten.add([apiKeyName(key)]);
+    response.markChanged();
   }
 
   // Every message type naming a broker has `host` and `port` fields; the

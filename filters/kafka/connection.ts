@@ -1,23 +1,29 @@
 // One client connection through the sidecar: requests flow downstream ->
 // upstream, responses back. Each direction is a FrameStream; the observers
-// decide per frame what to keep, look at or replace.
+// decide per frame what to keep, look at or replace, and the exchanges
+// waiting for their responses live here, so they go with the connection.
 import { FramedConnection } from "../../assembly/common/framed_connection";
 import { FrameStream } from "../../assembly/common/frame_stream";
-import { InflightRequests } from "./inflight";
+import { InOrder } from "../../assembly/common/pipeline/inflight";
+import { KafkaExchange } from "./exchange";
 import { RequestObserver } from "./requests";
 import { ResponseObserver } from "./responses";
 import { KafkaRoot } from "./root";
 
+// Requests remembered while they wait for their response: a client that
+// never reads its responses must not grow this forever.
+const MAX_INFLIGHT = 4096;
+
 export class KafkaConnection extends FramedConnection {
-  private readonly requests: FrameStream;
-  private readonly responses: FrameStream;
+  private readonly exchanges: InOrder<KafkaExchange> = new InOrder<KafkaExchange>(MAX_INFLIGHT);
+  private readonly requests!: FrameStream;
+  private readonly responses!: FrameStream;
 
   constructor(id: u32, root: KafkaRoot) {
     super(id, root, "kafka");
-    const inflight = new InflightRequests();
     const config = root.config;
-    this.requests = new FrameStream(new RequestObserver(root.metrics, config, inflight, root.requestInterceptors), config.maxFrameBytes);
-    this.responses = new FrameStream(new ResponseObserver(root.metrics, config, inflight, root.responseInterceptors), config.maxFrameBytes);
+    this.requests = new FrameStream(new RequestObserver(root.metrics, config, this.exchanges, root.pipeline, this.session), config.maxFrameBytes);
+    this.responses = new FrameStream(new ResponseObserver(root.metrics, config, this.exchanges, root.pipeline), config.maxFrameBytes);
   }
 
   protected clientFrames(): FrameStream {
@@ -33,6 +39,9 @@ export class KafkaConnection extends FramedConnection {
   }
 
   protected onClosed(): void {
-    (this.root as KafkaRoot).metrics.connections.add(-1);
+    const root = this.root as KafkaRoot;
+    root.metrics.connections.add(-1);
+    const exchanges = this.exchanges;
+    if (!root.pipeline.empty) for (let i = 0; i < exchanges.size; i++) root.pipeline.done(exchanges.at(i), true);
   }
 }

@@ -5,6 +5,12 @@ import { Counter, Gauge } from "../../assembly/proxy";
 import { apiKeyName } from "../../assembly/kafka/api_keys";
 import { KafkaFilterConfig } from "./config";
 
+// The counter of a family labelled by API; the label is built only the first time.
+function byApi(family: CounterFamily, apiKey: i16): Counter {
+  const cached = family.cachedAt(apiKey);
+  return cached != null ? cached : family.at1(apiKey, apiKeyName(apiKey));
+}
+
 export class KafkaMetrics {
   requests: CounterFamily = new CounterFamily("mqmesh_kafka_requests_total", ["api"]);
   readonly responses: CounterFamily = new CounterFamily("mqmesh_kafka_responses_total", ["api"]);
@@ -46,14 +52,14 @@ export class KafkaMetrics {
       const id = clientId == null ? "" : labelValue(clientId);
       this.count(this.requests.with([apiKeyName(apiKey), this.clientIds.resolve(id)]), 1);
     } else {
-      this.count(this.requests.at1(apiKey, apiKeyName(apiKey)), 1);
+      this.count(byApi(this.requests, apiKey), 1);
     }
   }
 
   response(apiKey: i16, elapsedNanos: u64): void {
-    const api = apiKeyName(apiKey);
-    this.count(this.responses.at1(apiKey, api), 1);
-    this.latency.at1(apiKey, api).record(elapsedNanos / 1000000);
+    this.count(byApi(this.responses, apiKey), 1);
+    const cached = this.latency.cachedAt(apiKey);
+    (cached != null ? cached : this.latency.at1(apiKey, apiKeyName(apiKey))).record(elapsedNanos / 1000000);
   }
 
   // Counters bumped per frame (requests, responses, records and bytes per

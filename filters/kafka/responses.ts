@@ -1,10 +1,14 @@
-// The response direction: matches each response to its request, counts it
+// The response direction: matches each response to its exchange, counts it
 // with its latency and error codes, reads fetch responses for per-topic
-// record and byte counts, and learns topic ids from metadata responses.
+// record and byte counts, learns topic ids from metadata responses, and
+// gives it to the interceptors watching it (or swaps it for the answer one
+// of them made).
 import { FrameFate, FrameHandler } from "../../assembly/common/frame_stream";
+import { FrameHead, Verdict } from "../../assembly/common/pipeline/interceptor";
+import { InOrder } from "../../assembly/common/pipeline/inflight";
 import { getCurrentTimeNanoseconds } from "../../assembly/proxy";
 import { ApiKey, apiKeyName } from "../../assembly/kafka/api_keys";
-import { decodeResponseBody, encodeResponse, hasCodec } from "../../assembly/kafka/apis";
+import { hasCodec } from "../../assembly/kafka/apis";
 import { KafkaMessage } from "../../assembly/kafka/message";
 import { errorName } from "../../assembly/kafka/errors";
 import { FetchResponse } from "../../assembly/kafka/api/fetch";
@@ -14,103 +18,114 @@ import { collectResponseErrors } from "../../assembly/kafka/response_errors";
 import { scanProduceResponseErrors } from "../../assembly/kafka/produce_response_errors";
 import { rememberTopicId, topicName } from "../../assembly/kafka/topic_ids";
 import { KafkaFilterConfig, OnUnknown } from "./config";
-import { InflightRequest, InflightRequests } from "./inflight";
+import { KafkaExchange, KafkaPipeline, KafkaResponse } from "./exchange";
 import { KafkaMetrics } from "./metrics";
-import { ResponseInterceptor } from "./interceptors";
 
 const CORRELATION_ID = 4;
 
 export class ResponseObserver extends FrameHandler {
-  // The request of the response being read (set in decide, used in onFrame).
-  private current: InflightRequest | null = null;
-  private errors: Array<i16> = new Array<i16>();
+  // The exchange of the response being read (set in decide, used in onFrame).
+  private current: KafkaExchange | null = null;
+  // The interceptors answered NeedMore for the current response.
+  private judging: bool = false;
+  private readonly errors: Array<i16> = new Array<i16>();
+  private readonly head: FrameHead = new FrameHead();
+  private readonly response: KafkaResponse = new KafkaResponse();
 
   constructor(
     private metrics: KafkaMetrics,
     private config: KafkaFilterConfig,
-    private inflight: InflightRequests,
-    private interceptors: ResponseInterceptor[],
+    private exchanges: InOrder<KafkaExchange>,
+    private pipeline: KafkaPipeline,
   ) {
     super();
   }
 
   decide(head: Uint8Array, frameSize: i32, oversize: bool): FrameFate {
+    if (this.judging) return this.judge(this.current!, head, frameSize, oversize);
     if (head.length < CORRELATION_ID) return frameSize < CORRELATION_ID ? this.unmatched() : FrameFate.NeedMore;
     const correlationId = (<i32>head[0] << 24) | (<i32>head[1] << 16) | (<i32>head[2] << 8) | head[3];
-    const request = this.inflight.take(correlationId);
-    if (request == null) return this.unmatched();
-    this.metrics.response(request.apiKey, getCurrentTimeNanoseconds() - request.startNanos);
-    this.current = request;
+    // Every request older than the one answered got no response.
+    const older = this.exchanges.olderThan(correlationId);
+    if (older < 0) return this.unmatched();
+    for (let i = 0; i < older; i++) this.end(this.exchanges.shift(), true);
+    const x = this.exchanges.shift();
+    this.metrics.response(x.apiKey, getCurrentTimeNanoseconds() - x.startNanos);
+    this.current = x;
     // The filter answered this request itself: the broker's answer (to the
     // stand-in request) is replaced, however large.
-    if (request.syntheticResponse != null) return FrameFate.Hold;
+    if (x.answered) return FrameFate.Hold;
     if (oversize) {
       this.metrics.unparsed.add(["oversize"]);
-      return FrameFate.Pass;
+      return this.pass(x);
     }
-    for (let i = 0; i < this.interceptors.length; i++) {
-      if (this.interceptors[i].wantsResponse(request)) return FrameFate.Hold;
+    return this.judge(x, head, frameSize, oversize);
+  }
+
+  private judge(x: KafkaExchange, bytes: Uint8Array, frameSize: i32, oversize: bool): FrameFate {
+    if (x.watching != 0) {
+      const head = this.head;
+      head.bytes = bytes;
+      head.frameSize = frameSize;
+      head.arrived = this.arrived;
+      head.oversize = oversize;
+      const verdict = this.pipeline.responseHead(x, head);
+      this.judging = verdict == Verdict.NeedMore;
+      if (verdict == Verdict.NeedMore) return FrameFate.NeedMore;
+      if (verdict == Verdict.Close) return FrameFate.Close;
+      if (verdict == Verdict.Hold) return FrameFate.Hold;
     }
-    if (!hasCodec(request.apiKey, request.apiVersion)) return FrameFate.Pass;
+    if (!hasCodec(x.api, x.version)) return this.pass(x);
     return FrameFate.Observe;
   }
 
   onFrame(body: Uint8Array, held: bool): Uint8Array | null {
-    const request = this.current;
-    if (request == null) return null;
+    const x = this.current;
+    if (x == null) return null;
     this.current = null;
-    if (request.syntheticResponse != null) return request.syntheticResponse;
-    // Most responses are to produce requests: their error codes are read in
-    // place, without a decode (produce_response_errors.ts), and one held for
-    // an interceptor is decoded only if one has something to do in it.
-    if (request.apiKey == ApiKey.Produce) {
-      this.errors.length = 0;
-      const tags = scanProduceResponseErrors(request.apiVersion, body, this.errors);
-      if (tags >= 0 && (!held || !this.anyWantsProduceResponse(request, tags))) {
-        this.countErrors(request);
-        return null;
+    this.judging = false;
+    let replacement = x.answer;
+    if (replacement == null) {
+      const response = this.response.reset(x, body);
+      this.observe(x, response);
+      if (held) replacement = this.pipeline.response(x, response);
+      x.responseErrors = this.errors;
+    }
+    this.end(x, false);
+    x.responseErrors = null;
+    return replacement;
+  }
+
+  // Error codes for every response with a codec; produce responses (most of
+  // them) are read in place (produce_response_errors.ts), others decoded.
+  private observe(x: KafkaExchange, response: KafkaResponse): void {
+    const errors = this.errors;
+    errors.length = 0;
+    if (x.api == ApiKey.Produce) {
+      const tags = scanProduceResponseErrors(x.version, response.bytes, errors);
+      response.produceTags = tags;
+      if (tags >= 0) {
+        this.countErrors(x);
+        return;
       }
-      if (!held) {
-        this.metrics.unparsed.add(["undecodable"]);
-        return null;
-      }
+      errors.length = 0;
     }
-    // Decoded once: for the metrics, then for every interceptor in turn
-    // (ACLs filter Metadata topics, the rewrite changes its brokers).
-    const decoded = decodeResponseBody(request.apiKey, request.apiVersion, body);
-    if (decoded.body == null) {
-      if (decoded.error != null) this.metrics.unparsed.add(["undecodable"]);
-      return null;
+    const message = response.message;
+    if (message == null) {
+      if (response.decoded().error != null) this.metrics.unparsed.add(["undecodable"]);
+      return;
     }
-    const response = decoded.body!;
-    this.observe(request, response);
-    if (!held) return null;
-    let changed = false;
-    for (let i = 0; i < this.interceptors.length; i++) {
-      if (this.interceptors[i].wantsResponse(request) && this.interceptors[i].onResponse(response, request)) changed = true;
-    }
-    return changed ? encodeResponse(request.apiKey, request.apiVersion, decoded.header, response) : null;
+    collectResponseErrors(x.api, message, errors);
+    this.countErrors(x);
+    if (x.api == ApiKey.Metadata) this.learnTopicIds(message as MetadataResponse);
+    else if (x.api == ApiKey.Fetch && this.metrics.wantsTopics) this.observeFetch(message as FetchResponse);
   }
 
-  private anyWantsProduceResponse(request: InflightRequest, tags: i32): bool {
-    for (let i = 0; i < this.interceptors.length; i++) {
-      const interceptor = this.interceptors[i];
-      if (interceptor.wantsResponse(request) && interceptor.wantsProduceResponse(request, tags)) return true;
-    }
-    return false;
-  }
-
-  private observe(request: InflightRequest, response: KafkaMessage): void {
-    this.errors.length = 0;
-    collectResponseErrors(request.apiKey, response, this.errors);
-    this.countErrors(request);
-    if (request.apiKey == ApiKey.Metadata) this.learnTopicIds(response as MetadataResponse);
-    else if (request.apiKey == ApiKey.Fetch && this.metrics.wantsTopics) this.observeFetch(response as FetchResponse);
-  }
-
-  private countErrors(request: InflightRequest): void {
-    const api = apiKeyName(request.apiKey);
-    for (let i = 0; i < this.errors.length; i++) this.metrics.responseErrors.add([api, errorName(this.errors[i])]);
+  private countErrors(x: KafkaExchange): void {
+    const errors = this.errors;
+    if (errors.length == 0) return;
+    const api = apiKeyName(x.apiKey);
+    for (let i = 0; i < errors.length; i++) this.metrics.responseErrors.add([api, errorName(unchecked(errors[i]))]);
   }
 
   onDesync(size: i32): bool {
@@ -148,6 +163,18 @@ export class ResponseObserver extends FrameHandler {
       this.metrics.count(this.metrics.fetchedRecords.with1(label), <u64>records);
       this.metrics.count(this.metrics.fetchedBytes.with1(label), <u64>bytes);
     }
+  }
+
+  // A response that streams by unread: its exchange is over now.
+  private pass(x: KafkaExchange): FrameFate {
+    this.current = null;
+    this.end(x, false);
+    return FrameFate.Pass;
+  }
+
+  private end(x: KafkaExchange, abandoned: bool): void {
+    this.pipeline.done(x, abandoned);
+    this.exchanges.spares.recycle(x);
   }
 
   // A response to no request we saw: count it and let it through.

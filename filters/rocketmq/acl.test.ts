@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { freshModule } from "../../scripts/compile.ts";
 import type { Recording } from "../../scripts/record-rocketmq.ts";
 import { ProxyHost } from "../../test/host/index.ts";
+import { flushed } from "../../test/support/recordings.ts";
 
 let wasm: string;
 beforeAll(async () => {
@@ -149,6 +150,7 @@ describe.each([
     expect(down).toHaveLength(1);
     expect(down[0]).toMatchObject({ serializeType, code: NO_PERMISSION, opaque: 7, flag: 1, version: 479 });
     expect(down[0].remark).toBe("mqmesh: send on topic orders-eu denied by the sidecar's ACL");
+    flushed(host);
     expect(host.getCounter(`${P}denied_requests_total;code=SEND_MESSAGE_V2;topic=orders-eu`)).toBe(1);
     expect(host.getCounter(`${P}responses_total;code=SEND_MESSAGE_V2;result=NO_PERMISSION`)).toBe(1);
     expect(host.getCounter(`${P}sent_messages_total;topic=orders-eu;group=pg`, 0)).toBe(0);
@@ -191,6 +193,7 @@ describe("other operations", () => {
     conn.callOnDownstreamData(allowed);
     expect(Buffer.from(conn.forwardedUpstream).equals(allowed)).toBe(true);
     expect(conn.forwardedDownstream.length).toBe(0);
+    flushed(host);
     expect(host.getCounter(`${P}denied_requests_total;code=UPDATE_CONSUMER_OFFSET;topic=orders`)).toBe(1);
   });
 
@@ -209,6 +212,7 @@ describe("other operations", () => {
     const [answer] = [...frames(Buffer.from(conn.forwardedDownstream))];
     expect([answer.code, answer.opaque, answer.flag]).toEqual([NO_PERMISSION, 41, 1]);
     expect(answer.remark).toBe(`mqmesh: ${what} denied by the sidecar's ACL`);
+    flushed(host);
     expect(host.getCounter(`${P}responses_total;code=${name};result=NO_PERMISSION`)).toBe(1);
   });
 
@@ -222,6 +226,7 @@ describe("other operations", () => {
     const up = [...frames(Buffer.from(conn.forwardedUpstream))];
     expect(up[0].raw.equals(ok)).toBe(true);
     expect([up[1].code, up[1].opaque]).toEqual([STAND_IN, 2]);
+    flushed(host);
     expect(host.getCounter(`${P}denied_requests_total;code=BATCH_ACK_MESSAGE;topic=orders`)).toBe(1);
   });
 
@@ -250,6 +255,7 @@ describe("other operations", () => {
     expect([...frames(Buffer.from(conn.forwardedUpstream))].map((f) => [f.code, f.opaque])).toEqual([[STAND_IN, 5]]);
     conn.callOnUpstreamData(jsonFrame({ code: 3, opaque: 5, flag: 1 }));
     expect([...frames(Buffer.from(conn.forwardedDownstream))][0].remark).toBe("mqmesh: send on an unreadable request denied by the sidecar's ACL");
+    flushed(host);
     expect(host.getCounter(`${P}denied_requests_total;code=SEND_MESSAGE_V2;topic=_`)).toBe(1);
   });
 
@@ -279,6 +285,7 @@ describe.each(["broker", "proxy"])("Java client traffic recorded through the %s"
       expect(Buffer.from(conn.forwardedDownstream).equals(joined(chunks, "response"))).toBe(true);
     }
     expect(host.hasMetric("counter", `${P}denied_requests_total;code=SEND_MESSAGE_V2;topic=${topic}`)).toBe(false);
+    flushed(host);
     expect(host.getCounter(`${P}sent_messages_total;topic=${topic};group=${producerGroup}`)).toBe(rec.truth.sentMessages);
   });
 
@@ -314,6 +321,7 @@ describe.each(["broker", "proxy"])("Java client traffic recorded through the %s"
       }
     }
     expect(sends).toBe(rec.truth.sentMessages);
+    flushed(host);
     expect(host.getCounter(`${P}denied_requests_total;code=SEND_MESSAGE_V2;topic=${topic}`)).toBe(sends);
     expect(host.getCounter(`${P}responses_total;code=SEND_MESSAGE_V2;result=NO_PERMISSION`)).toBe(sends);
     expect(host.getCounter(`${P}sent_messages_total;topic=${topic};group=${producerGroup}`, 0)).toBe(0);

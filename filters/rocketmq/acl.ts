@@ -1,60 +1,70 @@
-// Topic ACLs, enforced by request substitution (docs/architecture.md): a network filter
-// cannot write to the client, so a denied request goes to the server as a
-// stand-in it answers at once with the same opaque (GET_BROKER_CLUSTER_INFO:
-// read-only; a cluster-mode proxy has no processor for it and answers
-// REQUEST_CODE_NOT_SUPPORTED from its I/O thread, a broker the same from its
-// admin processor, a name server with its cluster table), and the client
-// gets, in place of that answer, NO_PERMISSION for its own request, in its
-// serialization, with a remark naming the sidecar. A denied oneway request
-// (UPDATE_CONSUMER_OFFSET from most clients) is dropped: nothing is sent,
-// nothing comes back.
+// Topic ACLs, enforced by request substitution: a network filter cannot
+// write to the client, so a denied request is answered by the filter
+// (shortCircuit): it goes to the server as the GET_BROKER_CLUSTER_INFO
+// stand-in (exchange.ts), and the client gets, in place of that answer,
+// NO_PERMISSION for its own request, in its serialization, with a remark
+// naming the sidecar. A denied oneway request (UPDATE_CONSUMER_OFFSET from
+// most clients) is dropped: nothing is sent, nothing comes back.
 //
 // Only the header is needed to decide (BATCH_ACK_MESSAGE: the body), and
 // only denied requests are held; allowed ones go on as they arrive.
 import { CounterFamily } from "../../assembly/common/labelled_metrics";
+import { FrameHead, Verdict } from "../../assembly/common/pipeline/interceptor";
 import { decodeCommand, encodeCommand } from "../../assembly/rocketmq/codec";
 import { RemotingCommand } from "../../assembly/rocketmq/command";
 import { FramePeek } from "../../assembly/rocketmq/frame";
 import { readPopAck } from "../../assembly/rocketmq/pop_ack";
-import { BATCH_ACK_MESSAGE, CONSUMER_SEND_MSG_BACK, GET_BROKER_CLUSTER_INFO, requestCodeLabel } from "../../assembly/rocketmq/request_codes";
+import { BATCH_ACK_MESSAGE, CONSUMER_SEND_MSG_BACK, requestCodeLabel } from "../../assembly/rocketmq/request_codes";
 import { NO_PERMISSION } from "../../assembly/rocketmq/response_codes";
 import { isSendRequest, readSendMessage } from "../../assembly/rocketmq/send_message";
 import { RocketMQAcl, operationName, requestOperation } from "./acl_config";
+import { RocketMQExchange, RocketMQInterceptor } from "./exchange";
 import { RocketMQMetrics } from "./metrics";
 
-// The request code sent in place of a denied request.
-export const STAND_IN_CODE: i32 = GET_BROKER_CLUSTER_INFO;
+const EMPTY = new Uint8Array(0);
 
-// What a denied request turns into.
-export class Denial {
-  constructor(
-    // Sent upstream instead of the request (size prefix included); empty
-    // for a oneway request.
-    readonly standIn: Uint8Array,
-    // Sent to the client instead of the answer to the stand-in; null for a
-    // oneway request.
-    readonly response: Uint8Array | null,
-  ) {}
-}
-
-export class RocketMQAclEnforcer {
+export class RocketMQAclPolicy extends RocketMQInterceptor {
   readonly denied: CounterFamily = new CounterFamily("mqmesh_rocketmq_denied_requests_total", ["code", "topic"]);
 
-  constructor(readonly acl: RocketMQAcl, private metrics: RocketMQMetrics) {}
+  constructor(readonly acl: RocketMQAcl, private metrics: RocketMQMetrics) {
+    super();
+  }
 
-  // From the request code alone: must this request be read before it goes on?
-  wants(code: i32): bool {
+  // Requests naming a topic that could be denied their operation.
+  handlesRequest(code: i32, version: i16): bool {
     return this.acl.mayDeny(requestOperation(code));
   }
 
-  // The decision needs the body, not only the header.
-  needsBody(code: i32): bool {
-    return code == BATCH_ACK_MESSAGE;
+  // Judged once the header (BATCH_ACK_MESSAGE: the whole frame) is here; a
+  // denied request is answered, and so held to be replaced.
+  onRequestHead(x: RocketMQExchange, head: FrameHead): Verdict {
+    const peek = x.header!;
+    const need = x.api == BATCH_ACK_MESSAGE ? head.frameSize : 4 + peek.headerLength;
+    if (head.bytes.length < need) {
+      // What has not arrived of a frame too large to keep will never be seen.
+      if (head.oversize && head.shownAll) return this.unenforceable(x);
+      return Verdict.NeedMore;
+    }
+    const answer = this.check(head.bytes.subarray(0, need), peek);
+    if (answer == null) return Verdict.Pass;
+    // A frame too large to keep cannot be withheld.
+    if (head.oversize) return this.unenforceable(x);
+    x.shortCircuit(answer);
+    return Verdict.Hold;
+  }
+
+  // A request the ACL must judge but cannot hold (larger than maxFrameBytes,
+  // before its header was complete): the connection is closed instead.
+  private unenforceable(x: RocketMQExchange): Verdict {
+    this.metrics.unparsed.add(["oversize"]);
+    this.denied.add([x.codeLabel, "_"]);
+    return Verdict.Close;
   }
 
   // `frame`: the request after its size prefix, at least its whole header
-  // (its whole body too when needsBody). Null when allowed.
-  check(frame: Uint8Array, peek: FramePeek): Denial | null {
+  // (its whole body too for BATCH_ACK_MESSAGE). The answer to send back
+  // (empty for a oneway request), or null when allowed.
+  private check(frame: Uint8Array, peek: FramePeek): Uint8Array | null {
     const op = requestOperation(peek.code);
     const decoded = decodeCommand(frame);
     const cmd = decoded.ok ? decoded.command! : null;
@@ -64,7 +74,7 @@ export class RocketMQAclEnforcer {
     let denied = "";
     if (topics == null) {
       // Unreadable: allowed only when no topic could be denied (never here:
-      // wants() said one could).
+      // handlesRequest said one could).
       if (this.acl.allowed(null, op)) return null;
       this.denied.add([codeLabel, "_"]);
     } else {
@@ -79,14 +89,10 @@ export class RocketMQAclEnforcer {
       }
       if (!any) return null;
     }
+    if (peek.isOneway) return EMPTY;
     const original = cmd != null ? cmd! : fromPeek(peek);
-    if (peek.isOneway) return new Denial(new Uint8Array(0), null);
-    const standIn = RemotingCommand.request(STAND_IN_CODE, original.opaque, original.serializeType);
-    standIn.language = original.language;
-    standIn.version = original.version;
     const what = denied.length > 0 ? operationName(op) + " on topic " + denied : operationName(op) + " on an unreadable request";
-    const answer = RemotingCommand.responseTo(original, NO_PERMISSION, "mqmesh: " + what + " denied by the sidecar's ACL");
-    return new Denial(encodeCommand(standIn), encodeCommand(answer));
+    return encodeCommand(RemotingCommand.responseTo(original, NO_PERMISSION, "mqmesh: " + what + " denied by the sidecar's ACL"));
   }
 }
 

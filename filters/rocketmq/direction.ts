@@ -1,13 +1,15 @@
 // One direction of a remoting connection. Either side may send requests
 // (the server asks the client for its running info, or tells it that the
 // consumer ids of its group changed) and either side answers, so each frame
-// is peeked for its flag first and then handed to the request or response
-// observer of this direction.
+// is peeked for its flag first (header_peek.ts: read in place, nothing
+// decoded) and then handed to the request or response observer of this
+// direction.
+import { Session } from "../../assembly/common/framed_connection";
 import { FrameFate, FrameHandler } from "../../assembly/common/frame_stream";
-import { PEEK_INVALID, PEEK_NEED_MORE, peekFrame } from "../../assembly/rocketmq/frame";
-import { RocketMQAclEnforcer } from "./acl";
+import { ById } from "../../assembly/common/pipeline/inflight";
+import { FramePeek, PEEK_INVALID, PEEK_NEED_MORE } from "../../assembly/rocketmq/frame";
 import { OnUnknown, RocketMQFilterConfig } from "./config";
-import { InflightRequests } from "./inflight";
+import { RocketMQExchange, RocketMQPipeline } from "./exchange";
 import { RocketMQMetrics } from "./metrics";
 import { RequestObserver } from "./requests";
 import { ResponseObserver } from "./responses";
@@ -16,7 +18,7 @@ import { ResponseObserver } from "./responses";
 // opaque and flag; a JSON header is at least "{}".
 const MIN_FRAME: i32 = 4 + 2;
 
-const enum Observing {
+const enum Reading {
   Nothing,
   Request,
   Response,
@@ -25,26 +27,41 @@ const enum Observing {
 export class DirectionObserver extends FrameHandler {
   private readonly requests: RequestObserver;
   private readonly responses: ResponseObserver;
-  private observing: Observing = Observing.Nothing;
+  private readonly peek: FramePeek = new FramePeek();
+  // What the current frame is, once its head was read.
+  private reading: Reading = Reading.Nothing;
+  // The observer answered NeedMore for the current frame: decide is called
+  // again for it with more of its bytes.
+  private judging: RocketMQExchange | null = null;
 
   constructor(
     private metrics: RocketMQMetrics,
     private config: RocketMQFilterConfig,
-    acl: RocketMQAclEnforcer,
+    pipeline: RocketMQPipeline,
+    session: Session,
     fromClient: bool,
     // Requests sent in this direction, and in the other one.
-    sent: InflightRequests,
-    received: InflightRequests,
+    sent: ById<RocketMQExchange>,
+    received: ById<RocketMQExchange>,
   ) {
     super();
-    this.requests = new RequestObserver(metrics, sent, fromClient, acl);
-    this.responses = new ResponseObserver(metrics, received, !fromClient, config.routeRewriteAddress);
+    this.requests = new RequestObserver(metrics, sent, fromClient, pipeline, session);
+    this.responses = new ResponseObserver(metrics, received, !fromClient, pipeline);
   }
 
   decide(head: Uint8Array, frameSize: i32, oversize: bool): FrameFate {
-    this.observing = Observing.Nothing;
+    const judging = this.judging;
+    if (judging != null) {
+      this.judging = null;
+      const peek = this.peek.read(head, frameSize);
+      const fate = this.reading == Reading.Request
+        ? this.requests.judge(judging, peek, head, frameSize, oversize, this.arrived)
+        : this.responses.judge(judging, head, frameSize, oversize, this.arrived);
+      return this.after(fate, judging);
+    }
+    this.reading = Reading.Nothing;
     if (frameSize < MIN_FRAME) return this.notRemoting("short_frame");
-    const peek = peekFrame(head, frameSize);
+    const peek = this.peek.read(head, frameSize);
     if (peek.status == PEEK_INVALID) return this.notRemoting("bad_header");
     if (peek.status == PEEK_NEED_MORE) {
       // The whole frame is here and still too short for its header.
@@ -56,16 +73,25 @@ export class DirectionObserver extends FrameHandler {
       }
       return FrameFate.NeedMore;
     }
-    const fate = peek.isResponse ? this.responses.decide(peek, oversize) : this.requests.decide(peek, head, frameSize, oversize, head.length >= this.arrived);
-    if (fate == FrameFate.Observe || fate == FrameFate.Hold) this.observing = peek.isResponse ? Observing.Response : Observing.Request;
+    if (peek.isResponse) {
+      this.reading = Reading.Response;
+      return this.after(this.responses.decide(peek, head, frameSize, oversize, this.arrived), this.responses.current);
+    }
+    this.reading = Reading.Request;
+    return this.after(this.requests.decide(peek, head, frameSize, oversize, this.arrived), this.requests.current);
+  }
+
+  private after(fate: FrameFate, x: RocketMQExchange | null): FrameFate {
+    if (fate == FrameFate.NeedMore) this.judging = x;
     return fate;
   }
 
   onFrame(body: Uint8Array, held: bool): Uint8Array | null {
-    const observing = this.observing;
-    this.observing = Observing.Nothing;
-    if (observing == Observing.Request) return this.requests.onFrame(body);
-    else if (observing == Observing.Response) return this.responses.onFrame(body);
+    this.judging = null;
+    const reading = this.reading;
+    this.reading = Reading.Nothing;
+    if (reading == Reading.Request) return this.requests.onFrame(body, held);
+    if (reading == Reading.Response) return this.responses.onFrame(body, held);
     return null;
   }
 

@@ -2,9 +2,27 @@
 // (`metric;label=value`) and envoy-configs/stats-tags.yaml turns them into
 // Prometheus labels. Request and response codes are bounded label sets
 // (unknown codes are "other"); topics, groups and client ids are capped.
+// Counters bumped per frame are summed in the module and handed to Envoy on
+// the root's tick (metrics.flushIntervalMs), and reached without building a
+// label array: by code (at1) or through the caches here.
 import { CounterFamily, HistogramFamily, LabelCap, labelValue } from "../../assembly/common/labelled_metrics";
-import { Gauge } from "../../assembly/proxy";
+import { Counter, Gauge, Histogram } from "../../assembly/proxy";
+import { requestCodeLabel } from "../../assembly/rocketmq/request_codes";
+import { responseCodeLabel } from "../../assembly/rocketmq/response_codes";
 import { RocketMQFilterConfig } from "./config";
+
+// at1 caches by a small index; request codes reach 200050 (POP_MESSAGE).
+@inline function codeIndex(code: i32): i32 {
+  return code >= 0 && code < 4096 ? code : -1;
+}
+
+// The counter of a family labelled by request code; the label is built only
+// the first time.
+function byCode(family: CounterFamily, code: i32): Counter {
+  const index = codeIndex(code);
+  const cached = family.cachedAt(index);
+  return cached != null ? cached : family.at1(index, requestCodeLabel(code));
+}
 
 const P = "mqmesh_rocketmq_";
 
@@ -39,14 +57,51 @@ export class RocketMQMetrics {
   private readonly perTopic: bool;
   private readonly perGroup: bool;
   private readonly perClient: bool;
+  private readonly later: bool;
+  // responses_total by (request code, response code).
+  private readonly responseCounters: Map<i64, Counter> = new Map<i64, Counter>();
 
   constructor(config: RocketMQFilterConfig) {
+    this.later = config.metricsFlushMs > 0;
     this.perTopic = config.perTopicMetrics;
     this.perGroup = config.perGroupMetrics;
     this.perClient = config.perClientMetrics;
     this.topics = new LabelCap(config.maxTopics);
     this.groups = new LabelCap(config.maxGroups);
     this.clients = new LabelCap(config.maxClients);
+  }
+
+  count(counter: Counter, delta: u64 = 1): void {
+    if (delta == 0) return;
+    if (this.later) counter.incrementLater(delta);
+    else counter.increment(delta);
+  }
+
+  request(code: i32): Counter {
+    return byCode(this.requests, code);
+  }
+
+  onewayRequest(code: i32): Counter {
+    return byCode(this.oneway, code);
+  }
+
+  serverRequest(code: i32): Counter {
+    return byCode(this.serverRequests, code);
+  }
+
+  response(requestCode: i32, responseCode: i32): Counter {
+    const key = (<i64>requestCode << 32) | <i64><u32>responseCode;
+    const cache = this.responseCounters;
+    if (cache.has(key)) return cache.get(key);
+    const counter = this.responses.with([requestCodeLabel(requestCode), responseCodeLabel(responseCode)]);
+    cache.set(key, counter);
+    return counter;
+  }
+
+  latencyOf(code: i32): Histogram {
+    const index = codeIndex(code);
+    const cached = this.latency.cachedAt(index);
+    return cached != null ? cached : this.latency.at1(index, requestCodeLabel(code));
   }
 
   // Whether request headers are worth decoding for labels at all.

@@ -1,11 +1,16 @@
-// Requests: every one is counted by request code; one that expects a
-// response is remembered by opaque for its latency and response code; the
-// ones with topics and groups (send, pull, pop/ack, heartbeat, route lookup)
-// are read for per-topic, per-group and per-client metrics.
+// Requests: every one is counted by request code and opens an exchange
+// (exchange.ts); one that expects a response waits for it by opaque; the
+// pipeline's interceptors are asked about the client's requests. Sends are
+// counted per topic and group from their header, read in place as the frame
+// streams by; a batch send is kept for its body, and the other requests with
+// topics and groups (pull, pop/ack, heartbeat, route lookup) are kept and
+// decoded for per-topic, per-group and per-client metrics.
+import { Session } from "../../assembly/common/framed_connection";
 import { FrameFate } from "../../assembly/common/frame_stream";
-import { getCurrentTimeNanoseconds } from "../../assembly/proxy";
+import { FrameHead, Verdict } from "../../assembly/common/pipeline/interceptor";
+import { ById } from "../../assembly/common/pipeline/inflight";
+import { Counter, getCurrentTimeNanoseconds } from "../../assembly/proxy";
 import { decodeBatch } from "../../assembly/rocketmq/batch";
-import { decodeCommand } from "../../assembly/rocketmq/codec";
 import { RemotingCommand } from "../../assembly/rocketmq/command";
 import { FramePeek } from "../../assembly/rocketmq/frame";
 import { readHeartbeat } from "../../assembly/rocketmq/heartbeat";
@@ -16,153 +21,192 @@ import {
   PULL_MESSAGE, SEND_BATCH_MESSAGE, requestCodeLabel,
 } from "../../assembly/rocketmq/request_codes";
 import { readRouteRequestTopic } from "../../assembly/rocketmq/route";
-import { isSendRequest, readSendMessage } from "../../assembly/rocketmq/send_message";
-import { Denial, RocketMQAclEnforcer } from "./acl";
-import { InflightRequest, InflightRequests } from "./inflight";
+import { V2_BATCH, isSendRequest, readSendMessage, usesShortNames } from "../../assembly/rocketmq/send_message";
+import { RemotingRequest, RocketMQExchange, RocketMQPipeline, groupKey, topicKey } from "./exchange";
 import { RocketMQMetrics } from "./metrics";
+import { SendCounters } from "./send_counters";
 
-// Requests whose header (or body) names topics, groups or a client.
-export function isObservedRequest(code: i32): bool {
-  return isSendRequest(code) || code == PULL_MESSAGE || code == LITE_PULL_MESSAGE || code == POP_MESSAGE ||
-    code == PEEK_MESSAGE || code == ACK_MESSAGE || code == BATCH_ACK_MESSAGE || code == HEART_BEAT ||
-    code == GET_ROUTEINFO_BY_TOPIC;
+// The extFields member of a request signed for the broker's ACL
+// (AclClientRPCHook).
+const ACCESS_KEY = "AccessKey";
+
+// Requests whose body names topics, groups or a client, read whole.
+function isKeptRequest(code: i32): bool {
+  return code == PULL_MESSAGE || code == LITE_PULL_MESSAGE || code == POP_MESSAGE || code == PEEK_MESSAGE ||
+    code == ACK_MESSAGE || code == BATCH_ACK_MESSAGE || code == HEART_BEAT || code == GET_ROUTEINFO_BY_TOPIC;
 }
 
 export class RequestObserver {
-  // The request being read (set in decide, used in onFrame); null for oneway.
-  private current: InflightRequest | null = null;
-  // A request the ACL denied (set in decide, replaced in onFrame).
-  private denial: Denial | null = null;
-  // decide() asked for more of this frame: it is called again for it.
-  private resumed: bool = false;
+  // The request being read, from decide until it went by.
+  current: RocketMQExchange | null = null;
+  private readonly head: FrameHead = new FrameHead();
+  private readonly held: RemotingRequest = new RemotingRequest();
+  private readonly sends: SendCounters;
 
   constructor(
     private metrics: RocketMQMetrics,
     // Requests this side sent, waiting for the other side's response.
-    private inflight: InflightRequests,
+    private inflight: ById<RocketMQExchange>,
     // True for requests from the client; false for those the server sends
     // the client (counted apart, matched so their answers are not "unmatched").
     private fromClient: bool,
-    private acl: RocketMQAclEnforcer,
-  ) {}
+    private pipeline: RocketMQPipeline,
+    private session: Session,
+  ) {
+    this.sends = new SendCounters(metrics);
+  }
 
-  // shownAll: head holds every byte of the frame that has arrived.
-  decide(peek: FramePeek, head: Uint8Array, frameSize: i32, oversize: bool, shownAll: bool): FrameFate {
-    if (this.resumed) {
-      this.resumed = false;
-      return this.decideAcl(peek, head, frameSize, oversize, shownAll);
-    }
-    const label = requestCodeLabel(peek.code);
-    this.current = null;
-    this.denial = null;
+  // A new request. arrived: how many of its bytes have arrived.
+  decide(peek: FramePeek, head: Uint8Array, frameSize: i32, oversize: bool, arrived: i32): FrameFate {
+    const code = peek.code;
+    const metrics = this.metrics;
+    let x = this.inflight.spares.reuse();
+    if (x == null) x = new RocketMQExchange(this.session);
+    x.reset(peek.opaque, code, getCurrentTimeNanoseconds(), frameSize);
+    x.oneway = peek.isOneway;
     if (!this.fromClient) {
-      this.metrics.serverRequests.add([label]);
-      if (!peek.isOneway) this.inflight.add(new InflightRequest(peek.opaque, peek.code, label, getCurrentTimeNanoseconds()));
+      metrics.count(metrics.serverRequest(code));
+      if (!peek.isOneway) this.wait(x);
       return FrameFate.Pass;
     }
-    this.metrics.requests.add([label]);
-    if (peek.isOneway) {
-      this.metrics.oneway.add([label]);
-    } else {
-      const request = new InflightRequest(peek.opaque, peek.code, label, getCurrentTimeNanoseconds());
-      this.inflight.add(request);
-      this.current = request;
+    metrics.count(metrics.request(code));
+    // The AccessKey that signs the client's requests is the caller's user.
+    const identity = this.session.identity;
+    if (identity.user.length == 0 && peek.headerShown) {
+      const accessKey = peek.ext(ACCESS_KEY);
+      if (accessKey != null) identity.user = accessKey;
     }
-    if (this.acl.wants(peek.code)) return this.decideAcl(peek, head, frameSize, oversize, shownAll);
-    return this.afterAcl(peek, oversize);
+    if (peek.isOneway) metrics.count(metrics.onewayRequest(code));
+    else this.wait(x);
+    this.current = x;
+    return this.judge(x, peek, head, frameSize, oversize, arrived);
   }
 
-  // ACL check once the header (or the whole frame, when the decision needs
-  // the body) is here; a denied request is held to be replaced.
-  private decideAcl(peek: FramePeek, head: Uint8Array, frameSize: i32, oversize: bool, shownAll: bool): FrameFate {
-    const need = this.acl.needsBody(peek.code) ? frameSize : 4 + peek.headerLength;
-    if (head.length < need) {
-      // What has not arrived of a frame too large to keep will never be seen.
-      if (oversize && shownAll) return this.unenforceable(peek);
-      this.resumed = true;
-      return FrameFate.NeedMore;
+  // The interceptors' verdict on the head, then what the filter itself reads;
+  // called again with more of the frame after a NeedMore.
+  judge(x: RocketMQExchange, peek: FramePeek, bytes: Uint8Array, frameSize: i32, oversize: bool, arrived: i32): FrameFate {
+    let verdict = Verdict.Pass;
+    if (!this.pipeline.empty) {
+      const head = this.head;
+      head.bytes = bytes;
+      head.frameSize = frameSize;
+      head.arrived = arrived;
+      head.oversize = oversize;
+      x.header = peek;
+      verdict = this.pipeline.requestHead(x, head);
+      x.header = null;
     }
-    const denial = this.acl.check(head.subarray(0, need), peek);
-    if (denial == null) return this.afterAcl(peek, oversize);
-    // A frame too large to keep cannot be withheld.
-    if (oversize) return this.unenforceable(peek);
-    const request = this.current;
-    if (request != null) request.synthetic = denial.response;
-    this.denial = denial;
-    return FrameFate.Hold;
-  }
-
-  // A request the ACL must judge but cannot hold (larger than maxFrameBytes,
-  // before its header was complete): the connection is closed instead.
-  private unenforceable(peek: FramePeek): FrameFate {
-    this.metrics.unparsed.add(["oversize"]);
-    this.acl.denied.add([requestCodeLabel(peek.code), "_"]);
-    return FrameFate.Close;
-  }
-
-  private afterAcl(peek: FramePeek, oversize: bool): FrameFate {
+    if (verdict == Verdict.NeedMore) return FrameFate.NeedMore;
+    if (verdict == Verdict.Close) return this.over(FrameFate.Close);
+    if (verdict == Verdict.Hold) return FrameFate.Hold;
     if (oversize) {
       this.metrics.unparsed.add(["oversize"]);
-      return FrameFate.Pass;
+      return this.over(FrameFate.Pass);
     }
-    return isObservedRequest(peek.code) ? FrameFate.Observe : FrameFate.Pass;
+    const code = x.api;
+    if (isSendRequest(code)) {
+      // Counted from the header alone, unless the body is a batch.
+      if (!peek.headerShown) return FrameFate.NeedMore;
+      if (code == SEND_BATCH_MESSAGE || isBatch(peek, code)) return FrameFate.Observe;
+      this.countSend(peek, frameSize);
+      return this.over(FrameFate.Pass);
+    }
+    return isKeptRequest(code) ? FrameFate.Observe : this.over(FrameFate.Pass);
   }
 
-  // A complete observed or held request (no size prefix). Returns what to
-  // send instead of a held one.
-  onFrame(frame: Uint8Array): Uint8Array | null {
-    const request = this.current;
+  // A complete kept or held request (no size prefix). Returns what to send
+  // instead of a held one.
+  onFrame(frame: Uint8Array, held: bool): Uint8Array | null {
+    const x = this.current;
     this.current = null;
-    const denial = this.denial;
-    if (denial != null) {
-      this.denial = null;
-      return denial.standIn;
+    if (x == null) return null;
+    const request = this.held.reset(frame);
+    let replacement: Uint8Array | null = null;
+    if (held) replacement = this.pipeline.request(x, request);
+    if (!x.answered) this.observe(x, request);
+    this.over(FrameFate.Pass);
+    return replacement;
+  }
+
+  // The request went by: an oneway one's exchange is over.
+  private over(fate: FrameFate): FrameFate {
+    const x = this.current;
+    this.current = null;
+    if (x != null && x.oneway) {
+      this.pipeline.done(x, false);
+      this.inflight.spares.recycle(x);
     }
-    const decoded = decodeCommand(frame);
-    if (!decoded.ok) {
+    return fate;
+  }
+
+  private wait(x: RocketMQExchange): void {
+    const dropped = this.inflight.add(x);
+    if (dropped != null) {
+      this.pipeline.done(dropped, true);
+      this.inflight.spares.recycle(dropped);
+    }
+  }
+
+  private observe(x: RocketMQExchange, request: RemotingRequest): void {
+    const code = x.api;
+    if (isSendRequest(code)) {
+      const peek = request.peek();
+      if (code == SEND_BATCH_MESSAGE || isBatch(peek, code)) this.observeBatch(request.command());
+      else this.countSend(peek, request.bytes.length);
+      return;
+    }
+    if (!isKeptRequest(code)) return;
+    const cmd = request.command();
+    if (cmd == null) {
       this.metrics.unparsed.add(["undecodable"]);
-      return null;
+      return;
     }
-    const cmd = decoded.command!;
-    const code = cmd.code;
-    if (isSendRequest(code)) this.observeSend(cmd);
-    else if (code == PULL_MESSAGE || code == LITE_PULL_MESSAGE) this.observePull(cmd, request);
+    if (code == PULL_MESSAGE || code == LITE_PULL_MESSAGE) this.observePull(cmd, x);
     else if (code == HEART_BEAT) this.observeHeartbeat(cmd);
     else if (code == GET_ROUTEINFO_BY_TOPIC) this.observeRoute(cmd);
-    else this.observePopAck(cmd, request);
-    return null;
+    else this.observePopAck(cmd, x);
   }
 
-  private observeSend(cmd: RemotingCommand): void {
+  // One message: its body is the frame after the header.
+  private countSend(peek: FramePeek, frameSize: i32): void {
+    const sends = this.sends;
+    if (!sends.use(peek, topicKey(peek.code), groupKey(peek.code))) {
+      this.metrics.unparsed.add(["undecodable"]);
+      return;
+    }
+    this.metrics.count(sends.messages!, 1);
+    this.metrics.count(sends.bytes!, <u64>(frameSize - 4 - peek.headerLength));
+  }
+
+  private observeBatch(cmd: RemotingCommand | null): void {
+    if (cmd == null) {
+      this.metrics.unparsed.add(["undecodable"]);
+      return;
+    }
     const send = readSendMessage(cmd);
     if (send == null) {
       this.metrics.unparsed.add(["undecodable"]);
       return;
     }
     const labels = [this.metrics.topic(send.topic), this.metrics.group(send.producerGroup)];
-    if (cmd.code == SEND_BATCH_MESSAGE || send.batch) {
-      const batch = decodeBatch(cmd.body);
-      if (!batch.ok) this.metrics.unparsed.add(["undecodable"]);
-      let bytes: u64 = 0;
-      for (let i = 0; i < batch.messages.length; i++) bytes += <u64>unchecked(batch.messages[i]).body.length;
-      this.metrics.sentMessages.add(labels, <u64>batch.messages.length);
-      this.metrics.sentBytes.add(labels, bytes);
-      return;
-    }
-    this.metrics.sentMessages.add(labels, 1);
-    this.metrics.sentBytes.add(labels, <u64>cmd.body.length);
+    const batch = decodeBatch(cmd.body);
+    if (!batch.ok) this.metrics.unparsed.add(["undecodable"]);
+    let bytes: u64 = 0;
+    for (let i = 0; i < batch.messages.length; i++) bytes += <u64>unchecked(batch.messages[i]).body.length;
+    this.metrics.count(this.metrics.sentMessages.with(labels), <u64>batch.messages.length);
+    this.metrics.count(this.metrics.sentBytes.with(labels), bytes);
   }
 
-  private observePull(cmd: RemotingCommand, request: InflightRequest | null): void {
+  private observePull(cmd: RemotingCommand, x: RocketMQExchange): void {
     const pull = readPullMessage(cmd);
     if (pull == null) {
       this.metrics.unparsed.add(["undecodable"]);
       return;
     }
-    this.consumeRequest(cmd.code, pull.topic, pull.consumerGroup, request);
+    this.consumeRequest(cmd.code, pull.topic, pull.consumerGroup, x);
   }
 
-  private observePopAck(cmd: RemotingCommand, request: InflightRequest | null): void {
+  private observePopAck(cmd: RemotingCommand, x: RocketMQExchange): void {
     const targets = readPopAck(cmd);
     if (targets == null) {
       this.metrics.unparsed.add(["undecodable"]);
@@ -172,20 +216,21 @@ export class RequestObserver {
     for (let i = 0; i < targets.length; i++) {
       const t = unchecked(targets[i]);
       if (code == POP_MESSAGE || code == PEEK_MESSAGE) {
-        this.consumeRequest(code, t.topic, t.consumerGroup, request);
+        this.consumeRequest(code, t.topic, t.consumerGroup, x);
       } else if (code == ACK_MESSAGE || code == BATCH_ACK_MESSAGE) {
-        this.metrics.acks.add([this.metrics.topic(t.topic), this.metrics.group(t.consumerGroup)]);
+        this.metrics.count(this.metrics.acks.with([this.metrics.topic(t.topic), this.metrics.group(t.consumerGroup)]));
       }
     }
   }
 
-  private consumeRequest(code: i32, topic: string, group: string, request: InflightRequest | null): void {
+  private consumeRequest(code: i32, topic: string, group: string, x: RocketMQExchange): void {
     const topicLabel = this.metrics.topic(topic);
     const groupLabel = this.metrics.group(group);
-    this.metrics.consumeRequests.add([requestCodeLabel(code), topicLabel, groupLabel]);
-    if (request != null) {
-      request.topic = topicLabel;
-      request.group = groupLabel;
+    this.metrics.count(this.metrics.consumeRequests.with([requestCodeLabel(code), topicLabel, groupLabel]));
+    // Its response's messages count under these (none comes for oneway).
+    if (!x.oneway) {
+      x.topicLabel = topicLabel;
+      x.groupLabel = groupLabel;
     }
   }
 
@@ -195,7 +240,9 @@ export class RequestObserver {
       this.metrics.unparsed.add(["undecodable"]);
       return;
     }
-    this.metrics.heartbeats.add([this.metrics.client(heartbeat.info!.clientId)]);
+    const clientId = heartbeat.info!.clientId;
+    if (this.fromClient) this.session.identity.clientId = clientId;
+    this.metrics.count(this.metrics.heartbeats.with1(this.metrics.client(clientId)));
   }
 
   private observeRoute(cmd: RemotingCommand): void {
@@ -204,6 +251,11 @@ export class RequestObserver {
       this.metrics.unparsed.add(["undecodable"]);
       return;
     }
-    this.metrics.routeLookups.add([this.metrics.topic(topic)]);
+    this.metrics.count(this.metrics.routeLookups.with1(this.metrics.topic(topic)));
   }
+}
+
+// The batch flag of a send header ("batch", or "m" in the short form).
+function isBatch(peek: FramePeek, code: i32): bool {
+  return peek.extIs(usesShortNames(code) ? V2_BATCH : "batch", "true");
 }

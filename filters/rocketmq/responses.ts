@@ -1,13 +1,16 @@
-// Responses: matched to their request by opaque (remoting answers out of
-// order), counted by request code and response code with the latency;
-// successful pull and pop responses are read for the messages they carry.
+// Responses: matched to their exchange by opaque (remoting answers out of
+// order), counted by request code and response code with the latency, given
+// to the interceptors watching them (or swapped for the answer one of them
+// made); successful pull and pop responses are read for the messages they
+// carry.
 import { FrameFate } from "../../assembly/common/frame_stream";
+import { FrameHead, Verdict } from "../../assembly/common/pipeline/interceptor";
+import { ById } from "../../assembly/common/pipeline/inflight";
 import { getCurrentTimeNanoseconds } from "../../assembly/proxy";
-import { encodeFrame, splitFrame, FramePeek } from "../../assembly/rocketmq/frame";
-import { rewriteRouteAddresses } from "../../assembly/rocketmq/route";
-import { GET_ROUTEINFO_BY_TOPIC, LITE_PULL_MESSAGE, PEEK_MESSAGE, POP_MESSAGE, PULL_MESSAGE } from "../../assembly/rocketmq/request_codes";
-import { NO_PERMISSION, SUCCESS, responseCodeLabel } from "../../assembly/rocketmq/response_codes";
-import { InflightRequest, InflightRequests } from "./inflight";
+import { FramePeek, splitFrame } from "../../assembly/rocketmq/frame";
+import { LITE_PULL_MESSAGE, PEEK_MESSAGE, POP_MESSAGE, PULL_MESSAGE } from "../../assembly/rocketmq/request_codes";
+import { SUCCESS } from "../../assembly/rocketmq/response_codes";
+import { RemotingResponse, RocketMQExchange, RocketMQPipeline } from "./exchange";
 import { RocketMQMetrics } from "./metrics";
 
 function carriesMessages(code: i32): bool {
@@ -19,101 +22,97 @@ function readI32(b: Uint8Array, at: i32): i32 {
 }
 
 export class ResponseObserver {
-  // The request of the response being read (set in decide, used in onFrame).
-  private current: InflightRequest | null = null;
-  private rewriting: bool = false;
-  // The answer the ACL made for a denied request (acl.ts), sent instead.
-  private synthetic: Uint8Array | null = null;
+  // The exchange of the response being read (set in decide, used in onFrame).
+  current: RocketMQExchange | null = null;
+  private readonly head: FrameHead = new FrameHead();
+  private readonly held: RemotingResponse = new RemotingResponse();
+  // Reads the code of an answer the pipeline made.
+  private readonly answerPeek: FramePeek = new FramePeek();
 
   constructor(
     private metrics: RocketMQMetrics,
     // Requests the other side sent, waiting for this side's response.
-    private inflight: InflightRequests,
+    private inflight: ById<RocketMQExchange>,
     // True for responses from the server (to the client's requests).
     private fromServer: bool,
-    // The sidecar's address for route answers; "" = leave them alone.
-    private routeRewriteAddress: string,
+    private pipeline: RocketMQPipeline,
   ) {}
 
-  decide(peek: FramePeek, oversize: bool): FrameFate {
-    this.current = null;
-    this.rewriting = false;
-    this.synthetic = null;
-    const request = this.inflight.take(peek.opaque);
-    if (request == null) {
+  decide(peek: FramePeek, head: Uint8Array, frameSize: i32, oversize: bool, arrived: i32): FrameFate {
+    const x = this.inflight.take(peek.opaque);
+    if (x == null) {
       this.metrics.unparsed.add(["unmatched_response"]);
       return FrameFate.Pass;
     }
     // The client answering a request of the server: nothing more to count.
-    if (!this.fromServer) return FrameFate.Pass;
-    const synthetic = request.synthetic;
-    // The client sees NO_PERMISSION for a denied request.
-    this.metrics.responses.add([request.codeLabel, responseCodeLabel(synthetic != null ? NO_PERMISSION : peek.code)]);
-    const elapsed = getCurrentTimeNanoseconds() - request.startNanos;
-    this.metrics.latency.record([request.codeLabel], elapsed / 1000000);
-    if (synthetic != null) {
-      if (oversize) {
-        this.metrics.unparsed.add(["oversize"]);
-        return FrameFate.Pass;
-      }
-      this.synthetic = synthetic;
-      return FrameFate.Hold;
+    if (!this.fromServer) return this.end(x, FrameFate.Pass);
+    const metrics = this.metrics;
+    // The client sees the code of the answer it gets.
+    const answer = x.answer;
+    const code = answer != null ? this.codeOf(answer) : peek.code;
+    metrics.count(metrics.response(x.api, code));
+    metrics.latencyOf(x.api).record((getCurrentTimeNanoseconds() - x.startNanos) / 1000000);
+    this.current = x;
+    if (answer != null) {
+      if (!oversize) return FrameFate.Hold;
+      metrics.unparsed.add(["oversize"]);
+      return this.end(x, FrameFate.Pass);
     }
-    if (request.code == GET_ROUTEINFO_BY_TOPIC && peek.code == SUCCESS && this.routeRewriteAddress.length > 0) {
-      if (oversize) {
-        this.metrics.routeRewrites.add(["failed"]);
-        this.metrics.unparsed.add(["oversize"]);
-        return FrameFate.Pass;
-      }
-      this.rewriting = true;
-      return FrameFate.Hold;
+    x.responseCode = peek.code;
+    return this.judge(x, head, frameSize, oversize, arrived);
+  }
+
+  // Called again with more of the frame after a NeedMore.
+  judge(x: RocketMQExchange, bytes: Uint8Array, frameSize: i32, oversize: bool, arrived: i32): FrameFate {
+    if (x.watching != 0) {
+      const head = this.head;
+      head.bytes = bytes;
+      head.frameSize = frameSize;
+      head.arrived = arrived;
+      head.oversize = oversize;
+      const verdict = this.pipeline.responseHead(x, head);
+      if (verdict == Verdict.NeedMore) return FrameFate.NeedMore;
+      if (verdict == Verdict.Close) return this.end(x, FrameFate.Close);
+      if (verdict == Verdict.Hold) return FrameFate.Hold;
     }
-    if (peek.code != SUCCESS || request.topic == null || !carriesMessages(request.code)) return FrameFate.Pass;
+    if (x.responseCode != SUCCESS || x.topicLabel == null || !carriesMessages(x.api)) return this.end(x, FrameFate.Pass);
     if (oversize) {
       this.metrics.unparsed.add(["oversize"]);
-      return FrameFate.Pass;
+      return this.end(x, FrameFate.Pass);
     }
-    this.current = request;
     return FrameFate.Observe;
   }
 
-  // A complete observed response (no size prefix): the body of a pull or pop
-  // response is the stored messages back to back, each starting with its
-  // int32 total size (which counts itself).
-  onFrame(frame: Uint8Array): Uint8Array | null {
-    const synthetic = this.synthetic;
-    if (synthetic != null) {
-      this.synthetic = null;
-      return synthetic;
+  // A complete kept or held response (no size prefix).
+  onFrame(frame: Uint8Array, held: bool): Uint8Array | null {
+    const x = this.current;
+    if (x == null) return null;
+    const answer = x.answer;
+    if (answer != null) {
+      this.end(x, FrameFate.Pass);
+      return answer;
     }
-    if (this.rewriting) {
-      this.rewriting = false;
-      return this.rewriteRoute(frame);
-    }
-    this.countMessages(frame);
-    return null;
+    if (x.responseCode == SUCCESS && x.topicLabel != null && carriesMessages(x.api)) this.countMessages(x, frame);
+    const replacement = held ? this.pipeline.response(x, this.held.reset(frame)) : null;
+    this.end(x, FrameFate.Pass);
+    return replacement;
   }
 
-  // The route answer with every broker address replaced by the sidecar's,
-  // header and every other body byte as the server wrote them; null (sent
-  // unchanged) when the body cannot be read.
-  private rewriteRoute(frame: Uint8Array): Uint8Array | null {
-    const parts = splitFrame(frame);
-    if (parts.ok) {
-      const rewrite = rewriteRouteAddresses(parts.body, this.routeRewriteAddress);
-      if (rewrite.ok) {
-        this.metrics.routeRewrites.add(["rewritten"]);
-        return encodeFrame(parts.serializeType, parts.header, rewrite.body);
-      }
-    }
-    this.metrics.routeRewrites.add(["failed"]);
-    return null;
-  }
-
-  private countMessages(frame: Uint8Array): void {
-    const request = this.current;
+  private end(x: RocketMQExchange, fate: FrameFate): FrameFate {
     this.current = null;
-    if (request == null) return;
+    this.pipeline.done(x, false);
+    this.inflight.spares.recycle(x);
+    return fate;
+  }
+
+  private codeOf(answer: Uint8Array): i32 {
+    const p = this.answerPeek.read(answer.length >= 4 ? answer.subarray(4) : answer);
+    return p.code;
+  }
+
+  // The body of a pull or pop response is the stored messages back to back,
+  // each starting with its int32 total size (which counts itself).
+  private countMessages(x: RocketMQExchange, frame: Uint8Array): void {
     const parts = splitFrame(frame);
     if (!parts.ok) {
       this.metrics.unparsed.add(["undecodable"]);
@@ -132,8 +131,8 @@ export class ResponseObserver {
     }
     // Whole messages are counted; a body that does not end on one is noted.
     if (pos != body.length) this.metrics.unparsed.add(["undecodable"]);
-    const labels = [request.topic!, request.group!];
-    this.metrics.consumedMessages.add(labels, messages);
-    this.metrics.consumedBytes.add(labels, bytes);
+    const labels = [x.topicLabel!, x.groupLabel!];
+    this.metrics.count(this.metrics.consumedMessages.with(labels), messages);
+    this.metrics.count(this.metrics.consumedBytes.with(labels), bytes);
   }
 }

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { freshModule } from "../../scripts/compile.ts";
 import type { Recording } from "../../scripts/record-rocketmq.ts";
 import { ProxyHost } from "../../test/host/index.ts";
-import { assertAnySplitSame, assertRandomReadsSafe, chunksOf, joined, loadRecording, replay, type Chunk } from "../../test/support/recordings.ts";
+import { assertAnySplitSame, assertRandomReadsSafe, chunksOf, flushed, joined, loadRecording, replay, type Chunk } from "../../test/support/recordings.ts";
 
 let wasm: string;
 beforeAll(async () => {
@@ -123,6 +123,7 @@ describe.each(["broker", "proxy"])("Java client traffic recorded through the %s"
     for (const connection of rec.connections) replay(host, chunksOf(connection));
     const truth = walk(rec);
     expect(truth.requests.get("SEND_MESSAGE_V2")).toBe(rec.truth.sentMessages);
+    flushed(host);
     for (const [code, n] of truth.requests) expect(host.getCounter(`${P}requests_total;code=${code}`), code).toBe(n);
     for (const [code, n] of truth.oneway) expect(host.getCounter(`${P}oneway_requests_total;code=${code}`), code).toBe(n);
     for (const [code, n] of truth.serverRequests) expect(host.getCounter(`${P}server_requests_total;code=${code}`), code).toBe(n);
@@ -142,6 +143,7 @@ describe.each(["broker", "proxy"])("Java client traffic recorded through the %s"
     const host = await startFilter();
     for (const connection of rec.connections) replay(host, chunksOf(connection));
     const truth = walk(rec);
+    flushed(host);
     expect(host.getCounter(`${P}sent_messages_total;topic=${topic};group=${producerGroup}`)).toBe(rec.truth.sentMessages);
     const bodies = Array.from({ length: rec.truth.sentMessages }, (_, i) => `${topic}-body-${i}`.length).reduce((a, b) => a + b, 0);
     expect(host.getCounter(`${P}sent_bytes_total;topic=${topic};group=${producerGroup}`)).toBe(bodies);
@@ -190,6 +192,7 @@ describe("configuration", () => {
     for (const connection of recording("broker").connections) replay(host, chunksOf(connection));
     // The first topic named is the route lookup's; sends then fall under __other__ unless it is the same.
     const first = recording("broker").truth.topic;
+    flushed(host);
     const named = host.getCounter(`${P}sent_messages_total;topic=${first};group=${recording("broker").truth.producerGroup}`, 0);
     const other = host.getCounter(`${P}sent_messages_total;topic=__other__;group=${recording("broker").truth.producerGroup}`, 0);
     expect(named + other).toBe(recording("broker").truth.sentMessages);
@@ -198,6 +201,7 @@ describe("configuration", () => {
   it("drops the topic and group dimensions when asked", async () => {
     const host = await startFilter({ metrics: { perTopic: false, perGroup: false, perClient: false } });
     for (const connection of recording("broker").connections) replay(host, chunksOf(connection));
+    flushed(host);
     expect(host.getCounter(`${P}sent_messages_total;topic=_;group=_`)).toBe(recording("broker").truth.sentMessages);
     expect(host.getCounter(`${P}consumed_messages_total;topic=_;group=_`)).toBe(recording("broker").truth.receivedMessages);
     expect(host.getCounter(`${P}heartbeats_total;client_id=_`)).toBeGreaterThan(0);
@@ -234,6 +238,7 @@ describe("route rewrite", () => {
       }
     }
     expect(rewritten).toBeGreaterThan(0);
+    flushed(host);
     expect(host.getCounter(`${P}route_rewrites_total;result=rewritten`)).toBe(rewritten);
     expect(host.getCounter(`${P}route_rewrites_total;result=failed`, 0)).toBe(0);
     expect(host.getCounter(`${P}sent_messages_total;topic=${rec.truth.topic};group=${rec.truth.producerGroup}`)).toBe(rec.truth.sentMessages);
@@ -249,6 +254,7 @@ describe("bytes that are not remoting frames", () => {
     expect(conn.callOnDownstreamData(http)).toBe("continue");
     expect(Buffer.from(conn.forwardedUpstream).equals(http)).toBe(true);
     expect(conn.closedByFilter).toBeUndefined();
+    flushed(host);
     expect(host.getCounter(`${P}unparsed_frames_total;reason=bad_header`)).toBe(1);
   });
 
@@ -268,6 +274,7 @@ describe("bytes that are not remoting frames", () => {
       expect(Buffer.from(conn.forwardedUpstream).equals(joined(chunks, "request"))).toBe(true);
       expect(Buffer.from(conn.forwardedDownstream).equals(joined(chunks, "response"))).toBe(true);
     }
+    flushed(host);
     expect(host.getCounter(`${P}unparsed_frames_total;reason=oversize`)).toBeGreaterThan(0);
     expect(host.getCounter(`${P}sent_messages_total;topic=${rec.truth.topic};group=${rec.truth.producerGroup}`, 0)).toBe(0);
     // The header was in the read that brought the frame: the request still counts.
@@ -290,6 +297,7 @@ describe("bytes that are not remoting frames", () => {
     conn.callOnDownstreamData(frame({ code: 14, opaque: 2, flag: 0, extFields: {} }));
     conn.callOnDownstreamData(frame({ code: 15, opaque: 3, flag: 2, extFields: {} }));
     conn.callOnUpstreamData(Buffer.concat([frame({ code: 22, opaque: 2, flag: 1 }), frame({ code: 0, opaque: 1, flag: 1 }), frame({ code: 0, opaque: 3, flag: 1 })]));
+    flushed(host);
     expect(host.getCounter(`${P}responses_total;code=QUERY_CONSUMER_OFFSET;result=QUERY_NOT_FOUND`)).toBe(1);
     expect(host.getCounter(`${P}responses_total;code=GET_ROUTEINFO_BY_TOPIC;result=SUCCESS`)).toBe(1);
     expect(host.getCounter(`${P}oneway_requests_total;code=UPDATE_CONSUMER_OFFSET`)).toBe(1);

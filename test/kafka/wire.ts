@@ -294,6 +294,35 @@ export function expectedJson(fields: SchemaField[], val: Value, v: number): Valu
   return out;
 }
 
+// A value of every (untagged) field of the version: the given ones, zero or
+// empty for the rest (tagged fields only when given).
+export function fill(fields: SchemaField[], v: number, given: Value): Value {
+  const out: Value = {};
+  for (const f of fields) {
+    if (!inRange(f.versions, v)) continue;
+    if (inRange(f.tagged, v) && !(f.name in given)) continue;
+    const x = given[f.name];
+    if (f.type.startsWith("[]")) {
+      const arr = (x as unknown[] | null | undefined) ?? [];
+      out[f.name] = x === null ? null : f.fields ? arr.map((e) => fill(f.fields!, v, e as Value)) : arr;
+    } else if (f.fields) out[f.name] = fill(f.fields, v, (x as Value) ?? {});
+    else if (x !== undefined) out[f.name] = x;
+    else out[f.name] = zeroOf(f.type);
+  }
+  return out;
+}
+
+function zeroOf(type: string): unknown {
+  switch (type) {
+    case "int64": return 0n;
+    case "string": return "";
+    case "bool": return false;
+    case "uuid": return new Uint8Array(16);
+    case "bytes": case "records": return new Uint8Array(0);
+    default: return 0;
+  }
+}
+
 // ---- frames ------------------------------------------------------------------
 
 export function isFlexible(m: SchemaMessage, v: number) { return inRange(m.flexibleVersions, v); }

@@ -149,6 +149,24 @@ describe("peek", () => {
     }), { numRuns: 100 });
   });
 
+  it("reads extFields values in place as the full decode reads them, absent ones as absent", () => {
+    fc.assert(fc.property(commandArb(true), fc.boolean(), text, (c, json, missing) => {
+      const f = json ? jsonFrame(c) : binaryFrame(c);
+      for (const [key, v] of c.ext) expect(m.peekExt(f, f.length, key), key).toBe("=" + v);
+      if (!c.ext.some(([k]) => k === missing)) expect(m.peekExt(f, f.length, missing)).toBe("NONE");
+    }), { numRuns: 200 });
+  });
+
+  it("reads the last of duplicate extFields keys, as Java's map does", () => {
+    const f = wire(jsonFrame(command({ code: 310, ext: [["b", "first"], ["x", "y"]] })));
+    const text = Buffer.from(f).toString("latin1").replace('"x":"y"', '"b":"second"');
+    const edited = Buffer.from(text, "latin1");
+    edited.writeInt32BE(edited.length - 4, 0);
+    edited.writeInt32BE(edited.readInt32BE(4) + ('"b":"second"'.length - '"x":"y"'.length), 4);
+    expect(m.peekExt(edited.subarray(4), edited.length - 4, "b")).toBe("=second");
+    expect(JSON.parse(m.describeFrame(edited.subarray(4))).ext).toContainEqual(["b", "second"]);
+  });
+
   it("rejects impossible header lengths and serialize types", () => {
     expect(m.peek(Uint8Array.of(0, 0, 0, 50), 20)).toMatch(/^ERR:/);
     expect(m.peek(Uint8Array.of(2, 0, 0, 1), 20)).toMatch(/^ERR:/);
