@@ -109,7 +109,7 @@ export interface BridgeSidecarOptions extends Common, SharedServices {
 const MAX_BODY = 8 * 1024 * 1024;
 
 /** Loopback's discard port: nothing serves it, so a call there fails at once. */
-export const NO_SERVICE = "127.0.0.1:9";
+const NO_SERVICE = "127.0.0.1:9";
 
 /** The tunnel: the bridge's module as a network filter on an internal listener, then tcp_proxy to a broker. */
 function tunnel(name: string, brokerCluster: string, bridge: WasmFilter): Obj {
