@@ -107,7 +107,9 @@ function readRecord(s: BytesReader, l: RecordLayout): bool {
   l.headerCount = r.varint();
   l.headersStart = r.pos;
   l.traceparentAt = -1;
+  l.traceparentLength = -1;
   l.tracestateAt = -1;
+  l.tracestateLength = -1;
   if (!r.ok || l.headerCount < 0 || l.headerCount > r.remaining) return false;
   for (let i = 0; i < l.headerCount && r.ok; i++) {
     const klen = r.varint();
