@@ -12,11 +12,16 @@ import { CounterFamily } from "../../assembly/common/labelled_metrics";
 import { FrameHead, Verdict } from "../../assembly/common/pipeline/interceptor";
 import { ApiKey, apiKeyName } from "../../assembly/kafka/api_keys";
 import { hasCodec, newResponse } from "../../assembly/kafka/apis";
-import { TOPIC_AUTHORIZATION_FAILED } from "../../assembly/kafka/errors";
+import {
+  CLUSTER_AUTHORIZATION_FAILED, GROUP_AUTHORIZATION_FAILED, TOPIC_AUTHORIZATION_FAILED, TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+} from "../../assembly/kafka/errors";
 import { KafkaMessage } from "../../assembly/kafka/message";
 import { LastTopic, UNKNOWN_TOPIC } from "../../assembly/kafka/topic_ids";
 import { AclConfig, OP_PRODUCE, apiOperation } from "./acl_config";
-import { apiDeniedResponse, merge } from "./acl_answers";
+import { merge } from "./acl_answers";
+import { requestResources } from "../../assembly/kafka/api/registry";
+import { refuseWhole } from "../../assembly/kafka/refusal";
+import { ResourceRef, ResourceScan, ResourceType, ResourceVisitor } from "../../assembly/kafka/resources";
 import { Split, nameOf, split } from "./acl_split";
 import { KafkaExchange, KafkaInterceptor, KafkaPipeline, KafkaRequest, KafkaResponse } from "./exchange";
 import { KafkaMetrics } from "./metrics";
@@ -79,9 +84,10 @@ export class KafkaAcl extends KafkaInterceptor {
       // Nothing goes to the broker; a produce with acks=0 expects no answer.
       if (x.oneway) return x.shortCircuit(EMPTY);
       // A request this filter cannot decode cannot be answered in its
-      // API's terms: the client gets no answer to it (documented).
-      const answer: KafkaMessage | null = body == null ? null : apiDeniedResponse(acl, apiKey, v, body, new Split(acl, true, TOPIC_AUTHORIZATION_FAILED));
-      if (answer == null) x.shortCircuit(EMPTY);
+      // API's terms: the connection is closed, as a broker closes it on a
+      // request it cannot read.
+      const answer: KafkaMessage | null = body == null ? null : refuseApi(apiKey, v, body!);
+      if (answer == null) x.close();
       else request.answerWith(x, answer!);
       return;
     }
@@ -131,4 +137,38 @@ export class KafkaAcl extends KafkaInterceptor {
 // Adds the ACL when the configuration has an `acl` section.
 export function installAcl(acl: AclConfig, metrics: KafkaMetrics, pipeline: KafkaPipeline): void {
   if (acl.enabled) pipeline.add(new KafkaAcl(acl, metrics));
+}
+
+// The authorization error a broker answers for a resource of this type.
+export function authorizationError(type: ResourceType): i16 {
+  switch (type) {
+    case ResourceType.Topic:
+    case ResourceType.TopicId: return TOPIC_AUTHORIZATION_FAILED;
+    case ResourceType.Group: return GROUP_AUTHORIZATION_FAILED;
+    case ResourceType.TransactionalId: return TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+  }
+  return CLUSTER_AUTHORIZATION_FAILED;
+}
+
+// Denies everything a request names, and remembers what it met first.
+class DenyAll extends ResourceVisitor {
+  first: ResourceType = ResourceType.Cluster;
+  seen: bool = false;
+
+  visit(ref: ResourceRef): bool {
+    if (!this.seen) {
+      this.seen = true;
+      this.first = ref.type;
+    }
+    return false;
+  }
+}
+
+// The answer to a request whose API is denied outright: every entry refused
+// with the error of the first resource it names (a cluster authorization
+// error when it names none). Null when the API has no codec.
+function refuseApi(apiKey: i32, v: i16, body: KafkaMessage): KafkaMessage | null {
+  const all = new DenyAll();
+  const denied = requestResources(apiKey, body, v, new ResourceScan(all));
+  return refuseWhole(apiKey, v, body, denied, authorizationError(all.first));
 }

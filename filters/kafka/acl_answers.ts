@@ -30,66 +30,6 @@ import { DescribeClusterResponse } from "../../assembly/kafka/api/describe_clust
 import { AclConfig, OP_CONSUME, apiOperation } from "./acl_config";
 import { DENIED_MESSAGE, Split, nameOf, split } from "./acl_split";
 
-// The response to a request whose API is denied outright, or null when the
-// API has no codec here.
-export function apiDeniedResponse(acl: AclConfig, apiKey: i32, v: i16, body: KafkaMessage, s: Split): KafkaMessage | null {
-  const out = newResponse(apiKey);
-  if (out == null) return null;
-  if (apiOperation(apiKey) != 0) {
-    split(apiKey, v, body, out, s);
-    return out;
-  }
-  switch (apiKey) {
-    case ApiKey.ApiVersions: (out as ApiVersionsResponse).errorCode = CLUSTER_AUTHORIZATION_FAILED; break;
-    case ApiKey.FindCoordinator: {
-      const req = body as FindCoordinatorRequest;
-      const res = out as FindCoordinatorResponse;
-      const code = req.keyType == 1 ? TRANSACTIONAL_ID_AUTHORIZATION_FAILED : GROUP_AUTHORIZATION_FAILED;
-      res.errorCode = code;
-      res.errorMessage = DENIED_MESSAGE;
-      res.nodeId = -1;
-      res.port = -1;
-      for (let i = 0; i < req.coordinatorKeys.length; i++) {
-        const c = new Coordinator();
-        c.key = req.coordinatorKeys[i];
-        c.nodeId = -1;
-        c.port = -1;
-        c.errorCode = code;
-        c.errorMessage = DENIED_MESSAGE;
-        res.coordinators.push(c);
-      }
-      break;
-    }
-    case ApiKey.JoinGroup: {
-      const res = out as JoinGroupResponse;
-      res.errorCode = GROUP_AUTHORIZATION_FAILED;
-      res.memberId = (body as JoinGroupRequest).memberId;
-      if (v >= 7) res.protocolName = null;
-      break;
-    }
-    case ApiKey.Heartbeat: (out as HeartbeatResponse).errorCode = GROUP_AUTHORIZATION_FAILED; break;
-    case ApiKey.LeaveGroup: (out as LeaveGroupResponse).errorCode = GROUP_AUTHORIZATION_FAILED; break;
-    case ApiKey.SyncGroup: (out as SyncGroupResponse).errorCode = GROUP_AUTHORIZATION_FAILED; break;
-    case ApiKey.DescribeGroups: {
-      const req = body as DescribeGroupsRequest;
-      for (let i = 0; i < req.groups.length; i++) {
-        const g = new DescribedGroup();
-        g.errorCode = GROUP_AUTHORIZATION_FAILED;
-        g.groupId = req.groups[i];
-        (out as DescribeGroupsResponse).groups.push(g);
-      }
-      break;
-    }
-    case ApiKey.InitProducerId: {
-      const transactional = (body as InitProducerIdRequest).transactionalId;
-      (out as InitProducerIdResponse).errorCode = transactional != null && transactional.length > 0 ? TRANSACTIONAL_ID_AUTHORIZATION_FAILED : CLUSTER_AUTHORIZATION_FAILED;
-      break;
-    }
-    case ApiKey.DescribeCluster: (out as DescribeClusterResponse).errorCode = CLUSTER_AUTHORIZATION_FAILED; break;
-  }
-  return out;
-}
-
 // Adds the denied topics' errors (`part`) to the broker's response, and
 // drops from it topics the client may not see.
 export function merge(acl: AclConfig, apiKey: i32, response: KafkaMessage, part: KafkaMessage | null): void {

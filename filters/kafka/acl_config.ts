@@ -4,6 +4,7 @@
 import { ConfigReader } from "../../assembly/common/config";
 import { TopicAcl, TopicOperations } from "../../assembly/common/topic_acl";
 import { ApiKey, apiKeyName } from "../../assembly/kafka/api_keys";
+import { LAST_API_KEY } from "../../assembly/kafka/api/registry";
 
 // Operations on a topic, as bits so a rule can name several (in the order of
 // OPERATIONS' names).
@@ -31,8 +32,6 @@ export function apiOperation(apiKey: i32): i32 {
   }
   return 0;
 }
-
-const LAST_API_KEY: i32 = 92;
 
 function apiKeyOf(name: string): i32 {
   for (let k = 0; k <= LAST_API_KEY; k++) if (apiKeyName(k) == name) return k;

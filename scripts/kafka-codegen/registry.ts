@@ -35,6 +35,8 @@ export function emitRegistry(apis: Api[], models: Map<string, ApiModel>): string
     }
     L.push("  }", `  return ${fallback};`, "}");
   };
+  L.push("", "// The highest API key with a codec: lists by key (API names, policies) end here.",
+    `export const LAST_API_KEY: i32 = ${Math.max(...apis.map((a) => a.req.apiKey))};`);
   L.push("", "// Lowest request/response version with a codec here, or -1 (API not covered).");
   sw("minCodecVersion", "key: i32", "i16", "-1", (a) => String(range(a.req.validVersions)[0]));
   L.push("", "// Highest version with a codec here, or -1.");

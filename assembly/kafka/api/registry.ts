@@ -85,6 +85,9 @@ import { DeleteShareGroupOffsetsRequest, DeleteShareGroupOffsetsResponse, delete
 import { StreamsGroupTopologyDescriptionUpdateRequest, StreamsGroupTopologyDescriptionUpdateResponse, streamsGroupTopologyDescriptionUpdateResources, streamsGroupTopologyDescriptionUpdateErrorResponse } from "./streams_group_topology_description_update";
 import { UnregisterControllerRequest, UnregisterControllerResponse, unregisterControllerErrorResponse } from "./unregister_controller";
 
+// The highest API key with a codec: lists by key (API names, policies) end here.
+export const LAST_API_KEY: i32 = 94;
+
 // Lowest request/response version with a codec here, or -1 (API not covered).
 
 export function minCodecVersion(key: i32): i16 {
