@@ -57,10 +57,11 @@ export class RocketMQLimiter {
 
   /**
    * Charges counts[f] tokens of each rate field f (0 = nothing) to every rule
-   * selecting (topic, group) for the caller. The result is reused by the
-   * next call.
+   * selecting (topic, group) for the caller; `fields` (bits by rate field)
+   * limits which rates are looked at, for a WhileNotNegative check of
+   * nothing. The result is reused by the next call.
    */
-  take(id: Identity, topic: string, group: string, counts: StaticArray<i64>, mode: Admit): Charge {
+  take(id: Identity, topic: string, group: string, counts: StaticArray<i64>, mode: Admit, fields: u32 = 0xffffffff): Charge {
     const out = this.charge;
     out.refused = false;
     out.waitMs = 0;
@@ -77,7 +78,7 @@ export class RocketMQLimiter {
       for (let f = 0; f < counts.length; f++) {
         const rate = rule.rates[f];
         const n = counts[f];
-        if (rate == null || (n == 0 && mode != Admit.WhileNotNegative)) continue;
+        if (rate == null || (fields & (1 << f)) == 0 || (n == 0 && mode != Admit.WhileNotNegative)) continue;
         if (rule.global) {
           const v = this.askService(id, r.rule.name, rule.perPrincipal, rule.bucketKey(f, id), f, n);
           if (v > 0) {

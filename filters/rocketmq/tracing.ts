@@ -15,12 +15,11 @@
 //            trace anyone wants).
 //
 // error.type is the response code's name for answers that are errors.
-import { getPropertyString } from "../../assembly/proxy";
 import { SpanSlot } from "../../assembly/common/pipeline/exchange";
 import { FrameHead, Verdict } from "../../assembly/common/pipeline/interceptor";
 import {
   MESSAGING_BATCH_MESSAGE_COUNT, MESSAGING_CLIENT_ID, MESSAGING_CONSUMER_GROUP_NAME, OPERATION_RECEIVE, OPERATION_SEND,
-  SERVER_ADDRESS, SERVER_PORT, SYSTEM_ROCKETMQ, startMessagingSpan,
+  SYSTEM_ROCKETMQ, setUpstreamServer, startMessagingSpan,
 } from "../../assembly/common/otel/messaging";
 import { Span, SpanKind } from "../../assembly/common/otel/span";
 import { INJECT_OFF } from "../../assembly/common/otel/config";
@@ -162,16 +161,6 @@ export class RocketMQTracing extends RocketMQInterceptor {
   private describe(x: RocketMQExchange, span: Span): void {
     const clientId = x.session.identity.clientId;
     if (clientId.length > 0) span.setString(MESSAGING_CLIENT_ID, clientId);
-    const upstream = getPropertyString(["upstream", "address"]);
-    if (upstream == null) return;
-    const colon = upstream.lastIndexOf(":");
-    if (colon <= 0) {
-      span.setString(SERVER_ADDRESS, upstream);
-      return;
-    }
-    const host = upstream.substring(0, colon);
-    span.setString(SERVER_ADDRESS, host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length - 1) : host);
-    const port = I32.parseInt(upstream.substring(colon + 1));
-    if (port > 0 && port < 65536) span.setInt(SERVER_PORT, <i64>port);
+    setUpstreamServer(span);
   }
 }
