@@ -6,7 +6,7 @@ import { createRequire } from "node:module";
 import { beforeAll, describe, expect, it } from "vitest";
 import { freshModule } from "../../scripts/compile.ts";
 import { ProxyHost } from "../../test/host/index.ts";
-import { spansOf, type ExportedSpan } from "../../test/otel/otlp.ts";
+import { exportedSpans } from "../../test/otel/otlp.ts";
 import { callsOf, joined, messages, replayCall } from "../../test/rocketmq/grpc_calls.ts";
 
 const require = createRequire(import.meta.url);
@@ -61,13 +61,7 @@ describe("limits", () => {
   });
 });
 
-function exported(host: ProxyHost): ExportedSpan[] {
-  host.advanceTime(1000);
-  const calls = host.httpCalls.filter((c) => c.cluster === "otlp");
-  const spans = calls.flatMap((c) => spansOf(c));
-  for (const c of calls) host.respondToHttpCall(c.token);
-  return spans;
-}
+const exported = (host: ProxyHost) => exportedSpans(host, "otlp");
 
 describe("tracing", () => {
   const TRACING = { tracing: { inject: "always", collector: { cluster: "otlp" }, exportIntervalMs: 500 } };

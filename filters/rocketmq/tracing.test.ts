@@ -3,12 +3,13 @@
 // property rules restated in test/rocketmq/remoting.ts) to find the
 // traceparent the sidecar added, and the spans are read from the OTLP
 // export with OpenTelemetry's own protobuf definitions.
+import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { freshModule } from "../../scripts/compile.ts";
 import { ProxyHost } from "../../test/host/index.ts";
 import type { Connection } from "../../test/host/connection.ts";
 import { OURS, THEIRS } from "../../test/otel/codecs.ts";
-import { spansOf, type ExportedSpan } from "../../test/otel/otlp.ts";
+import { exportedSpans } from "../../test/otel/otlp.ts";
 import { P, batchMessage, command, concat, decodeWire, javaProps, jsonFrame, storedMessage, wire } from "../../test/rocketmq/remoting.ts";
 
 let wasm: string;
@@ -43,14 +44,7 @@ function upstream(conn: Connection) {
   return out;
 }
 
-/** Every span exported so far (the exporter sends on its interval); each export is answered 200. */
-function exported(host: ProxyHost): ExportedSpan[] {
-  host.advanceTime(1000);
-  const calls = host.httpCalls.filter((c) => c.cluster === "otlp");
-  const spans = calls.flatMap((c) => spansOf(c));
-  for (const c of calls) host.respondToHttpCall(c.token);
-  return spans;
-}
+const exported = (host: ProxyHost) => exportedSpans(host, "otlp");
 
 const contextOf = (traceparent: string) => {
   const [, traceId, spanId, flags] = traceparent.split("-");
@@ -167,5 +161,49 @@ describe("pulls", () => {
       "messaging.consumer.group.name": "cg", "messaging.batch.message_count": 3n,
     });
     expect(span.links.map((l) => l.spanId)).toEqual([contextOf(THEIRS).spanId, contextOf(OURS).spanId]);
+  });
+});
+
+describe("with limits and tracing on", () => {
+  const config = { ...tracing("always"), limits: { rules: [{ name: "all", sendMessagesPerSecond: 1000000, pullMessagesPerSecond: 1000000 }] } };
+  const startBoth = () => ProxyHost.start(wasm, { pluginConfig: JSON.stringify(config), clusters: ["otlp"] });
+
+  it("gives the broker the same commands and the client the same answers whatever the read boundaries", async () => {
+    const requests = [send(1, "orders", P([["KEYS", "a"]])), pull(2, "orders"), send(3, "orders", P([["traceparent", THEIRS]]))];
+    const body = storedMessage({ topic: "orders", properties: P([["traceparent", THEIRS]]) });
+    const answers = [answer(2, 0, body), answer(3), answer(1)];
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 60 }), async (piece) => {
+        const host = await startBoth();
+        const conn = host.newConnection();
+        const all = Buffer.concat(requests);
+        for (let at = 0; at < all.length; at += piece) conn.callOnDownstreamData(all.subarray(at, at + piece));
+        const up = upstream(conn);
+        expect(up.map((c) => [c.code, c.opaque])).toEqual([[SEND_MESSAGE_V2, 1], [PULL_MESSAGE, 2], [SEND_MESSAGE_V2, 3]]);
+        expect(javaProps(up[0].ext.find(([k]) => k === "i")![1]).get("traceparent")).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-03$/);
+        const rest = Buffer.from(conn.forwardedUpstream).subarray(Buffer.from(conn.forwardedUpstream).length - requests[1].length - requests[2].length);
+        expect(rest.equals(Buffer.concat([requests[1], requests[2]]))).toBe(true);
+        const back = Buffer.concat(answers);
+        for (let at = 0; at < back.length; at += piece) conn.callOnUpstreamData(back.subarray(at, at + piece));
+        expect(Buffer.from(conn.forwardedDownstream).equals(back)).toBe(true);
+        expect(exported(host).map((x) => x.name).sort()).toEqual(["receive orders", "send orders", "send orders"]);
+        expect(host.failed).toBeUndefined();
+      }),
+      { numRuns: 20 },
+    );
+  });
+
+  it("never traps on random bytes in either direction", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(fc.boolean(), fc.uint8Array({ minLength: 1, maxLength: 200 })), { maxLength: 8 }), async (chunks) => {
+        const host = await startBoth();
+        const conn = host.newConnection();
+        conn.callOnDownstreamData(send(1, "orders", ""));
+        for (const [down, bytes] of chunks) (down ? conn.callOnDownstreamData(bytes) : conn.callOnUpstreamData(bytes));
+        exported(host);
+        expect(host.failed).toBeUndefined();
+      }),
+      { numRuns: 40 },
+    );
   });
 });
