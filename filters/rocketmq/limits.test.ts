@@ -128,6 +128,30 @@ describe("pull limits", () => {
   });
 });
 
+describe("with tracing", () => {
+  it("a resume and a span export in the same tick: the export belongs to the root, so its answer reaches the exporter", async () => {
+    const host = await start(
+      { rules: [{ name: "orders", sendMessagesPerSecond: 10, burstSeconds: 1 }] },
+      { tracing: { inject: "off", collector: { cluster: "otlp" }, exportIntervalMs: 10 } },
+      ["otlp"],
+    );
+    const conn = host.newConnection();
+    for (let i = 1; i <= 11; i++) conn.callOnDownstreamData(send(i, "orders"));
+    conn.callOnDownstreamData(send(12, "orders"));
+    expect(conn.downstreamPaused).toBe(true);
+    host.advanceTime(95);
+    // Spans end just before the tick that resumes the connection (100 ms).
+    for (let i = 1; i <= 11; i++) conn.callOnUpstreamData(answer(i));
+    host.advanceTime(10);
+    expect(upstreamOpaques(conn)).toHaveLength(12);
+    const exports = host.httpCalls.filter((c) => c.cluster === "otlp");
+    expect(exports.map((c) => c.contextId)).toEqual([host.root.id]);
+    host.respondToHttpCall(exports[0].token);
+    flushed(host);
+    expect(host.getCounter(`${P}trace_exports_total;result=ok`)).toBe(1);
+  });
+});
+
 describe("global rules", () => {
   it("report sends to the rate limit service and delay the connection while it answers OVER_LIMIT", async () => {
     const host = await start(

@@ -32,7 +32,7 @@ function sendExt(topic: string, props: string, batch = false): [string, string][
 }
 
 const send = (opaque: number, topic: string, props: string) => wire(jsonFrame(command({ code: SEND_MESSAGE_V2, opaque, ext: sendExt(topic, props), body: new TextEncoder().encode("hello") })));
-const answer = (opaque: number, code = 0, body = new Uint8Array(0)) => wire(jsonFrame(command({ code, opaque, flag: 1, ext: [["msgId", "m"], ["queueId", "0"], ["queueOffset", "0"]], body })));
+const answer = (opaque: number, code = 0, body: Uint8Array = new Uint8Array(0)) => wire(jsonFrame(command({ code, opaque, flag: 1, ext: [["msgId", "m"], ["queueId", "0"], ["queueOffset", "0"]], body })));
 const pull = (opaque: number, topic: string) =>
   wire(jsonFrame(command({ code: PULL_MESSAGE, opaque, ext: [["consumerGroup", "cg"], ["topic", topic], ["queueId", "0"], ["queueOffset", "0"], ["maxMsgNums", "32"], ["sysFlag", "0"], ["commitOffset", "0"], ["suspendTimeoutMillis", "20000"], ["subscription", "*"], ["subVersion", "0"]] })));
 
