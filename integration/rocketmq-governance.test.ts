@@ -7,36 +7,33 @@
 //   offsets over time), with no failed send;
 // - the Java consumer (RemotingRoundTrip.java) receives each message with the
 //   traceparent the sidecar added, and Jaeger holds the sidecar's send span
-//   that traceparent names.
+//   that traceparent names;
+// - on the gRPC listener (rocketmq-grpc), rocketmq-client-nodejs's Producer
+//   past its send limit gets the client's TooManyRequestsException, and the
+//   broker holds only the sends that succeeded; a message sent over gRPC is
+//   received with the sidecar's traceparent in its properties.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Producer, SimpleConsumer, TooManyRequestsException } from "rocketmq-client-nodejs";
 import { cluster } from "../policy/envoy/resources.ts";
 import { freshModule } from "../scripts/compile.ts";
 import { jaegerQuery, spanTag, startJaeger, type Jaeger } from "./stack/jaeger.ts";
 import { remotingRoundTrip, remotingSend } from "./stack/rocketmq-java.ts";
 import { useRocketMQStack, type RocketMQEndpoints } from "./stack/rocketmq-global.ts";
-import { createTopic, remotingRequest } from "./stack/rocketmq-remoting.ts";
+import { createTopic, storedMessages } from "./stack/rocketmq-remoting.ts";
 import { startRocketMQSidecar, type RocketMQSidecar } from "./stack/rocketmq-sidecar.ts";
+import { fileLogger } from "./stack/client-logger.ts";
 
-const GET_MAX_OFFSET = 30;
 const QUEUES = 2;
 const RATE = 200;
 
 const stamp = Date.now();
 const limitedTopic = `mqmesh-limit-${stamp}`;
 const tracedTopic = `mqmesh-traced-${stamp}`;
+const grpcLimitedTopic = `mqmesh-grpclimit-${stamp}`;
+const grpcTracedTopic = `mqmesh-grpctraced-${stamp}`;
+const GRPC_RATE = 5;
 const service = `mqmesh-rocketmq-${randomUUID().slice(0, 8)}`;
-
-// Messages the broker holds in a topic: the sum of its queues' max offsets.
-async function storedMessages(brokerAddr: string, topic: string): Promise<number> {
-  let sum = 0;
-  for (let q = 0; q < QUEUES; q++) {
-    const r = await remotingRequest(brokerAddr, GET_MAX_OFFSET, { topic, queueId: q });
-    expect(r.code, `GET_MAX_OFFSET ${topic}/${q}: ${r.remark ?? ""}`).toBe(0);
-    sum += Number(r.extFields.offset);
-  }
-  return sum;
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -52,7 +49,8 @@ describe("rocketmq filter limits and tracing in the sidecar", () => {
     rmq = s.endpoints;
     stopStack = s.stop;
     jaeger = await startJaeger({ name: "jaeger-rocketmq" });
-    for (const topic of [limitedTopic, tracedTopic]) await createTopic(rmq.brokerAddr, topic, QUEUES);
+    for (const topic of [limitedTopic, tracedTopic, grpcLimitedTopic, grpcTracedTopic]) await createTopic(rmq.brokerAddr, topic, QUEUES);
+    const grpcWasm = await freshModule({ entry: "filters/rocketmq-grpc/index.ts", out: "build/rocketmq-grpc.wasm" });
     sidecar = await startRocketMQSidecar(
       { namesrv: rmq.namesrv, proxyRemoting: rmq.proxyRemoting, proxyGrpc: rmq.proxyGrpc },
       {
@@ -63,6 +61,11 @@ describe("rocketmq filter limits and tracing in the sidecar", () => {
           limits: { rules: [{ name: "send200", topics: ["mqmesh-limit-*"], sendMessagesPerSecond: RATE, burstSeconds: 0.1 }] },
           tracing: { inject: "always", collector: { cluster: "mqmesh_otlp" }, serviceName: service, exportIntervalMs: 200 },
         }),
+        grpcWasm,
+        grpcFilterConfig: {
+          limits: { rules: [{ name: "grpc-send", topics: ["mqmesh-grpclimit-*"], sendMessagesPerSecond: GRPC_RATE, burstSeconds: 1 }] },
+          tracing: { inject: "always", collector: { cluster: "mqmesh_otlp" }, serviceName: `${service}-grpc`, exportIntervalMs: 200 },
+        },
         extraClusters: [cluster("mqmesh_otlp", jaeger.otlpHttpAddress)],
       },
     );
@@ -80,20 +83,20 @@ describe("rocketmq filter limits and tracing in the sidecar", () => {
     const sending = remotingSend(sidecar.remoting, limitedTopic, count, `${limitedTopic}-producer`, 120_000, 4);
     // A short burst (20 messages), so that the producer is soon at the rate
     // (its own speed decides how long a burst lasts); then the stored count over 8 s.
-    let first = await storedMessages(rmq.brokerAddr, limitedTopic);
+    let first = await storedMessages(rmq.brokerAddr, limitedTopic, QUEUES);
     while (first < RATE / 2) {
       await sleep(200);
-      first = await storedMessages(rmq.brokerAddr, limitedTopic);
+      first = await storedMessages(rmq.brokerAddr, limitedTopic, QUEUES);
     }
     const t0 = performance.now();
     await sleep(8000);
-    const last = await storedMessages(rmq.brokerAddr, limitedTopic);
+    const last = await storedMessages(rmq.brokerAddr, limitedTopic, QUEUES);
     const rate = ((last - first) * 1000) / (performance.now() - t0);
     const events = await sending;
     console.log(`rocketmq send limit ${RATE}/s: ${rate.toFixed(1)} messages/s on the broker`);
     expect(events.filter((e) => e.event === "error")).toEqual([]);
     expect(events.find((e) => e.event === "done")).toEqual({ event: "done", sent: count, failed: 0 });
-    expect(await storedMessages(rmq.brokerAddr, limitedTopic)).toBe(count);
+    expect(await storedMessages(rmq.brokerAddr, limitedTopic, QUEUES)).toBe(count);
     expect(rate).toBeGreaterThanOrEqual(RATE * 0.95);
     expect(rate).toBeLessThanOrEqual(RATE * 1.05);
   }, 180_000);
@@ -116,4 +119,63 @@ describe("rocketmq filter limits and tracing in the sidecar", () => {
       expect(spanTag(span, "span.kind")).toBe("producer");
     }
   }, 180_000);
+
+  it("over gRPC: a Producer past its limit gets TooManyRequestsException and the broker holds only what succeeded", async () => {
+    // No retries, so the client's first TOO_MANY_REQUESTS is what the app sees.
+    const producer = new Producer({ endpoints: sidecar.grpc, namespace: "", topics: [grpcLimitedTopic], maxAttempts: 1, logger: fileLogger("governance-grpc-producer") });
+    await producer.startup();
+    let ok = 0;
+    const errors: unknown[] = [];
+    try {
+      for (let i = 0; i < GRPC_RATE * 3; i++) {
+        try {
+          await producer.send({ topic: grpcLimitedTopic, tag: "t", keys: [`k-${i}`], body: Buffer.from(`body ${i}`) });
+          ok++;
+        } catch (e) {
+          errors.push(e);
+        }
+      }
+    } finally {
+      await producer.shutdown();
+    }
+    // The burst (5) and what refilled while the 15 sends took place.
+    expect(ok).toBeGreaterThanOrEqual(GRPC_RATE);
+    expect(errors.length).toBeGreaterThan(0);
+    for (const e of errors) expect(e).toBeInstanceOf(TooManyRequestsException);
+    expect(await storedMessages(rmq.brokerAddr, grpcLimitedTopic, QUEUES)).toBe(ok);
+  }, 120_000);
+
+  it("over gRPC: the consumer receives the traceparent the sidecar added to the message's properties", async () => {
+    const producer = new Producer({ endpoints: sidecar.grpc, namespace: "", topics: [grpcTracedTopic], logger: fileLogger("governance-grpc-traced") });
+    await producer.startup();
+    try {
+      await producer.send({ topic: grpcTracedTopic, tag: "t", keys: ["k"], body: Buffer.from("traced") });
+    } finally {
+      await producer.shutdown();
+    }
+    const consumer = new SimpleConsumer({
+      endpoints: sidecar.grpc, namespace: "", consumerGroup: `${grpcTracedTopic}-group`, subscriptions: new Map([[grpcTracedTopic, "*"]]),
+      awaitDuration: 3000, logger: fileLogger("governance-grpc-consumer"),
+    });
+    await consumer.startup();
+    let traceparent: string | undefined;
+    try {
+      const deadline = Date.now() + 60_000;
+      while (traceparent === undefined && Date.now() < deadline) {
+        for (const m of await consumer.receive(16, 30_000)) {
+          traceparent = m.properties.get("traceparent");
+          await consumer.ack(m);
+        }
+      }
+    } finally {
+      await consumer.shutdown();
+    }
+    expect(traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-03$/);
+    const [, traceId, spanId] = traceparent!.split("-");
+    const query = jaegerQuery(jaeger.queryUrl);
+    await expect.poll(async () => (await query.trace(traceId))?.spans.map((s) => s.spanID) ?? [], { timeout: 20_000, interval: 500 }).toContain(spanId);
+    const span = (await query.trace(traceId))!.spans.find((s) => s.spanID === spanId)!;
+    expect(span.operationName).toBe(`send ${grpcTracedTopic}`);
+    expect(spanTag(span, "span.kind")).toBe("producer");
+  }, 120_000);
 });
