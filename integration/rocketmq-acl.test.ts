@@ -11,12 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freshModule } from "../scripts/compile.ts";
 import { remotingSend, type SendEvent } from "./stack/rocketmq-java.ts";
 import { useRocketMQStack, type RocketMQEndpoints } from "./stack/rocketmq-global.ts";
-import { createTopic, remotingRequest } from "./stack/rocketmq-remoting.ts";
+import { createTopic, remotingRequest, storedMessages } from "./stack/rocketmq-remoting.ts";
 import { startRocketMQSidecar, type RocketMQSidecar } from "./stack/rocketmq-sidecar.ts";
 import { METRIC_POLL, prometheusValue } from "./support/envoy-metrics.ts";
 
 const NO_PERMISSION = 16;
-const GET_MAX_OFFSET = 30;
 const PULL_MESSAGE = 11;
 const QUEUES = 2;
 
@@ -24,17 +23,6 @@ const stamp = Date.now();
 const deniedTopic = `mqmesh-acl-denied-${stamp}`;
 const allowedTopic = `mqmesh-acl-allowed-${stamp}`;
 const unreadTopic = `mqmesh-acl-noread-${stamp}`;
-
-// Messages the broker holds in a topic: the sum of its queues' max offsets.
-async function storedMessages(brokerAddr: string, topic: string): Promise<number> {
-  let sum = 0;
-  for (let q = 0; q < QUEUES; q++) {
-    const r = await remotingRequest(brokerAddr, GET_MAX_OFFSET, { topic, queueId: q });
-    expect(r.code, `GET_MAX_OFFSET ${topic}/${q}: ${r.remark ?? ""}`).toBe(0);
-    sum += Number(r.extFields.offset);
-  }
-  return sum;
-}
 
 describe("rocketmq filter topic ACLs in the sidecar", () => {
   let rmq: RocketMQEndpoints;
@@ -95,8 +83,8 @@ describe("rocketmq filter topic ACLs in the sidecar", () => {
     expect(new Set(sent.map((e) => e.brokerAddr))).toEqual(new Set([sidecar.remoting]));
 
     // The broker holds the allowed messages and none of the denied ones.
-    expect(await storedMessages(rmq.brokerAddr, allowedTopic)).toBe(5);
-    expect(await storedMessages(rmq.brokerAddr, deniedTopic)).toBe(0);
+    expect(await storedMessages(rmq.brokerAddr, allowedTopic, QUEUES)).toBe(5);
+    expect(await storedMessages(rmq.brokerAddr, deniedTopic, QUEUES)).toBe(0);
 
     const admin = sidecar.envoy.adminUrl;
     // 2 sends x 3 attempts, each answered NO_PERMISSION by the filter.

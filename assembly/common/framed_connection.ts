@@ -19,7 +19,7 @@
 // (continueDownstream). Bytes the stream has already seen are therefore
 // never left in a paused buffer. Only the client's direction is ever paused:
 // Envoy cannot resume the upstream one.
-import { FilterStatus, HostBuffer, PeerType, RootContext, StreamContext, downstreamData, getCurrentTimeNanoseconds, log, upstreamData } from "../proxy";
+import { FilterStatus, HostBuffer, PeerType, RootContext, StreamContext, currentContextId, downstreamData, getCurrentTimeNanoseconds, log, makeEffective, upstreamData } from "../proxy";
 import { ChunkSource, FrameStream, StreamAction } from "./frame_stream";
 import { Identity } from "./identity";
 
@@ -146,11 +146,17 @@ const muted = new Array<FramedConnection>();
 // precision). Returns how many are still muted.
 export function resumeMutedConnections(): i32 {
   if (muted.length == 0) return 0;
+  // Resuming makes each connection the effective context
+  // (continueDownstream); the caller gets its own back, or the calls it
+  // makes next (a span export, a rate limit query) would be answered to a
+  // connection instead of the root.
+  const caller = currentContextId();
   const now = getCurrentTimeNanoseconds();
   for (let i = muted.length - 1; i >= 0; i--) {
     const connection = unchecked(muted[i]);
     if (connection.mutedUntil <= now) connection.resume();
   }
+  makeEffective(caller);
   return muted.length;
 }
 

@@ -18,6 +18,7 @@
 // each new one. `per: "rule"` is one bucket for everyone the rule matches.
 import { ConfigReader } from "./config";
 import { ANONYMOUS, Identity } from "./identity";
+import { MatcherList } from "./matcher";
 import { PrincipalPatterns } from "./principal";
 import { MAX_BURST_SECONDS, MAX_RATE, Rate } from "./token_bucket";
 
@@ -87,4 +88,18 @@ export function readLimitRules(section: ConfigReader, rateFields: string[], read
     out.push(rule);
   }
   return out;
+}
+
+/** A rule's list of names or globs (topics, groups...); null when absent (everything). */
+export function readNameGlobs(r: ConfigReader, field: string): MatcherList | null {
+  if (!r.has(field)) {
+    r.allow(field);
+    return null;
+  }
+  const texts = r.strList(field);
+  const v = r.value(field);
+  if (v != null && v.isArray && v.length == 0) r.fail(field, "must not be empty: omit it to apply to all");
+  const list = new MatcherList();
+  for (let i = 0; i < texts.length; i++) list.add(texts[i], i);
+  return list;
 }

@@ -13,7 +13,7 @@ export { BaseContext } from "./context";
 export { RootContext } from "./root_context";
 export { StreamContext } from "./stream_context";
 export { HttpContext } from "./http_context";
-export { registerRootContext, currentContextId } from "./registry";
+export { registerRootContext, currentContextId, makeEffective } from "./registry";
 export { HostBuffer, requestBody, responseBody, downstreamData, upstreamData, httpCallResponseBody,
   grpcReceiveBuffer, vmConfiguration, pluginConfiguration, foreignFunctionArguments } from "./buffer";
 export { HeaderMap, requestHeaders, requestTrailers, responseHeaders, responseTrailers, grpcInitialMetadata,

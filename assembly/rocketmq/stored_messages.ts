@@ -80,3 +80,17 @@ export function readStoredMessages(body: Uint8Array): StoredMessages {
   if (!r.ok) out.error = r.error;
   return out;
 }
+
+// How many whole messages a pull response body holds, by their totalSize
+// words alone (nothing else is read): what a limit counts.
+export function countStoredMessages(body: Uint8Array): i32 {
+  const r = new BytesReader(body);
+  let n = 0;
+  while (r.remaining >= 4) {
+    const total = r.i32();
+    if (!r.ok || total < 4 || total - 4 > r.remaining) break;
+    r.skip(total - 4);
+    n++;
+  }
+  return n;
+}

@@ -16,7 +16,7 @@
 // policy names in the RateLimit header fields (Structured Field strings),
 // so they are printable ASCII.
 import { ConfigReader } from "../../assembly/common/config";
-import { LimitRule, readLimitRules } from "../../assembly/common/limit_rules";
+import { LimitRule, readLimitRules, readNameGlobs } from "../../assembly/common/limit_rules";
 import { Matcher, MatcherList } from "../../assembly/common/matcher";
 import { RateLimitServiceConfig } from "../../assembly/common/ratelimit_client";
 import { PubsubConfig } from "./config";
@@ -81,27 +81,13 @@ export function readBridgeLimits(c: ConfigReader, pubsubs: PubsubConfig[]): Brid
     const r = readers[i];
     const rule = new BridgeLimitRule(rules[i]);
     if (!isPolicyName(rules[i].name)) r.fail("name", "must be printable ASCII: it names the policy in the RateLimit header fields");
-    rule.pubsubs = readGlobs(r, "pubsubs");
+    rule.pubsubs = readNameGlobs(r, "pubsubs");
     if (rule.pubsubs != null) checkPubsubNames(r, rule.pubsubs!, pubsubs);
-    rule.topics = readGlobs(r, "topics");
+    rule.topics = readNameGlobs(r, "topics");
     if (rules[i].global && out.rateLimitService == null) r.fail("global", "needs the top-level rateLimitService that global rules ask");
     out.rules.push(rule);
   }
   return out;
-}
-
-// A list of names or globs; null when absent (everything).
-function readGlobs(r: ConfigReader, field: string): MatcherList | null {
-  if (!r.has(field)) {
-    r.allow(field);
-    return null;
-  }
-  const texts = r.strList(field);
-  const v = r.value(field);
-  if (v != null && v.isArray && v.length == 0) r.fail(field, "must not be empty: omit it to apply to all");
-  const list = new MatcherList();
-  for (let i = 0; i < texts.length; i++) list.add(texts[i], i);
-  return list;
 }
 
 // A name without wildcards that no pubsub has is a mistake, not a rule that never applies.

@@ -2,6 +2,8 @@
 // StringValue). Every field is optional; a wrong one rejects the whole
 // configuration with the field named. See README.md.
 import { ConfigReader } from "../../assembly/common/config";
+import { TracingConfig } from "../../assembly/common/otel/config";
+import { RocketMQLimits } from "../../assembly/rocketmq/limit_config";
 import { AclConfig } from "./acl";
 
 export class EndpointsConfig {
@@ -18,6 +20,9 @@ export class RocketMQGrpcConfig {
   maxGroups: i32 = 200;
   acl: AclConfig = new AclConfig();
   endpoints: EndpointsConfig = new EndpointsConfig();
+  // Send and receive limits (limits.ts) and trace context and spans (tracing.ts).
+  limits: RocketMQLimits = new RocketMQLimits();
+  tracing: TracingConfig = new TracingConfig();
   error: string = "";
 
   static parse(text: string): RocketMQGrpcConfig {
@@ -29,6 +34,8 @@ export class RocketMQGrpcConfig {
     config.maxTopics = metrics.int("maxTopics", config.maxTopics, 1, 100000);
     config.maxGroups = metrics.int("maxGroups", config.maxGroups, 1, 100000);
     config.acl = AclConfig.parse(c);
+    config.limits = RocketMQLimits.read(c);
+    config.tracing = TracingConfig.read(c, "mqmesh-rocketmq-grpc");
     if (c.has("endpoints")) {
       const e = c.obj("endpoints");
       config.endpoints.enabled = true;

@@ -5,13 +5,13 @@
 // client really did; denied calls come back as RocketMQ FORBIDDEN; route
 // answers name the configured endpoints. Messages are checked with the
 // client's own protobuf classes (google-protobuf), not with the filter's code.
-import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { freshModule } from "../../scripts/compile.ts";
-import type { GrpcRecording, RecordedCall } from "../../scripts/record-rocketmq-grpc.ts";
+import type { RecordedCall } from "../../scripts/record-rocketmq-grpc.ts";
 import { ProxyHost } from "../../test/host/index.ts";
+import { type Split, SERVICE, callsOf, frame, joined, messages, method, rec, replayCall } from "../../test/rocketmq/grpc_calls.ts";
 
 const require = createRequire(import.meta.url);
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -24,63 +24,8 @@ beforeAll(async () => {
   wasm = await freshModule({ entry: "filters/rocketmq-grpc/index.ts", out: "build/rocketmq-grpc.wasm" });
 }, 180_000);
 
-const rec: GrpcRecording = JSON.parse(readFileSync(new URL("../../test/recordings/rocketmq-grpc/nodejs.json", import.meta.url), "utf8"));
-const SERVICE = "/apache.rocketmq.v2.MessagingService/";
-const b64 = (s: string) => Buffer.from(s, "base64");
-const joined = (chunks: string[]) => Buffer.concat(chunks.map(b64));
-const method = (c: RecordedCall) => c.path.slice(SERVICE.length);
-const callsOf = (name: string) => rec.calls.filter((c) => method(c) === name);
-
-// gRPC messages of a body: [compressed, message].
-function messages(body: Buffer): Buffer[] {
-  const out: Buffer[] = [];
-  for (let pos = 0; pos + 5 <= body.length; ) {
-    const n = body.readUInt32BE(pos + 1);
-    out.push(body.subarray(pos + 5, pos + 5 + n));
-    pos += 5 + n;
-  }
-  return out;
-}
-
-function frame(msg: Uint8Array): Buffer {
-  const head = Buffer.alloc(5);
-  head.writeUInt32BE(msg.length, 1);
-  return Buffer.concat([head, msg]);
-}
-
 async function startFilter(config: object = {}): Promise<ProxyHost> {
   return ProxyHost.start(wasm, { pluginConfig: JSON.stringify(config) });
-}
-
-type Split = (n: number) => number[];
-const whole: Split = (n) => [n];
-
-function pieces(bytes: Buffer, split: Split): Buffer[] {
-  const out: Buffer[] = [];
-  let pos = 0;
-  for (const size of split(bytes.length)) {
-    if (pos >= bytes.length) break;
-    out.push(bytes.subarray(pos, pos + size));
-    pos += size;
-  }
-  if (pos < bytes.length) out.push(bytes.subarray(pos));
-  return out.filter((p) => p.length > 0);
-}
-
-// One recorded call through the filter: request headers, body chunks (the
-// recorded ones, each cut again by `split`), response headers, body, trailers.
-function replayCall(host: ProxyHost, call: RecordedCall, split: Split = whole, response?: Buffer[]) {
-  const stream = host.newHttpStream();
-  expect(stream.callOnRequestHeaders(call.requestHeaders)).toBe("continue");
-  const req = call.request.flatMap((c) => pieces(b64(c), split));
-  req.forEach((p, i) => expect(stream.callOnRequestBody(p, { endOfStream: i === req.length - 1 })).toBe("continue"));
-  if (req.length === 0) stream.callOnRequestBody(new Uint8Array(0), { endOfStream: true });
-  const trailersOnly = call.response.length === 0 && call.trailers.length === 0;
-  stream.callOnResponseHeaders(call.responseHeaders, { endOfStream: trailersOnly });
-  for (const p of response ?? call.response.flatMap((c) => pieces(b64(c), split))) stream.callOnResponseBody(p);
-  if (!trailersOnly) stream.callOnResponseTrailers(call.trailers);
-  stream.complete();
-  return stream;
 }
 
 const counter = (host: ProxyHost, name: string) => host.getCounter(name, 0);

@@ -24,6 +24,10 @@ import { resourceField } from "../../assembly/rocketmq/grpc/resource";
 import { methodOperation } from "./acl";
 import { RocketMQGrpcRoot } from "./root";
 import { RocketMQGrpcMetrics } from "./metrics";
+import { Identity } from "../../assembly/common/identity";
+import { grpcAccessKey } from "../../assembly/rocketmq/caller";
+import { CODE_TOO_MANY_REQUESTS } from "./limits";
+import { GrpcCallSpan } from "./tracing";
 
 const EMPTY = new Uint8Array(0);
 
@@ -102,6 +106,13 @@ export class RocketMQGrpcStream extends HttpContext {
   private deniedAnswered: bool = false;
   private statusSeen: bool = false;
   private finished: bool = false;
+  // Limits and tracing (limits.ts, tracing.ts): whether this call is
+  // checked, the refusal it got, whether its request may be rewritten, its span.
+  private limited: bool = false;
+  private throttled: string | null = null;
+  private injects: bool = false;
+  private callSpan: GrpcCallSpan | null = null;
+  private identity: Identity = new Identity();
 
   constructor(id: u32, root: RocketMQGrpcRoot) {
     super(id, root);
@@ -122,9 +133,14 @@ export class RocketMQGrpcStream extends HttpContext {
     this.metrics.requests.add([this.api]);
     this.checkAcl = config.acl.checks(method);
     this.rewrite = this.rocketRoot.endpoints != null && (method == Method.QueryRoute || method == Method.QueryAssignment);
-    this.request = new GrpcFrames(new RequestSide(this), config.maxMessageBytes, this.checkAcl);
+    const limits = this.rocketRoot.limits;
+    this.limited = limits != null && limits.limits(method);
+    const tracing = this.rocketRoot.tracing;
+    this.injects = tracing != null && tracing.mayInject && method == Method.SendMessage;
+    if (this.limited) this.readCaller();
+    this.request = new GrpcFrames(new RequestSide(this), config.maxMessageBytes, this.checkAcl || this.limited || this.injects);
     // A checked call's answer may have to be replaced, so it may be held.
-    this.response = new GrpcFrames(new ResponseSide(this), config.maxMessageBytes, this.checkAcl || this.rewrite);
+    this.response = new GrpcFrames(new ResponseSide(this), config.maxMessageBytes, this.checkAcl || this.rewrite || this.limited);
     return FilterHeadersStatus.Continue;
   }
 
@@ -179,7 +195,7 @@ export class RocketMQGrpcStream extends HttpContext {
       return MessageFate.Pass;
     }
     if (this.requestParsed) return MessageFate.Pass; // unary or server streaming: one request message
-    return this.checkAcl ? MessageFate.Hold : MessageFate.Observe;
+    return this.checkAcl || this.limited || this.injects ? MessageFate.Hold : MessageFate.Observe;
   }
 
   onRequestMessage(message: Uint8Array, held: bool): Uint8Array | null {
@@ -248,13 +264,51 @@ export class RocketMQGrpcStream extends HttpContext {
         break;
     }
     if (held && deniedTopic == null && this.method != Method.SendMessage && !acl.allowed(this.topic, op)) deniedTopic = this.topic;
-    if (deniedTopic == null) return null;
+    if (deniedTopic == null) return this.governed(message, held);
     // Denied: the broker gets an empty request of the same method (which it
     // rejects without touching any topic) and its answer is replaced.
     this.denied = true;
     this.metrics.denied.add([this.api, wantTopics ? this.metrics.topic(deniedTopic) : ""]);
     this.topic = deniedTopic;
     return grpcFrame(EMPTY);
+  }
+
+  // An allowed request: its limits, then its span (and the context its
+  // messages get). What goes to the proxy instead, or null.
+  private governed(message: Uint8Array, held: bool): Uint8Array | null {
+    const limits = this.rocketRoot.limits;
+    if (held && this.limited && limits != null) {
+      const sent = this.sent;
+      let refusal: string | null = null;
+      if (this.method != Method.SendMessage) refusal = limits.admitReceive(this.identity, this.topic, this.group);
+      else if (sent != null) refusal = limits.admitSend(this.identity, sent.topics, sent.messages, sent.bytes);
+      if (refusal != null) {
+        this.throttled = refusal;
+        return grpcFrame(EMPTY);
+      }
+    }
+    const tracing = this.rocketRoot.tracing;
+    if (tracing == null) return null;
+    if (this.method == Method.SendMessage && (tracing.records || tracing.mayInject)) {
+      const sent = this.sent;
+      let count: u64 = 0;
+      if (sent != null) for (let i = 0; i < sent.messages.length; i++) count += sent.messages[i];
+      const span = GrpcCallSpan.send(tracing, message, this.topic, <i32>count);
+      this.callSpan = span;
+      return held && span.rewritten != null ? grpcFrame(span.rewritten!) : null;
+    }
+    if (tracing.records && (this.method == Method.ReceiveMessage || this.method == Method.PullMessage)) {
+      this.callSpan = GrpcCallSpan.receive(tracing, this.topic, this.group);
+    }
+    return null;
+  }
+
+  // The caller, for principal patterns: the connection, and the AccessKey
+  // that signs the call.
+  private readCaller(): void {
+    this.identity.resolve();
+    const authorization = requestHeaders.get("authorization");
+    if (authorization != null) this.identity.user = grpcAccessKey(authorization);
   }
 
   private unparsed(): Uint8Array | null {
@@ -265,7 +319,7 @@ export class RocketMQGrpcStream extends HttpContext {
   // ---- response messages
 
   responseFate(compressed: bool): MessageFate {
-    if (this.denied) return MessageFate.Hold; // replaced even when compressed
+    if (this.denied || this.throttled != null) return MessageFate.Hold; // replaced even when compressed
     if (compressed) {
       this.metrics.unparsed.add(["compressed"]);
       return MessageFate.Pass;
@@ -282,6 +336,12 @@ export class RocketMQGrpcStream extends HttpContext {
       const text = "mqmesh: " + this.api + " on topic " + this.topic + " is not allowed by the sidecar's ACL";
       return grpcFrame(statusResponse(CODE_FORBIDDEN, text));
     }
+    if (this.throttled != null) {
+      if (this.deniedAnswered) return EMPTY;
+      this.deniedAnswered = true;
+      this.status(CODE_TOO_MANY_REQUESTS);
+      return grpcFrame(statusResponse(CODE_TOO_MANY_REQUESTS, this.throttled!));
+    }
     if (this.method == Method.ReceiveMessage || this.method == Method.PullMessage) {
       const r = readReceiveMessageResponse(message);
       if (r == null) {
@@ -293,6 +353,7 @@ export class RocketMQGrpcStream extends HttpContext {
       if (m != null) {
         const topic = m.topic.length > 0 ? m.topic : this.topic;
         this.metrics.receivedMessages.add(this.topicGroup(topic));
+        this.delivered(message);
       }
       return null;
     }
@@ -333,7 +394,17 @@ export class RocketMQGrpcStream extends HttpContext {
     return [this.metrics.topic(topic), this.metrics.group(this.group)];
   }
 
+  // A receive call delivered a message: charged to its limits, linked from its span.
+  private delivered(response: Uint8Array): void {
+    const limits = this.rocketRoot.limits;
+    if (this.limited && limits != null) limits.received(this.identity, this.topic, this.group, 1);
+    const span = this.callSpan;
+    if (span != null) span.delivers(response);
+  }
+
   private status(code: i32): void {
+    const span = this.callSpan;
+    if (span != null) span.status(code);
     this.statusSeen = true;
     this.metrics.responses.add([this.api, codeName(code)]);
   }
@@ -356,5 +427,7 @@ export class RocketMQGrpcStream extends HttpContext {
     this.finished = true;
     const elapsed = (getMonotonicTimeNanoseconds() - this.started) / 1000000;
     this.metrics.latency.record([this.api], elapsed);
+    const span = this.callSpan;
+    if (span != null) span.end();
   }
 }

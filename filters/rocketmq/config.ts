@@ -3,6 +3,8 @@
 // field named, so Envoy refuses the filter instead of running with a surprise.
 import { ConfigReader } from "../../assembly/common/config";
 import { OnUnknown, readOnUnknown } from "../../assembly/common/on_unknown";
+import { TracingConfig } from "../../assembly/common/otel/config";
+import { RocketMQLimits } from "../../assembly/rocketmq/limit_config";
 import { RocketMQAcl } from "./acl_config";
 
 export { OnUnknown };
@@ -29,6 +31,9 @@ export class RocketMQFilterConfig {
   routeRewriteAddress: string = "";
   // Topic ACLs (acl_config.ts); disabled without an `acl` section.
   acl: RocketMQAcl = new RocketMQAcl();
+  // Send and pull limits (limits.ts) and trace context and spans (tracing.ts).
+  limits: RocketMQLimits = new RocketMQLimits();
+  tracing: TracingConfig = new TracingConfig();
   error: string = "";
 
   static parse(text: string): RocketMQFilterConfig {
@@ -52,6 +57,8 @@ export class RocketMQFilterConfig {
       config.routeRewriteAddress = address;
     }
     config.acl = RocketMQAcl.parse(c);
+    config.limits = RocketMQLimits.read(c);
+    config.tracing = TracingConfig.read(c, "mqmesh-rocketmq");
     if (!c.finish()) config.error = c.summary;
     return config;
   }

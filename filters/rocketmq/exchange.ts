@@ -39,6 +39,10 @@ export class RocketMQExchange extends Exchange {
   groupLabel: string | null = null;
   // The response code, once the response's head was read.
   responseCode: i32 = 0;
+  // Consume requests: the topic and group they named, for policies that
+  // need them with the response (limits, tracing); null otherwise.
+  consumeTopic: string | null = null;
+  consumeGroup: string | null = null;
 
   constructor(session: Session) {
     super(session);
@@ -50,6 +54,8 @@ export class RocketMQExchange extends Exchange {
     this.topicLabel = null;
     this.groupLabel = null;
     this.responseCode = 0;
+    this.consumeTopic = null;
+    this.consumeGroup = null;
     return this;
   }
 

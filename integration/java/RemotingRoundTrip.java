@@ -7,7 +7,7 @@
 // Usage: RemotingRoundTrip <namesrv host:port> <topic> <count> <group> [timeoutMs]
 // Output, one JSON object per line on stdout:
 //   {"event":"sent","key":..,"tag":..,"body":..,"msgId":..,"queueId":..,"brokerAddr":..}
-//   {"event":"received","key":..,"tag":..,"body":..,"msgId":..,"queueId":..,"brokerAddr":..}
+//   {"event":"received","key":..,"tag":..,"body":..,"msgId":..,"queueId":..,"brokerAddr":..,"traceparent":..}
 //   {"event":"done","sent":N,"received":M}
 // The body is the UTF-8 text "<topic>-body-<i>", key "k-<i>", tag "tag-<i%3>".
 import java.nio.charset.StandardCharsets;
@@ -114,7 +114,8 @@ public final class RemotingRoundTrip {
                         : consumerClient.findBrokerAddressInSubscribe(m.getBrokerName(), MixAll.MASTER_ID, true);
                     System.out.println("{\"event\":\"received\",\"key\":" + q(m.getKeys()) + ",\"tag\":" + q(m.getTags())
                         + ",\"body\":" + q(body) + ",\"msgId\":" + q(m.getMsgId()) + ",\"queueId\":" + m.getQueueId()
-                        + ",\"brokerAddr\":" + q(pullFrom == null ? null : pullFrom.getBrokerAddr()) + "}");
+                        + ",\"brokerAddr\":" + q(pullFrom == null ? null : pullFrom.getBrokerAddr())
+                        + ",\"traceparent\":" + q(m.getProperty("traceparent")) + "}");
                     seen.add(m.getMsgId());
                     received++;
                 }

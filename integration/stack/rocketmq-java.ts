@@ -37,6 +37,8 @@ export interface RoundTripEvent {
   queueId?: number;
   /** The address the client resolved from its route info: for "sent" where it sent, for "received" where it pulls that broker's queues from. */
   brokerAddr?: string;
+  /** The message's traceparent property, null when it has none. */
+  traceparent?: string | null;
   sent?: number;
   received?: number;
 }
@@ -83,12 +85,12 @@ export type SendEvent =
  * RemotingSend: `count` sends with DefaultMQProducer (group `group`) through
  * `namesrv`, each reported as sent or with the exception the client threw.
  */
-export async function remotingSend(namesrv: string, topic: string, count: number, group: string, timeoutMs = 120_000): Promise<SendEvent[]> {
+export async function remotingSend(namesrv: string, topic: string, count: number, group: string, timeoutMs = 120_000, threads = 1): Promise<SendEvent[]> {
   const [cp, classes] = [await rocketmqClasspath(), await rocketmqJavaClasses()];
   const home = runPath("rocketmq-client");
   const r = await runCommand(
     javaBin(),
-    ["-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Djava.net.preferIPv4Stack=true", `-Duser.home=${home}`, "-cp", [classes, cp.classpath].join(delimiter), "RemotingSend", namesrv, topic, String(count), group],
+    ["-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Djava.net.preferIPv4Stack=true", `-Duser.home=${home}`, "-cp", [classes, cp.classpath].join(delimiter), "RemotingSend", namesrv, topic, String(count), group, String(threads)],
     { name: `remoting-send-${topic}`, timeoutMs },
   );
   return r.stdout

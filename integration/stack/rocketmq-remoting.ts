@@ -8,6 +8,7 @@ export const RequestCode = {
   UPDATE_AND_CREATE_TOPIC: 17,
   GET_ROUTEINFO_BY_TOPIC: 105,
   GET_BROKER_CLUSTER_INFO: 106,
+  GET_MAX_OFFSET: 30,
 } as const;
 
 /** The remoting protocol version we announce: MQVersion.CURRENT_VERSION of RocketMQ 5.3.3. */
@@ -144,4 +145,15 @@ export async function createTopic(brokerAddr: string, topic: string, queues = 4)
     order: false,
   });
   if (r.code !== 0) throw new Error(`UPDATE_AND_CREATE_TOPIC ${topic} on ${brokerAddr}: code ${r.code} ${r.remark ?? ""}`);
+}
+
+/** Messages a broker holds in a topic: the sum of its queues' max offsets (GET_MAX_OFFSET). */
+export async function storedMessages(brokerAddr: string, topic: string, queues: number): Promise<number> {
+  let sum = 0;
+  for (let q = 0; q < queues; q++) {
+    const r = await remotingRequest(brokerAddr, RequestCode.GET_MAX_OFFSET, { topic, queueId: q });
+    if (r.code !== 0) throw new Error(`GET_MAX_OFFSET ${topic}/${q} on ${brokerAddr}: code ${r.code} ${r.remark ?? ""}`);
+    sum += Number(r.extFields.offset);
+  }
+  return sum;
 }

@@ -92,3 +92,12 @@ export function partialSuccess(rejected: number): Uint8Array {
 export function counter(host: ProxyHost, name: string): bigint {
   return host.metrics.has("counter", name) ? host.metrics.lookup("counter", name).value : 0n;
 }
+
+/** Every span exported so far to `cluster`, after `advanceMs` of host time (the exporter sends on its interval); each export is answered 200. */
+export function exportedSpans(host: ProxyHost, cluster: string, advanceMs = 1000): ExportedSpan[] {
+  host.advanceTime(advanceMs);
+  const calls = host.httpCalls.filter((c) => c.cluster === cluster);
+  const spans = calls.flatMap((c) => spansOf(c));
+  for (const c of calls) host.respondToHttpCall(c.token);
+  return spans;
+}

@@ -226,3 +226,20 @@ export function batchMessage(flag: number, body: string, props: string): Uint8Ar
 }
 
 export const concat = (...a: Uint8Array[]) => Uint8Array.from(a.flatMap((x) => [...x]));
+
+// MessageDecoder's stored form, restated, for messages the recordings lack.
+export function storedMessage(o: { topic: string; properties: string; queueId?: number; queueOffset?: bigint; v6?: boolean; magicV2?: boolean }): Uint8Array {
+  const topic = Buffer.from(o.topic), props = Buffer.from(o.properties), body = Buffer.from("payload");
+  const host = o.v6 ? 16 : 4;
+  const size = 4 + 4 + 4 + 4 + 4 + 8 + 8 + 4 + 8 + (host + 4) + 8 + (host + 4) + 4 + 8 + 4 + body.length + (o.magicV2 ? 2 : 1) + topic.length + 2 + props.length;
+  const b = Buffer.alloc(size);
+  let p = 0;
+  p = b.writeInt32BE(size, p); p = b.writeInt32BE(o.magicV2 ? -626843477 : -626843481, p); p = b.writeInt32BE(0, p);
+  p = b.writeInt32BE(o.queueId ?? 0, p); p = b.writeInt32BE(0, p); p = b.writeBigInt64BE(o.queueOffset ?? 0n, p); p = b.writeBigInt64BE(0n, p);
+  p = b.writeInt32BE(o.v6 ? 0x30 : 0, p); p = b.writeBigInt64BE(1700000000000n, p);
+  p += host; p = b.writeInt32BE(9000, p); p = b.writeBigInt64BE(1700000000001n, p); p += host; p = b.writeInt32BE(10911, p);
+  p = b.writeInt32BE(0, p); p = b.writeBigInt64BE(0n, p); p = b.writeInt32BE(body.length, p); p += body.copy(b, p);
+  p = o.magicV2 ? b.writeInt16BE(topic.length, p) : b.writeInt8(topic.length, p); p += topic.copy(b, p);
+  p = b.writeInt16BE(props.length, p); props.copy(b, p);
+  return b;
+}

@@ -11,7 +11,7 @@ import { OURS, THEIRS, loadTraceCodecs, type TraceCodecs } from "../otel/codecs.
 import { chunksOf, joined, loadRecording } from "../support/recordings.ts";
 import type { RecordedChunk } from "../../scripts/recording-proxy.ts";
 import type { GrpcRecording } from "../../scripts/record-rocketmq-grpc.ts";
-import { P, batchMessage, binaryFrame, command, concat, decodeWire, javaProps, jsonFrame } from "./remoting.ts";
+import { P, batchMessage, binaryFrame, command, concat, decodeWire, javaProps, jsonFrame, storedMessage } from "./remoting.ts";
 
 const require = createRequire(import.meta.url);
 const pb: any = require("rocketmq-client-nodejs/proto/apache/rocketmq/v2/service_pb.js");
@@ -138,23 +138,6 @@ describe("pulled messages", () => {
     return { bodies, sent, truth: rec.truth };
   }
 
-  // MessageDecoder's stored form, restated, for messages the recordings lack.
-  function stored(o: { topic: string; properties: string; queueId?: number; queueOffset?: bigint; v6?: boolean; magicV2?: boolean }): Uint8Array {
-    const topic = Buffer.from(o.topic), props = Buffer.from(o.properties), body = Buffer.from("payload");
-    const host = o.v6 ? 16 : 4;
-    const size = 4 + 4 + 4 + 4 + 4 + 8 + 8 + 4 + 8 + (host + 4) + 8 + (host + 4) + 4 + 8 + 4 + body.length + (o.magicV2 ? 2 : 1) + topic.length + 2 + props.length;
-    const b = Buffer.alloc(size);
-    let p = 0;
-    p = b.writeInt32BE(size, p); p = b.writeInt32BE(o.magicV2 ? -626843477 : -626843481, p); p = b.writeInt32BE(0, p);
-    p = b.writeInt32BE(o.queueId ?? 0, p); p = b.writeInt32BE(0, p); p = b.writeBigInt64BE(o.queueOffset ?? 0n, p); p = b.writeBigInt64BE(0n, p);
-    p = b.writeInt32BE(o.v6 ? 0x30 : 0, p); p = b.writeBigInt64BE(1700000000000n, p);
-    p += host; p = b.writeInt32BE(9000, p); p = b.writeBigInt64BE(1700000000001n, p); p += host; p = b.writeInt32BE(10911, p);
-    p = b.writeInt32BE(0, p); p = b.writeBigInt64BE(0n, p); p = b.writeInt32BE(body.length, p); p += body.copy(b, p);
-    p = o.magicV2 ? b.writeInt16BE(topic.length, p) : b.writeInt8(topic.length, p); p += topic.copy(b, p);
-    p = b.writeInt16BE(props.length, p); props.copy(b, p);
-    return b;
-  }
-
   it("reads every message the broker and the proxy returned to the Java pull consumer", () => {
     for (const name of ["broker", "proxy"]) {
       const { bodies, sent, truth } = pulls(name);
@@ -170,10 +153,10 @@ describe("pulled messages", () => {
 
   it("reports the contexts pulled messages carry, IPv6 hosts and long topics included", () => {
     const body = concat(
-      stored({ topic: "T", properties: P([["traceparent", THEIRS], ["tracestate", "v=1"]]), queueId: 3, queueOffset: 42n }),
-      stored({ topic: "T", properties: P([["KEYS", "k"]]), v6: true }),
-      stored({ topic: "T".repeat(200), properties: P([["traceparent", OURS]]), magicV2: true }),
-      stored({ topic: "T", properties: P([["traceparent", THEIRS]]) }),
+      storedMessage({ topic: "T", properties: P([["traceparent", THEIRS], ["tracestate", "v=1"]]), queueId: 3, queueOffset: 42n }),
+      storedMessage({ topic: "T", properties: P([["KEYS", "k"]]), v6: true }),
+      storedMessage({ topic: "T".repeat(200), properties: P([["traceparent", OURS]]), magicV2: true }),
+      storedMessage({ topic: "T", properties: P([["traceparent", THEIRS]]) }),
     );
     expect(m.storedDescribe(body).split("\n").map((l) => l.split("|").slice(0, 4).join("|")))
       .toEqual(["T|3|42|7", "T|0|0|7", `${"T".repeat(200)}|0|0|7`, "T|0|0|7"]);

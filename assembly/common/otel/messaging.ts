@@ -10,6 +10,7 @@
 // - "process": CONSUMER.
 // error.type (ERROR_TYPE in span.ts) carries the protocol's error name, e.g.
 // NOT_LEADER_OR_FOLLOWER.
+import { getPropertyString } from "../../proxy";
 import { TraceContext } from "../trace_context";
 import { Span, SpanKind } from "./span";
 import { Tracer } from "./tracer";
@@ -61,4 +62,21 @@ export function startMessagingSpan(
   span.setString(MESSAGING_OPERATION_NAME, operationName);
   if (destination.length > 0) span.setString(MESSAGING_DESTINATION_NAME, destination);
   return span;
+}
+
+// server.address and server.port from Envoy's upstream.address ("ip:port",
+// "[ipv6]:port") of the current connection or stream; nothing when Envoy
+// has none (no upstream yet).
+export function setUpstreamServer(span: Span): void {
+  const upstream = getPropertyString(["upstream", "address"]);
+  if (upstream == null) return;
+  const colon = upstream.lastIndexOf(":");
+  if (colon <= 0) {
+    span.setString(SERVER_ADDRESS, upstream);
+    return;
+  }
+  const host = upstream.substring(0, colon);
+  span.setString(SERVER_ADDRESS, host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length - 1) : host);
+  const port = I32.parseInt(upstream.substring(colon + 1));
+  if (port > 0 && port < 65536) span.setInt(SERVER_PORT, <i64>port);
 }
