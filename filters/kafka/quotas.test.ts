@@ -70,7 +70,7 @@ describe("produce quota", () => {
     expect(wait).toBeGreaterThan(400);
     const [answer] = framesOf(conn.forwardedDownstream);
     expect(throttleOf("Produce", 9, answer)).toBe(wait);
-    // Muted from the response on: the next request waits in Envoy's buffer.
+    // Muted: the next request waits in Envoy's buffer.
     const second = produce(2, 100);
     expect(conn.callOnDownstreamData(second)).toBe("pause");
     expect(conn.forwardedUpstream.length).toBe(first.length);

@@ -3,8 +3,9 @@
 // client is told to wait until the debt is repaid, in the throttle_time_ms
 // of its response (the larger of the broker's and the filter's), and is
 // held to it: the connection stops reading its requests for that long
-// (Session.mute, from the response on, as a broker mutes the channel after
-// sending it), so clients that ignore the field (librdkafka) wait too.
+// (Session.mute: from the request on, and again from the response, as a
+// broker mutes the channel after sending it), so clients that ignore the
+// field (librdkafka) wait too.
 //
 // What is counted, per rule that applies to the caller (principals):
 // - produceBytesPerSecond: the produce request's size, as the broker counts
@@ -288,13 +289,16 @@ export class KafkaQuotas extends KafkaInterceptor {
     if (waitMs > <i64>x.throttleMs) x.throttleMs = <i32>min<i64>(waitMs, <i64>i32.MAX_VALUE);
   }
 
-  // After a request was charged: a throttled request's response is watched
-  // (its throttle_time_ms raised, the connection muted from it on); one
-  // that gets no response mutes at once.
+  // After a request was charged: a throttled client's further requests are
+  // not read from now on (a broker reads no request of a connection while
+  // one is in process, so a client that pipelines, as librdkafka does, is
+  // stopped here, not after a pipeline's worth of requests went by), and
+  // the response is watched: its throttle_time_ms raised, the mute
+  // extended from it on, as a broker mutes the channel after sending it.
   private throttled(x: KafkaExchange, answerless: bool): void {
     if (x.throttleMs <= 0) return;
-    if (answerless) this.mute(x, x.throttleMs);
-    else this.watch(x);
+    this.mute(x, x.throttleMs);
+    if (!answerless) this.watch(x);
   }
 
   private mute(x: KafkaExchange, ms: i32): void {
