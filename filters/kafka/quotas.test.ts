@@ -86,6 +86,22 @@ describe("produce quota", () => {
     expect(host.getCounter("mqmesh_kafka_bytes_over_limit_total;rule=orders")).toBe(first.length - 10000);
   });
 
+  it("a response that comes later tells what is left of the wait; the mute ends when the wait does", async () => {
+    const host = await start(QUOTA);
+    const conn = clientOf(host);
+    const first = produce(1, 15000);
+    conn.callOnDownstreamData(first);
+    const wait = expectedWaitMs(first.length, 10000);
+    host.advanceTime(300);
+    conn.callOnUpstreamData(produced(1));
+    expect(throttleOf("Produce", 9, framesOf(conn.forwardedDownstream)[0])).toBe(wait - 300);
+    expect(conn.callOnDownstreamData(produce(2, 100))).toBe("pause");
+    host.advanceTime(wait - 300 - 60);
+    expect(conn.forwardedUpstream.length).toBe(first.length);
+    host.advanceTime(110);
+    expect(conn.forwardedUpstream.length).toBeGreaterThan(first.length);
+  });
+
   it("keeps the broker's throttle when it is the larger", async () => {
     const host = await start(QUOTA);
     const conn = clientOf(host);

@@ -38,6 +38,7 @@ import { Admit, Rate } from "../../assembly/common/token_bucket";
 // The host call itself, not RootContext.setTickPeriod: that makes the root
 // the effective context, and a quota mutes from a connection's callback.
 import { setTickPeriodMilliseconds } from "../../assembly/proxy/hostcalls";
+import { getCurrentTimeNanoseconds } from "../../assembly/proxy";
 import { ApiKey, apiKeyName } from "../../assembly/kafka/api_keys";
 import { hasCodec } from "../../assembly/kafka/apis";
 import { errorResponse } from "../../assembly/kafka/api/registry";
@@ -224,7 +225,7 @@ export class KafkaQuotas extends KafkaInterceptor {
     this.taken.push(new Taken(r.slot, key, n, rate));
     if (r.waitMs > 0) {
       this.metrics.throttled(rule.rule.name, id, <i64>r.waitMs);
-      if (r.waitMs > x.throttleMs) x.throttleMs = r.waitMs;
+      throttle(x, <i64>r.waitMs);
     }
     return -1;
   }
@@ -239,17 +240,22 @@ export class KafkaQuotas extends KafkaInterceptor {
         if (rule.has(RATE_FETCH_BYTES) && rule.rule.appliesTo(id)) this.charge(x, rule, RATE_FETCH_BYTES, <i64>head.frameSize + 4, id);
       }
     }
-    if (x.throttleMs <= 0) return Verdict.Pass;
+    const left = throttleLeft(x);
+    if (left <= 0) return Verdict.Pass;
     if (hasThrottleTime(x.api, x.version) && !head.oversize) return Verdict.Hold;
-    this.mute(x, x.throttleMs);
+    this.mute(x, left);
     return Verdict.Pass;
   }
 
+  // The client is told what is left of its throttle (the time since the
+  // request was charged counts), and muted that long from now.
   onResponse(x: KafkaExchange, response: KafkaResponse): void {
     if (x.api == ApiKey.Fetch && this.fetchByTopic) this.chargeFetchedTopics(x, response);
-    if (x.throttleMs <= 0) return;
-    const told = raiseThrottleTime(response, x.throttleMs);
-    this.mute(x, max(told, x.throttleMs));
+    const left = throttleLeft(x);
+    if (left <= 0) return;
+    x.throttleMs = left;
+    const told = raiseThrottleTime(response, left);
+    this.mute(x, max(told, left));
   }
 
   // Fetch rules, some naming topics: the whole response's size for those
@@ -286,7 +292,7 @@ export class KafkaQuotas extends KafkaInterceptor {
     }
     if (waitMs <= 0) return;
     this.metrics.throttled(r.name, id, waitMs, field == RATE_REQUESTS || field == RATE_PARTITION_MUTATIONS ? 0 : over);
-    if (waitMs > <i64>x.throttleMs) x.throttleMs = <i32>min<i64>(waitMs, <i64>i32.MAX_VALUE);
+    throttle(x, waitMs);
   }
 
   // After a request was charged: a throttled client's further requests are
@@ -309,6 +315,22 @@ export class KafkaQuotas extends KafkaInterceptor {
 }
 
 const EMPTY_ID = new Uint8Array(16);
+const MS: u64 = 1_000_000;
+
+// Raises the exchange's throttle to waitMs from now.
+function throttle(x: KafkaExchange, waitMs: i64): void {
+  const ms = <i32>min<i64>(waitMs, <i64>i32.MAX_VALUE);
+  if (ms > x.throttleMs) x.throttleMs = ms;
+  const until = getCurrentTimeNanoseconds() + <u64>ms * MS;
+  if (until > x.throttledUntil) x.throttledUntil = until;
+}
+
+// What is left of the exchange's throttle, in whole ms (0: none).
+function throttleLeft(x: KafkaExchange): i32 {
+  const now = getCurrentTimeNanoseconds();
+  if (x.throttledUntil <= now) return 0;
+  return <i32>min<u64>((x.throttledUntil - now + MS - 1) / MS, <u64>i32.MAX_VALUE);
+}
 
 function isMutation(api: i32): bool {
   return api == ApiKey.CreateTopics || api == ApiKey.CreatePartitions || api == ApiKey.DeleteTopics;
