@@ -4,13 +4,14 @@
 // the record size. The filter's own counters are never consulted.
 //
 // Window and tolerance. Each run lasts a few seconds; the bucket's burst (1 s
-// of quota) is spent first, so the rate is taken between the first sample
-// past 1.5 s of quota and the last sample before the producer finished. The
-// filter counts whole request bytes (request and batch headers, per-record
-// overhead: about 2% over 1000-byte values), and a sample can fall on either
-// side of a request (64 KiB of 1 MiB/s: 6% of one second over a window of
-// three): so records are expected at 0.88-1.05 MiB/s, tighter than that
-// being noise of a short window on a busy machine rather than the limiter.
+// of quota) is spent first, so the rate is taken from the first sample past
+// 1.5 MiB of records to the first sample showing them all. The filter counts
+// whole request bytes (request and batch headers, per-record overhead: about
+// 2% over 1000-byte values), a mute ends at the filter's next 50 ms tick,
+// and a window of about four seconds sampled every 50 ms is off by up to a
+// sample at each end (2-3%): so records are expected at 0.90-1.05 MiB/s,
+// the issue's 0.95-1.05 holding over the 30 s runs it asks for rather than
+// over these few seconds.
 import { randomBytes } from "node:crypto";
 import { Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -24,7 +25,7 @@ const [brokerHost, brokerPort] = bootstrap.split(",")[0].split(":");
 const direct = new Kafka({ clientId: "quota-observer", brokers: bootstrap.split(","), logLevel: logLevel.NOTHING });
 const MiB = 1 << 20;
 const RECORD = 1000;
-const LOW = 0.88;
+const LOW = 0.9;
 const HIGH = 1.05;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -59,7 +60,7 @@ interface Measured {
   records: number;
 }
 
-// Samples the topics' log end offsets every 250 ms while `run` produces, and
+// Samples the topics' log end offsets every 50 ms while `run` produces, and
 // the records' rate past the burst (see the top of the file).
 async function measure(topics: string[], run: () => Promise<unknown>, skipBytes = 1.5 * MiB): Promise<Measured> {
   const admin = direct.admin();
@@ -70,12 +71,17 @@ async function measure(topics: string[], run: () => Promise<unknown>, skipBytes 
   try {
     while (!done) {
       samples.push({ t: performance.now(), n: await logEnd(admin, topics) });
-      await sleep(250);
+      await sleep(50);
     }
     await producing;
     const final = await logEnd(admin, topics);
+    samples.push({ t: performance.now(), n: final });
+    // From the sample that first shows the records past the burst to the one
+    // that first shows them all: both are moments records landed, so a
+    // client whose records land in steps (a muted pipelining client gets a
+    // connection buffer's worth through per mute) is measured over whole steps.
     const start = samples.find((s) => s.n * RECORD >= skipBytes);
-    const end = [...samples].reverse().find((s) => s.n < final);
+    const end = samples.find((s) => s.n === final);
     if (!start || !end || end.t - start.t < 2000) throw new Error(`no steady window: ${JSON.stringify(samples)} final ${final}`);
     return { mibPerSecond: ((end.n - start.n) * RECORD) / MiB / ((end.t - start.t) / 1000), windowSeconds: (end.t - start.t) / 1000, records: final };
   } finally {

@@ -9,12 +9,11 @@
 //   "rateLimitService": {"cluster": "mqmesh_ratelimit", "domain": "mqmesh",
 //                        "timeoutMs": 200, "failureMode": "open"}
 //
-// limit_rules.ts reads what every filter's rules share; this file adds the
+// limit_rules.ts reads what every filter's limits share; this file adds the
 // Kafka rule's `topics` (names or globs).
 import { ConfigReader } from "../../assembly/common/config";
-import { LimitRule, readLimitRules } from "../../assembly/common/limit_rules";
+import { LimitRule, LimitSection, readNamePatterns } from "../../assembly/common/limit_rules";
 import { MatcherList } from "../../assembly/common/matcher";
-import { RateLimitServiceConfig } from "../../assembly/common/ratelimit_client";
 
 // The rate fields, in the order of LimitRule.rates.
 export const RATE_PRODUCE_BYTES = 0;
@@ -41,22 +40,8 @@ export class KafkaQuotaRule {
   }
 }
 
-export class QuotaConfig {
+export class QuotaConfig extends LimitSection {
   rules: KafkaQuotaRule[] = [];
-  // Token buckets (rule x rate x principal) in shared data; more share
-  // their rule's overflow bucket (shared_buckets.ts).
-  maxKeys: i32 = 10000;
-  // Required when a rule is global.
-  rateLimitService: RateLimitServiceConfig | null = null;
-
-  get enabled(): bool {
-    return this.rules.length > 0;
-  }
-
-  get anyGlobal(): bool {
-    for (let i = 0; i < this.rules.length; i++) if (this.rules[i].rule.global) return true;
-    return false;
-  }
 
   // Some rule sets this rate.
   anyRate(field: i32): bool {
@@ -73,28 +58,11 @@ export class QuotaConfig {
   /** Reads `quotas` and `rateLimitService` from the filter's configuration. */
   static parse(c: ConfigReader): QuotaConfig {
     const out = new QuotaConfig();
-    out.rateLimitService = RateLimitServiceConfig.read(c);
-    if (!c.has("quotas")) {
-      c.allow("quotas");
-      return out;
-    }
-    const section = c.obj("quotas");
-    out.maxKeys = section.int("maxKeys", out.maxKeys, 1, 1 << 20);
     const readers = new Array<ConfigReader>();
-    const rules = readLimitRules(section, RATE_FIELDS, readers);
-    for (let i = 0; i < rules.length; i++) {
-      const r = readers[i];
-      const rule = new KafkaQuotaRule(rules[i]);
-      if (r.has("topics")) {
-        const names = r.strList("topics");
-        if (names.length == 0) r.fail("topics", "must name at least one topic (omit the field for every topic)");
-        const list = new MatcherList();
-        for (let k = 0; k < names.length; k++) list.add(names[k], k);
-        rule.topics = list;
-      } else {
-        r.allow("topics");
-      }
-      if (rule.rule.global && out.rateLimitService == null) r.fail("global", "needs a rateLimitService section to ask");
+    if (!out.readSection(c, "quotas", RATE_FIELDS, readers)) return out;
+    for (let i = 0; i < out.base.length; i++) {
+      const rule = new KafkaQuotaRule(out.base[i]);
+      rule.topics = readNamePatterns(readers[i], "topics");
       out.rules.push(rule);
     }
     return out;
