@@ -54,7 +54,7 @@ import { KafkaQuotaRule, QuotaConfig, RATE_FETCH_BYTES, RATE_PARTITION_MUTATIONS
 import { hasThrottleTime, raiseThrottleTime } from "./throttle_time";
 
 // The root's tick while a connection is muted: a mute ends at most this late.
-export const MUTE_TICK_MS: u32 = 50;
+export const MUTE_TICK_MS: u32 = 20;
 
 // The root's tick, shared by every feature (metrics flush, mute resume): the
 // quota makes it fine while connections are muted; the root makes it coarse
