@@ -124,19 +124,14 @@ export function raiseThrottleTime(response: KafkaResponse, ms: i32): i32 {
   const bytes = response.bytes;
   const at = firstThrottleOffset(api, v, bytes);
   if (at >= 0) {
-    const broker = (<i32>bytes[at] << 24) | (<i32>bytes[at + 1] << 16) | (<i32>bytes[at + 2] << 8) | <i32>bytes[at + 3];
+    const broker = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getInt32(at);
     if (broker >= ms) return broker;
+    // The frame again, size prefix first, with the field raised.
     const frame = new Uint8Array(bytes.length + 4);
-    const n = bytes.length;
-    frame[0] = <u8>(n >>> 24);
-    frame[1] = <u8>(n >>> 16);
-    frame[2] = <u8>(n >>> 8);
-    frame[3] = <u8>n;
     frame.set(bytes, 4);
-    frame[4 + at] = <u8>(ms >>> 24);
-    frame[5 + at] = <u8>(ms >>> 16);
-    frame[6 + at] = <u8>(ms >>> 8);
-    frame[7 + at] = <u8>ms;
+    const view = new DataView(frame.buffer);
+    view.setInt32(0, bytes.length);
+    view.setInt32(4 + at, ms);
     response.replace(frame);
     return ms;
   }
