@@ -4,6 +4,7 @@
 //   tcp       Envoy with tcp_proxy only (the kafka sidecar without a filter)
 //   observe   Envoy + kafka filter, configuration {} (observe only)
 //   full      Envoy + kafka filter with ACL and broker rewrite (config file, see --filter-config)
+//   quota     Envoy + kafka filter with a produce quota configured but never reached (QUOTA_CONFIG)
 //   kroxylicious  the Kroxylicious proxy (Java) with a passthrough virtual cluster: what the
 //             Java alternative costs, its JVM's CPU measured as Envoy's is
 // Each Envoy case has its own broker listener advertised as that Envoy, so
@@ -53,7 +54,8 @@ const HELP = `usage: npm run bench:kafka -- [options]
   --module F           filter module (default build/kafka.wasm, rebuilt when stale); not --wasm,
                        which the AssemblyScript compiler loaded by this script takes for itself
   --cases LIST         subset, e.g. tcp,observe (default direct,tcp,noop,observe,full,kroxylicious;
-                       also frames: a filter that reads only frame headers)
+                       also frames: a filter that reads only frame headers; quota: a produce
+                       quota configured but not reached)
   --baseline-module F  adds case "before": another kafka filter build (e.g. of an older commit) with
                        config {}, interleaved with the others, and its paired CPU ratio against observe
   --json F             also write every measurement as JSON to F
@@ -93,9 +95,12 @@ const LINGER_MS = positive("linger-ms", opt["linger-ms"]!, 0);
 const WARMUP = positive("warmup", opt.warmup!, 0);
 const CONCURRENCY = positive("concurrency", opt.concurrency!);
 const TOPIC_PREFIX = "mqmesh-bench-";
+// Case quota: every produce request is charged (bytes and requests, per
+// principal, in shared data) and none is ever throttled.
+const QUOTA_CONFIG = { quotas: { rules: [{ name: "bench", produceBytesPerSecond: 1e13, requestsPerSecond: 1e9, burstSeconds: 1 }] } };
 
-type CaseId = "direct" | "tcp" | "noop" | "frames" | "before" | "observe" | "full" | "kroxylicious";
-const ALL_CASES: CaseId[] = ["direct", "tcp", "noop", "frames", "before", "observe", "full", "kroxylicious"];
+type CaseId = "direct" | "tcp" | "noop" | "frames" | "before" | "observe" | "quota" | "full" | "kroxylicious";
+const ALL_CASES: CaseId[] = ["direct", "tcp", "noop", "frames", "before", "observe", "quota", "full", "kroxylicious"];
 const LABEL: Record<CaseId, string> = {
   direct: "1 direct to broker",
   tcp: "2 Envoy tcp_proxy",
@@ -103,6 +108,7 @@ const LABEL: Record<CaseId, string> = {
   frames: "2c + frame headers only",
   before: "3b + baseline module {}",
   observe: "3 + kafka filter {}",
+  quota: "3c + quota not reached",
   full: "4 + filter ACL+rewrite",
   kroxylicious: "5 Kroxylicious (JVM)",
 };
@@ -297,6 +303,7 @@ async function main(): Promise<void> {
       if (c === "tcp") sidecar = await startKafkaSidecar(base);
       else if (c === "noop" || c === "frames") sidecar = await startKafkaSidecar({ ...base, wasm: await benchModule(c), filterConfig: {} });
       else if (c === "observe") sidecar = await startKafkaSidecar({ ...base, wasm, filterConfig: {} });
+      else if (c === "quota") sidecar = await startKafkaSidecar({ ...base, wasm, filterConfig: QUOTA_CONFIG });
       else if (c === "before") sidecar = await startKafkaSidecar({ ...base, wasm: resolve(opt["baseline-module"]!), filterConfig: {} });
       else {
         const cfg = filterConfigFor(listenPorts[c]!, broker.nodeId);
@@ -455,6 +462,16 @@ function report(runs: Run[], cases: CaseId[], fullSkipped: string | undefined, i
   if (cases.includes("kroxylicious") && cases.includes("observe")) {
     const cp = pairedRatios(runs, "kroxylicious", "observe", (r) => r.cpuSecPerGiB);
     console.log(`Kroxylicious (JVM) vs kafka filter {}, CPU/GiB per round: ${timesRange(cp)} (median ${median(cp).toFixed(2)}x)`);
+  }
+  if (cases.includes("quota") && cases.includes("observe") && hasTcp) {
+    // What a configured quota adds, in units of tcp_proxy's own CPU per GiB, round by round.
+    const rounds = [...new Set(runs.map((r) => r.round))];
+    const added = rounds.flatMap((n) => {
+      const at = (c: CaseId) => runs.find((r) => r.round === n && r.caseId === c)?.cpuSecPerGiB;
+      const [q, o, t] = [at("quota"), at("observe"), at("tcp")];
+      return q !== undefined && o !== undefined && t ? [(q - o) / t] : [];
+    });
+    console.log(`quota not reached vs kafka filter {}, Envoy CPU/GiB added per round, × tcp_proxy's: ${added.map((x) => x.toFixed(3)).join(", ")} (median ${median(added).toFixed(3)}; target ≤ +0.05: ${verdict(added, (x) => x <= 0.05)})`);
   }
   if (cases.includes("before") && cases.includes("observe")) {
     const cp = pairedRatios(runs, "observe", "before", (r) => r.cpuSecPerGiB);

@@ -20,6 +20,7 @@ import { ConfigReader } from "./config";
 import { ANONYMOUS, Identity } from "./identity";
 import { MatcherList } from "./matcher";
 import { PrincipalPatterns } from "./principal";
+import { RateLimitServiceConfig } from "./ratelimit_client";
 import { MAX_BURST_SECONDS, MAX_RATE, Rate } from "./token_bucket";
 
 export class LimitRule {
@@ -90,8 +91,52 @@ export function readLimitRules(section: ConfigReader, rateFields: string[], read
   return out;
 }
 
-/** A rule's list of names or globs (topics, groups...); null when absent (everything). */
-export function readNameGlobs(r: ConfigReader, field: string): MatcherList | null {
+/**
+ * A filter's limits section (the kafka filter's `quotas`, the bridge's
+ * `limits`) and the top-level `rateLimitService` its global rules ask. The
+ * filter's class extends it with its own rules, which wrap `base`.
+ */
+export class LimitSection {
+  // Every rule's shared part, in order.
+  base: LimitRule[] = [];
+  // Token buckets (rule x rate x principal) kept in shared data; more
+  // share their rule's overflow bucket (shared_buckets.ts).
+  maxKeys: i32 = 10000;
+  // Required when a rule is global.
+  rateLimitService: RateLimitServiceConfig | null = null;
+
+  get enabled(): bool {
+    return this.base.length > 0;
+  }
+
+  get anyGlobal(): bool {
+    for (let i = 0; i < this.base.length; i++) if (this.base[i].global) return true;
+    return false;
+  }
+
+  /**
+   * Reads root's `field` section and `rateLimitService`; false when the
+   * section is absent. readers[i] is rule i's reader, for the filter's own
+   * selectors (read them before the root's finish()).
+   */
+  protected readSection(root: ConfigReader, field: string, rateFields: string[], readers: ConfigReader[]): bool {
+    this.rateLimitService = RateLimitServiceConfig.read(root);
+    if (!root.has(field)) {
+      root.allow(field);
+      return false;
+    }
+    const section = root.obj(field);
+    this.maxKeys = section.int("maxKeys", this.maxKeys, 1, 1 << 20);
+    this.base = readLimitRules(section, rateFields, readers);
+    for (let i = 0; i < this.base.length; i++) {
+      if (this.base[i].global && this.rateLimitService == null) readers[i].fail("global", "needs the top-level rateLimitService that global rules ask");
+    }
+    return true;
+  }
+}
+
+/** A rule's list of names or globs (`topics`, `pubsubs`...); null when absent (everything). */
+export function readNamePatterns(r: ConfigReader, field: string): MatcherList | null {
   if (!r.has(field)) {
     r.allow(field);
     return null;

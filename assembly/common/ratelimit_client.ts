@@ -25,7 +25,7 @@
 // root context), which passes onGrpcReceive/onGrpcClose here: a connection
 // may be gone when its key's answer comes back. State is per worker; keys
 // are capped at maxKeys (an idle key is forgotten first).
-import { HeaderPair, getMonotonicTimeNanoseconds, grpcCall, grpcReceiveBuffer, WasmResult } from "../proxy";
+import { HeaderPair, getCurrentTimeNanoseconds, getMonotonicTimeNanoseconds, grpcCall, grpcReceiveBuffer, WasmResult } from "../proxy";
 import { ConfigReader } from "./config";
 import { Descriptor, RLS_METHOD, RLS_SERVICE, RateLimitAnswer, RlsCode, decodeRateLimitResponse, encodeRateLimitRequest } from "./ratelimit_proto";
 
@@ -167,7 +167,7 @@ export class GlobalLimiter {
     }
     state.remaining = remaining;
     if (answer.overallCode == RlsCode.OverLimit) {
-      state.overUntilMs = now + (resetMs > 0 ? resetMs : DEFAULT_RESET_MS);
+      state.overUntilMs = now + windowLeftMs(resetMs > 0 ? resetMs : DEFAULT_RESET_MS);
       state.remaining = 0;
     } else {
       state.overUntilMs = 0;
@@ -243,6 +243,20 @@ export class GlobalLimiter {
     if (s.token != 0) this.byToken.delete(s.token);
     this.keys.delete(victim);
   }
+}
+
+// envoyproxy/ratelimit counts in fixed windows aligned to whole Unix
+// seconds (minutes...) and answers duration_until_reset in whole seconds,
+// rounded up: "1 s" at 12.3 s means the window ends at 13.0 s. Waiting the
+// full second would skip part of the next window (a per-second limit
+// would then pass only about 80% of its rate), so a whole-second answer is
+// taken to end at the whole second of the wall clock. A clock that crossed
+// a second since the service read its own only makes the wait a second
+// longer, as the answer said.
+function windowLeftMs(resetMs: i64): i64 {
+  if (resetMs % 1000 != 0) return resetMs;
+  const wallMs = <i64>(getCurrentTimeNanoseconds() / 1_000_000);
+  return max<i64>((wallMs / 1000) * 1000 + resetMs - wallMs, 1);
 }
 
 function monotonicMs(): i64 {

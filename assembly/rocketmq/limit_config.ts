@@ -12,7 +12,7 @@
 // Send rates count the messages and body bytes of send requests, the pull
 // rate the messages delivered by pull, pop and receive answers.
 import { ConfigReader } from "../common/config";
-import { LimitRule, readLimitRules, readNameGlobs } from "../common/limit_rules";
+import { LimitRule, readLimitRules, readNamePatterns } from "../common/limit_rules";
 import { MatcherList } from "../common/matcher";
 import { RateLimitServiceConfig } from "../common/ratelimit_client";
 
@@ -91,8 +91,8 @@ export class RocketMQLimits {
     for (let i = 0; i < rules.length; i++) {
       const r = readers[i];
       const rule = new RocketMQLimitRule(rules[i]);
-      rule.topics = readNameGlobs(r, "topics");
-      rule.groups = readNameGlobs(r, "groups");
+      rule.topics = readNamePatterns(r, "topics");
+      rule.groups = readNamePatterns(r, "groups");
       if (rules[i].global && out.rateLimitService == null) r.fail("global", "needs the top-level rateLimitService that global rules ask");
       out.rules.push(rule);
     }

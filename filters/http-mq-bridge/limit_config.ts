@@ -16,9 +16,8 @@
 // policy names in the RateLimit header fields (Structured Field strings),
 // so they are printable ASCII.
 import { ConfigReader } from "../../assembly/common/config";
-import { LimitRule, readLimitRules, readNameGlobs } from "../../assembly/common/limit_rules";
+import { LimitRule, LimitSection, readNamePatterns } from "../../assembly/common/limit_rules";
 import { Matcher, MatcherList } from "../../assembly/common/matcher";
-import { RateLimitServiceConfig } from "../../assembly/common/ratelimit_client";
 import { PubsubConfig } from "./config";
 
 // The rate fields, in the order of LimitRule.rates.
@@ -47,44 +46,27 @@ export class BridgeLimitRule {
   }
 }
 
-export class BridgeLimits {
+export class BridgeLimits extends LimitSection {
   rules: BridgeLimitRule[] = [];
-  // Token buckets (rule x rate x principal) kept in shared data; more
-  // share their rule's overflow bucket (shared_buckets.ts).
-  maxKeys: i32 = 10000;
-  // Required when a rule is global.
-  rateLimitService: RateLimitServiceConfig | null = null;
 
-  get enabled(): bool {
-    return this.rules.length > 0;
-  }
-
-  get anyGlobal(): bool {
-    for (let i = 0; i < this.rules.length; i++) if (this.rules[i].rule.global) return true;
-    return false;
+  read(c: ConfigReader, readers: ConfigReader[]): bool {
+    return this.readSection(c, "limits", RATE_FIELDS, readers);
   }
 }
 
 /** Reads `limits` and `rateLimitService` from the bridge's configuration. */
 export function readBridgeLimits(c: ConfigReader, pubsubs: PubsubConfig[]): BridgeLimits {
   const out = new BridgeLimits();
-  out.rateLimitService = RateLimitServiceConfig.read(c);
-  if (!c.has("limits")) {
-    c.allow("limits");
-    return out;
-  }
-  const section = c.obj("limits");
-  out.maxKeys = section.int("maxKeys", out.maxKeys, 1, 1 << 20);
   const readers = new Array<ConfigReader>();
-  const rules = readLimitRules(section, RATE_FIELDS, readers);
+  if (!out.read(c, readers)) return out;
+  const rules = out.base;
   for (let i = 0; i < rules.length; i++) {
     const r = readers[i];
     const rule = new BridgeLimitRule(rules[i]);
     if (!isPolicyName(rules[i].name)) r.fail("name", "must be printable ASCII: it names the policy in the RateLimit header fields");
-    rule.pubsubs = readNameGlobs(r, "pubsubs");
+    rule.pubsubs = readNamePatterns(r, "pubsubs");
     if (rule.pubsubs != null) checkPubsubNames(r, rule.pubsubs!, pubsubs);
-    rule.topics = readNameGlobs(r, "topics");
-    if (rules[i].global && out.rateLimitService == null) r.fail("global", "needs the top-level rateLimitService that global rules ask");
+    rule.topics = readNamePatterns(r, "topics");
     out.rules.push(rule);
   }
   return out;

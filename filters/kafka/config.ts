@@ -5,6 +5,7 @@ import { ConfigReader } from "../../assembly/common/config";
 import { OnUnknown, readOnUnknown } from "../../assembly/common/on_unknown";
 import { AclConfig } from "./acl_config";
 import { BrokerRewriteConfig } from "./broker_rewrite";
+import { QuotaConfig } from "./quota_config";
 
 export { OnUnknown };
 
@@ -22,6 +23,7 @@ export class KafkaFilterConfig {
   metricsFlushMs: i32 = 1000;
   acl: AclConfig = new AclConfig();
   brokerRewrite: BrokerRewriteConfig = new BrokerRewriteConfig();
+  quotas: QuotaConfig = new QuotaConfig();
   error: string = "";
 
   static parse(text: string): KafkaFilterConfig {
@@ -37,6 +39,7 @@ export class KafkaFilterConfig {
     config.metricsFlushMs = metrics.int("flushIntervalMs", config.metricsFlushMs, 0, 60000);
     config.brokerRewrite = BrokerRewriteConfig.parse(c);
     config.acl = AclConfig.parse(c);
+    config.quotas = QuotaConfig.parse(c);
     if (!c.finish()) config.error = c.summary;
     return config;
   }

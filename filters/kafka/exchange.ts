@@ -25,6 +25,9 @@ export class KafkaExchange extends Exchange {
   // The error codes the filter read in the response (none: empty), during
   // onDone; null when the response went by unread (no codec, oversize).
   responseErrors: Array<i16> | null = null;
+  // A quota's throttle ends at this wall-clock time (ns; 0: not throttled):
+  // the response tells the client what is left of it.
+  throttledUntil: u64 = 0;
 
   constructor(session: Session) {
     super(session);
@@ -35,6 +38,7 @@ export class KafkaExchange extends Exchange {
     this.produce = null;
     this.aclDenied = null;
     this.responseErrors = null;
+    this.throttledUntil = 0;
     return this;
   }
 

@@ -3,13 +3,14 @@
 // policies).
 import { resumeMutedConnections } from "../../assembly/common/framed_connection";
 import { Pipeline } from "../../assembly/common/pipeline/pipeline";
-import { RootContext, StreamContext, flushCounters, log } from "../../assembly/proxy";
+import { RootContext, StreamContext, flushCounters, getCurrentTimeNanoseconds, log } from "../../assembly/proxy";
 import { KafkaFilterConfig } from "./config";
 import { KafkaMetrics } from "./metrics";
 import { KafkaConnection } from "./connection";
 import { KafkaExchange, KafkaPipeline, KafkaRequest, KafkaResponse } from "./exchange";
 import { installAcl } from "./acl";
 import { BrokerRewriter } from "./broker_rewrite";
+import { KafkaQuotas, TickControl, installQuotas } from "./quotas";
 
 export class KafkaRoot extends RootContext {
   config: KafkaFilterConfig = new KafkaFilterConfig();
@@ -17,6 +18,10 @@ export class KafkaRoot extends RootContext {
   // Built from the configuration: the policies that change traffic, in the
   // order they are asked.
   pipeline: KafkaPipeline = new Pipeline<KafkaExchange, KafkaRequest, KafkaResponse>();
+  // The tick is the metrics flush period, finer while a quota mutes a client.
+  tick: TickControl = new TickControl(0);
+  quotas: KafkaQuotas | null = null;
+  private nextFlushNs: u64 = 0;
 
   onConfigure(configuration: string): bool {
     const config = KafkaFilterConfig.parse(configuration);
@@ -27,6 +32,7 @@ export class KafkaRoot extends RootContext {
     this.config = config;
     this.metrics = new KafkaMetrics(config);
     this.pipeline = new Pipeline<KafkaExchange, KafkaRequest, KafkaResponse>();
+    this.tick = new TickControl(<u32>config.metricsFlushMs);
     this.install(this.pipeline);
     this.setTickPeriod(<u32>config.metricsFlushMs);
     return true;
@@ -36,11 +42,28 @@ export class KafkaRoot extends RootContext {
   protected install(pipeline: KafkaPipeline): void {
     installAcl(this.config.acl, this.metrics, pipeline);
     if (this.config.brokerRewrite.enabled) pipeline.add(new BrokerRewriter(this.config.brokerRewrite));
+    this.quotas = installQuotas(this.config.quotas, this.tick, this.id, pipeline);
   }
 
   onTick(): void {
-    flushCounters();
-    resumeMutedConnections();
+    const flushMs = this.config.metricsFlushMs;
+    const now = getCurrentTimeNanoseconds();
+    // A fine tick (connections muted) flushes no more often than configured.
+    if (!this.tick.fine || now >= this.nextFlushNs) {
+      flushCounters();
+      this.nextFlushNs = now + <u64>flushMs * 1_000_000;
+    }
+    this.tick.ticked(resumeMutedConnections());
+  }
+
+  onGrpcReceive(token: u32, messageSize: u32): void {
+    const q = this.quotas;
+    if (q != null) q.onGrpcReceive(token, messageSize);
+  }
+
+  onGrpcClose(token: u32, statusCode: u32): void {
+    const q = this.quotas;
+    if (q != null) q.onGrpcClose(token, statusCode);
   }
 
   createStreamContext(id: u32): StreamContext | null {

@@ -5,8 +5,8 @@
 // filter's configuration comes from the policy and is delivered by ECDS
 // from a file, so a policy edit reconfigures the running sidecars
 // (reload.ts). The policy's shared sections become the sidecars' clusters;
-// the collector and rate limit service they name are not started here (yet):
-// see policyServices().
+// the collector they name is not started here (yet), the rate limit service
+// is when the policy has global rules (ratelimit.ts): see policyServices().
 import { fileURLToPath } from "node:url";
 import { describeFilter } from "../../policy/describe.ts";
 import { sharedClusters, sharedServices } from "../../policy/envoy/render.ts";
@@ -20,6 +20,7 @@ import type { RocketMQListeners } from "../stack/rocketmq-sidecar.ts";
 import { startRocketMQStack, type RocketMQStack } from "../stack/rocketmq-stack.ts";
 import { startPrometheus, type PrometheusServer } from "../stack/prometheus.ts";
 import type { Endpoints, FilterEndpoint } from "./endpoints.ts";
+import { startPolicyRateLimitService } from "./ratelimit.ts";
 
 /** The Grafana dashboard of every filter's metrics, for the Prometheus `--monitoring` starts. */
 export const DASHBOARD = fileURLToPath(new URL("../../envoy-configs/grafana/mqmesh.json", import.meta.url));
@@ -73,11 +74,12 @@ function bridgeConfig(policy: Policy, running: { kafka: boolean; rocketmq: boole
 }
 
 /** Starts the chosen components in parallel; if one fails, stops the others and throws. */
-export async function startStack(opts: StackOptions, policy: Policy, filtersBuilt: Promise<void> = Promise.resolve()): Promise<RunningStack> {
+export async function startStack(opts: StackOptions, given: Policy, filtersBuilt: Promise<void> = Promise.resolve()): Promise<RunningStack> {
   stackMode(); // fails early on MQMESH_STACK=containers
   const delivery = { ecdsDir: runPath("ecds") };
+  const { policy, service: rateLimitService } = await startPolicyRateLimitService(given);
   const extraClusters = sharedClusters(policy);
-  for (const s of policyServices(policy)) progress("up", `${s} (as the policy says; mqmesh up does not start it)`);
+  for (const s of policyServices(given)) if (!rateLimitService || !s.startsWith("global")) progress("up", `${s} (as the policy says; mqmesh up does not start it)`);
   const [kafkaResult, rocketmqResult] = await Promise.allSettled([
     opts.kafka
       ? filtersBuilt.then(() =>
@@ -113,7 +115,7 @@ export async function startStack(opts: StackOptions, policy: Policy, filtersBuil
   const monitoringResult = await Promise.allSettled([opts.monitoring && sidecars.length ? startPrometheus({ envoys: sidecars }) : Promise.resolve(undefined)]);
   const prometheus: PrometheusServer | undefined = monitoringResult[0].status === "fulfilled" ? monitoringResult[0].value : undefined;
   const stop = async () => {
-    await Promise.allSettled([prometheus?.stop(), bridge?.stop(), kafka?.stop(), rocketmq?.stop()]);
+    await Promise.allSettled([prometheus?.stop(), bridge?.stop(), kafka?.stop(), rocketmq?.stop(), rateLimitService?.stop()]);
     await stopAll();
   };
   const names = ["kafka", "rocketmq", "http bridge", "prometheus"];

@@ -81,7 +81,8 @@ export function limitRules<T extends z.ZodType<Record<string, unknown>>>(rule: T
   });
 }
 
-export const rate = positive;
+// Whole tokens per second: the filters' buckets count whole bytes, requests, messages.
+export const rate = z.number().int().positive();
 
 /** "host:port" (a name, IPv4, or [IPv6]). */
 export const address = z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):\d{1,5}$/, 'expected "host:port"');

@@ -64,7 +64,7 @@ export const kafka = z.strictObject({
   onUnknown: z.enum(["pass", "close"]).optional(),
   maxFrameBytes: int.optional(),
   acl: kafkaAcl.optional(),
-  quotas: z.strictObject({ rules: limitRules(kafkaQuotaRule, KAFKA_RATES) }).optional(),
+  quotas: z.strictObject({ maxKeys: int.positive().optional(), rules: limitRules(kafkaQuotaRule, KAFKA_RATES) }).optional(),
   tracing: filterTracing.optional(),
   metrics: z
     .strictObject({ perTopic: z.boolean(), maxTopics: int, perClientId: z.boolean(), maxClientIds: int, flushIntervalMs: int })
