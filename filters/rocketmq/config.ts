@@ -3,7 +3,7 @@
 // field named, so Envoy refuses the filter instead of running with a surprise.
 import { ConfigReader } from "../../assembly/common/config";
 import { OnUnknown, readOnUnknown } from "../../assembly/common/on_unknown";
-import { RocketMQAcl } from "./acl_config";
+import { RocketMQPolicy } from "../../assembly/rocketmq/policy";
 
 export { OnUnknown };
 
@@ -27,8 +27,8 @@ export class RocketMQFilterConfig {
   // answers (the sidecar's own listener), so clients send and consume
   // through it; "" leaves routes alone.
   routeRewriteAddress: string = "";
-  // Topic ACLs (acl_config.ts); disabled without an `acl` section.
-  acl: RocketMQAcl = new RocketMQAcl();
+  // The ACL (assembly/rocketmq/policy.ts); disabled without an `acl` section.
+  acl: RocketMQPolicy = new RocketMQPolicy();
   error: string = "";
 
   static parse(text: string): RocketMQFilterConfig {
@@ -51,7 +51,7 @@ export class RocketMQFilterConfig {
       if (address.length > 0 && !isHostPort(address)) rewrite.fail("address", "expected host:port");
       config.routeRewriteAddress = address;
     }
-    config.acl = RocketMQAcl.parse(c);
+    config.acl = RocketMQPolicy.read(c, false);
     if (!c.finish()) config.error = c.summary;
     return config;
   }
