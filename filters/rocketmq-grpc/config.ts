@@ -2,7 +2,8 @@
 // StringValue). Every field is optional; a wrong one rejects the whole
 // configuration with the field named. See README.md.
 import { ConfigReader } from "../../assembly/common/config";
-import { AclConfig } from "./acl";
+import { RocketMQPolicy } from "../../assembly/rocketmq/policy";
+import { GrpcAcl } from "./acl";
 
 export class EndpointsConfig {
   enabled: bool = false;
@@ -16,7 +17,7 @@ export class RocketMQGrpcConfig {
   perTopicMetrics: bool = true;
   maxTopics: i32 = 200;
   maxGroups: i32 = 200;
-  acl: AclConfig = new AclConfig();
+  acl: GrpcAcl = new GrpcAcl(new RocketMQPolicy());
   endpoints: EndpointsConfig = new EndpointsConfig();
   error: string = "";
 
@@ -28,7 +29,7 @@ export class RocketMQGrpcConfig {
     config.perTopicMetrics = metrics.bool("perTopic", config.perTopicMetrics);
     config.maxTopics = metrics.int("maxTopics", config.maxTopics, 1, 100000);
     config.maxGroups = metrics.int("maxGroups", config.maxGroups, 1, 100000);
-    config.acl = AclConfig.parse(c);
+    config.acl = GrpcAcl.read(c);
     if (c.has("endpoints")) {
       const e = c.obj("endpoints");
       config.endpoints.enabled = true;

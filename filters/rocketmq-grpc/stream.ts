@@ -9,11 +9,12 @@
 // and a response the filter may change (a denied call's answer, route
 // endpoints to rewrite); each only until that one message is complete.
 import {
-  FilterDataStatus, FilterHeadersStatus, FilterTrailersStatus, HttpContext, getMonotonicTimeNanoseconds,
+  FilterDataStatus, FilterHeadersStatus, FilterTrailersStatus, GrpcStatus, HttpContext, getMonotonicTimeNanoseconds,
   requestBody, requestHeaders, responseBody, responseHeaders, responseTrailers,
 } from "../../assembly/proxy";
 import { GrpcFrames, GrpcMessageHandler, MessageFate, grpcFrame } from "../../assembly/common/grpc_frames";
-import { Method, methodName, methodOfPath } from "../../assembly/rocketmq/grpc/methods";
+import { Identity } from "../../assembly/common/identity";
+import { Method, SERVICE_PATH_PREFIX, methodName, methodOfPath } from "../../assembly/rocketmq/grpc/methods";
 import { CODE_FORBIDDEN, CODE_OK, codeName, responseStatus, statusResponse } from "../../assembly/rocketmq/grpc/status";
 import { readSendMessageRequest } from "../../assembly/rocketmq/grpc/send";
 import { readReceiveMessageRequest, readReceiveMessageResponse } from "../../assembly/rocketmq/grpc/receive";
@@ -21,7 +22,6 @@ import { readAckMessageRequest } from "../../assembly/rocketmq/grpc/ack";
 import { readHeartbeatGroup } from "../../assembly/rocketmq/grpc/heartbeat";
 import { readQueryAssignmentRequest, readQueryRouteTopic, rewriteAssignmentEndpoints, rewriteRouteEndpoints } from "../../assembly/rocketmq/grpc/route";
 import { resourceField } from "../../assembly/rocketmq/grpc/resource";
-import { methodOperation } from "./acl";
 import { RocketMQGrpcRoot } from "./root";
 import { RocketMQGrpcMetrics } from "./metrics";
 
@@ -91,6 +91,10 @@ export class RocketMQGrpcStream extends HttpContext {
   private request: GrpcFrames | null = null;
   private response: GrpcFrames | null = null;
   private checkAcl: bool = false;
+  // Who calls, when the ACL checks (acl.ts).
+  private caller: Identity | null = null;
+  private compressedRequest: bool = false;
+  private deniedReason: string = "";
   private rewrite: bool = false;
   // What the request named, for the response's metrics.
   private group: string = "";
@@ -114,13 +118,19 @@ export class RocketMQGrpcStream extends HttpContext {
     const contentType = requestHeaders.get("content-type");
     if (path == null || contentType == null || !contentType.startsWith("application/grpc")) return FilterHeadersStatus.Continue;
     const method = methodOfPath(path);
-    if (method == Method.Unknown) return FilterHeadersStatus.Continue;
     const config = this.rocketRoot.config;
+    if (method == Method.Unknown) {
+      if (!config.acl.checks || !path.startsWith(SERVICE_PATH_PREFIX)) return FilterHeadersStatus.Continue;
+      // A method of the service the ACL cannot judge: fail closed.
+      this.sendLocalResponse(403, null, [], config.acl.refuseMethod(path), GrpcStatus.PermissionDenied);
+      return FilterHeadersStatus.StopIteration;
+    }
     this.method = method;
     this.api = methodName(method);
     this.started = getMonotonicTimeNanoseconds();
     this.metrics.requests.add([this.api]);
-    this.checkAcl = config.acl.checks(method);
+    this.checkAcl = config.acl.checks;
+    if (this.checkAcl) this.caller = config.acl.caller();
     this.rewrite = this.rocketRoot.endpoints != null && (method == Method.QueryRoute || method == Method.QueryAssignment);
     this.request = new GrpcFrames(new RequestSide(this), config.maxMessageBytes, this.checkAcl);
     // A checked call's answer may have to be replaced, so it may be held.
@@ -173,21 +183,29 @@ export class RocketMQGrpcStream extends HttpContext {
   // ---- request messages
 
   requestFate(compressed: bool): MessageFate {
+    // Every message of a checked call is judged (Telemetry's settings too).
+    if (this.checkAcl && (this.method == Method.Telemetry || !this.requestParsed)) {
+      this.compressedRequest = compressed;
+      return MessageFate.Hold;
+    }
     if (this.method == Method.Telemetry) return MessageFate.Pass;
     if (compressed) {
       this.metrics.unparsed.add(["compressed"]);
       return MessageFate.Pass;
     }
     if (this.requestParsed) return MessageFate.Pass; // unary or server streaming: one request message
-    return this.checkAcl ? MessageFate.Hold : MessageFate.Observe;
+    return MessageFate.Observe;
   }
 
   onRequestMessage(message: Uint8Array, held: bool): Uint8Array | null {
     this.requestParsed = true;
-    const op = methodOperation(this.method);
-    const acl = this.rocketRoot.config.acl;
-    const wantTopics = this.metrics.wantsTopics;
-    let deniedTopic: string | null = null;
+    if (held && this.checkAcl) {
+      if (this.denied) return EMPTY; // a denied stream's further messages are dropped
+      const acl = this.rocketRoot.config.acl;
+      const allowed = this.compressedRequest ? acl.refuseCompressed(this.method) : acl.allows(this.method, message, this.caller!);
+      if (!allowed) return this.deny(acl.deniedTopic, acl.reason);
+    }
+    if (this.method == Method.Telemetry) return null;
     switch (this.method) {
       case Method.SendMessage: {
         const messages = readSendMessageRequest(message);
@@ -196,7 +214,6 @@ export class RocketMQGrpcStream extends HttpContext {
         for (let i = 0; i < messages.length; i++) {
           const m = unchecked(messages[i]);
           counts.add(m.topic, m.bodyBytes);
-          if (held && deniedTopic == null && !acl.allowed(m.topic, op)) deniedTopic = m.topic;
         }
         this.sent = counts;
         if (counts.topics.length > 0) this.topic = counts.topics[0];
@@ -247,13 +264,17 @@ export class RocketMQGrpcStream extends HttpContext {
       default:
         break;
     }
-    if (held && deniedTopic == null && this.method != Method.SendMessage && !acl.allowed(this.topic, op)) deniedTopic = this.topic;
-    if (deniedTopic == null) return null;
-    // Denied: the broker gets an empty request of the same method (which it
-    // rejects without touching any topic) and its answer is replaced.
+    return null;
+  }
+
+  // Denied: the broker gets an empty request of the same method (which it
+  // rejects without touching any topic) and its answer is replaced.
+  private deny(topic: string, reason: string): Uint8Array {
     this.denied = true;
-    this.metrics.denied.add([this.api, wantTopics ? this.metrics.topic(deniedTopic) : ""]);
-    this.topic = deniedTopic;
+    this.deniedReason = reason;
+    const label = topic.length > 0 ? this.metrics.topic(topic) : "_";
+    this.metrics.denied.add([this.api, this.metrics.wantsTopics ? label : ""]);
+    if (topic.length > 0) this.topic = topic;
     return grpcFrame(EMPTY);
   }
 
@@ -279,8 +300,7 @@ export class RocketMQGrpcStream extends HttpContext {
       if (this.deniedAnswered) return EMPTY; // a stream's further messages are dropped
       this.deniedAnswered = true;
       this.status(CODE_FORBIDDEN);
-      const text = "mqmesh: " + this.api + " on topic " + this.topic + " is not allowed by the sidecar's ACL";
-      return grpcFrame(statusResponse(CODE_FORBIDDEN, text));
+      return grpcFrame(statusResponse(CODE_FORBIDDEN, this.deniedReason));
     }
     if (this.method == Method.ReceiveMessage || this.method == Method.PullMessage) {
       const r = readReceiveMessageResponse(message);
