@@ -200,3 +200,25 @@ describe("principals", () => {
     }
   });
 });
+
+describe("bytes the filter cannot follow, from a client, while a rule can deny", () => {
+  const deny = { rules: [{ action: "deny", topics: ["secret"] }] };
+  const startWith = (config: object) => ProxyHost.start(wasm, { pluginConfig: JSON.stringify(config) });
+
+  it("close the connection instead of passing unjudged; without an ACL they pass", async () => {
+    const badHeader = Buffer.from(wire(jsonFrame(command({ code: 215, opaque: 1, ext: [["topic", "secret"]] }))));
+    badHeader[8] = 0x5b; // "[": not a JSON object
+    const badSize = Buffer.from([0xff, 0xff, 0xff, 0xf0, 0, 0, 0, 0]);
+    // A header larger than maxFrameBytes cannot be kept to be read.
+    const hugeHeader = wire(jsonFrame(command({ code: 215, opaque: 2, ext: [["topic", "secret"], ["pad", "x".repeat(2000)]] })));
+    for (const bytes of [badHeader, badSize, hugeHeader]) {
+      const guarded = (await startWith({ acl: deny, maxFrameBytes: 1024 })).newConnection();
+      guarded.callOnDownstreamData(bytes);
+      expect(guarded.closedByFilter).toBe("downstream");
+      expect(guarded.forwardedUpstream.length).toBe(0);
+      const open = (await startWith({ maxFrameBytes: 1024 })).newConnection();
+      open.callOnDownstreamData(bytes);
+      expect(Buffer.from(open.forwardedUpstream).equals(Buffer.from(bytes))).toBe(true);
+    }
+  });
+});
