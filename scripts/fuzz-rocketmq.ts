@@ -110,6 +110,8 @@ async function fuzzRemoting(total: number): Promise<void> {
     const frames = fc.sample(frame, { numRuns: Math.min(5000, total - done), seed: options.seed * 7919 + batch });
     for (const f of frames) {
       done++;
+      // A fresh connection every 64 frames: what a connection forwarded is kept whole by the emulator.
+      if (conn !== null && !conn.closed && done % 64 === 0) conn.closeDownstream();
       if (conn === null || conn.closed) conn = host.newConnection({ properties: properties[done % properties.length] });
       const before = conn.forwardedUpstream.length;
       try {
