@@ -15,6 +15,7 @@
 // a compressed request are refused (fail closed), counted by reason.
 import { ConfigReader } from "../../assembly/common/config";
 import { CounterFamily } from "../../assembly/common/labelled_metrics";
+import { FieldRewriter, rewriteAt } from "../../assembly/common/protobuf";
 import { Identity } from "../../assembly/common/identity";
 import { actionNames, Requirements, resourceTypeName, RESOURCE_GROUP, RESOURCE_TOPIC } from "../../assembly/rocketmq/authorization";
 import { GRPC_AUTHORIZATION, GRPC_CLIENT_ID, grpcAccessKey } from "../../assembly/rocketmq/caller";
@@ -92,6 +93,30 @@ export class GrpcAcl {
     this.reason = "mqmesh: " + methodName(method) + ": " + why + "; denied by the sidecar's ACL";
     return false;
   }
+}
+
+const EMPTY = new Uint8Array(0);
+
+class Emptied extends FieldRewriter {
+  rewrite(payload: Uint8Array): Uint8Array | null {
+    return EMPTY;
+  }
+}
+const EMPTIED = new Emptied();
+
+// What goes to the proxy in place of a denied request: an empty message of
+// the method, which the proxy rejects without touching any topic. Telemetry
+// settings (the proxy answers nothing to an empty command, and a client
+// waits for that answer before it starts) go as the client's settings with
+// their publishing and subscription emptied: naming no topic or group.
+export function deniedStandIn(method: Method, message: Uint8Array): Uint8Array {
+  if (method != Method.Telemetry) return EMPTY;
+  let out = message;
+  const publishing = rewriteAt(out, [2, 5], EMPTIED);
+  if (publishing !== null) out = publishing;
+  const subscription = rewriteAt(out, [2, 6], EMPTIED);
+  if (subscription !== null) out = subscription;
+  return out === message ? EMPTY : out;
 }
 
 function firstGroup(reqs: Requirements): string {

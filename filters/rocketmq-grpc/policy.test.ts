@@ -2,7 +2,8 @@
 // rocketmq-proto jar RocketMQ 5.3 serves with (read as data by
 // rocketmq_facts.ts, with the path of every apache.rocketmq.v2.Resource its
 // request can hold): a request naming a denied topic and group everywhere it
-// can is never forwarded as sent and is answered FORBIDDEN. Two callers
+// can is never forwarded as sent and is answered FORBIDDEN (a Telemetry
+// stream's settings go on naming nothing, and the stream goes on). Two callers
 // (AccessKeys of the authorization metadata, client ids, certificates) get
 // different answers for the same request. Answers are read with the
 // client's own protobuf classes.
@@ -56,14 +57,25 @@ function statusOf(method: string, body: Uint8Array): { code: number; message: st
 }
 
 describe("every MessagingService method of RocketMQ 5.3, naming a denied topic and group", () => {
-  it("is forwarded as an empty request and answered FORBIDDEN for what it names", async () => {
+  it("is forwarded as an empty request and answered FORBIDDEN for what it names (Telemetry: its settings go on naming nothing)", async () => {
     const host = await start({ rules: [{ action: "deny", topics: ["secret"], groups: ["secret"] }] });
     expect(facts.grpc.length).toBeGreaterThan(10);
     for (const m of facts.grpc) {
-      const named = m.resources.map((r) => at(r.numbers, "secret"));
+      // Telemetry: the settings a client sends (the other commands of its oneof come from the server).
+      const named = m.resources.filter((r) => m.name !== "Telemetry" || r.numbers[0] === 2).map((r) => at(r.numbers, "secret"));
       // A heartbeat names its group only as a consumer's (client_type PUSH_CONSUMER).
       const request = concat([...named, m.name === "Heartbeat" ? message([[2, 2]]) : new Uint8Array(0)]);
       const s = call(host, m.name, request);
+      if (m.name === "Telemetry") {
+        // Settings go on naming nothing, and the proxy's answer reaches the client.
+        const forwarded = pb.TelemetryCommand.deserializeBinary(firstMessage(s.requestBody)).getSettings();
+        // Publishing and subscription are a oneof: the decoder keeps the last one sent.
+        expect(forwarded.getPublishing()?.getTopicsList() ?? []).toEqual([]);
+        expect(forwarded.hasSubscription()).toBe(true);
+        expect([forwarded.getSubscription().hasGroup(), forwarded.getSubscription().getSubscriptionsList()]).toEqual([false, []]);
+        expect(Buffer.from(s.responseBody).equals(frame(new Uint8Array(0)))).toBe(true);
+        continue;
+      }
       expect(Buffer.from(s.requestBody).equals(frame(new Uint8Array(0))), m.name).toBe(true);
       const status = statusOf(m.name, s.responseBody);
       expect(status.code, m.name).toBe(defs.Code.FORBIDDEN);

@@ -14,6 +14,7 @@ import {
 } from "../../assembly/proxy";
 import { GrpcFrames, GrpcMessageHandler, MessageFate, grpcFrame } from "../../assembly/common/grpc_frames";
 import { Identity } from "../../assembly/common/identity";
+import { deniedStandIn } from "./acl";
 import { Method, SERVICE_PATH_PREFIX, methodName, methodOfPath } from "../../assembly/rocketmq/grpc/methods";
 import { CODE_FORBIDDEN, CODE_OK, codeName, responseStatus, statusResponse } from "../../assembly/rocketmq/grpc/status";
 import { readSendMessageRequest } from "../../assembly/rocketmq/grpc/send";
@@ -203,7 +204,14 @@ export class RocketMQGrpcStream extends HttpContext {
       if (this.denied) return EMPTY; // a denied stream's further messages are dropped
       const acl = this.rocketRoot.config.acl;
       const allowed = this.compressedRequest ? acl.refuseCompressed(this.method) : acl.allows(this.method, message, this.caller!);
-      if (!allowed) return this.deny(acl.deniedTopic, acl.reason);
+      if (!allowed) {
+        const standIn = deniedStandIn(this.method, message);
+        // Telemetry settings go on naming nothing, and the stream goes on:
+        // clients restart a refused stream every second, and what they
+        // publish or receive is judged call by call anyway.
+        if (this.method == Method.Telemetry && standIn.length > 0) return this.strip(acl.deniedTopic, standIn);
+        return this.deny(acl.deniedTopic, acl.reason, standIn);
+      }
     }
     if (this.method == Method.Telemetry) return null;
     switch (this.method) {
@@ -267,15 +275,21 @@ export class RocketMQGrpcStream extends HttpContext {
     return null;
   }
 
-  // Denied: the broker gets an empty request of the same method (which it
-  // rejects without touching any topic) and its answer is replaced.
-  private deny(topic: string, reason: string): Uint8Array {
+  private strip(topic: string, standIn: Uint8Array): Uint8Array {
+    this.metrics.denied.add([this.api, this.metrics.wantsTopics ? (topic.length > 0 ? this.metrics.topic(topic) : "_") : ""]);
+    return grpcFrame(standIn);
+  }
+
+  // Denied: the broker gets the stand-in (acl.ts: an empty request of the
+  // same method, which it rejects without touching any topic) and its
+  // answer is replaced.
+  private deny(topic: string, reason: string, standIn: Uint8Array): Uint8Array {
     this.denied = true;
     this.deniedReason = reason;
     const label = topic.length > 0 ? this.metrics.topic(topic) : "_";
     this.metrics.denied.add([this.api, this.metrics.wantsTopics ? label : ""]);
     if (topic.length > 0) this.topic = topic;
-    return grpcFrame(EMPTY);
+    return grpcFrame(standIn);
   }
 
   private unparsed(): Uint8Array | null {
