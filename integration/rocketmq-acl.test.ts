@@ -72,7 +72,7 @@ describe("rocketmq filter topic ACLs in the sidecar", () => {
       expect(e.message).toMatch(new RegExp(`^Send \\[3\\] times, still failed, cost \\[\\d+\\]ms, Topic: ${deniedTopic}, BrokersSent: `));
       expect(e.cause).toBe("org.apache.rocketmq.client.exception.MQBrokerException");
       expect(e.causeResponseCode).toBe(NO_PERMISSION);
-      expect(e.causeMessage).toContain(`CODE: 16  DESC: mqmesh: send on topic ${deniedTopic} denied by the sidecar's ACL`);
+      expect(e.causeMessage).toContain(`CODE: 16  DESC: mqmesh: Pub on topic ${deniedTopic} denied by the sidecar's ACL`);
     }
 
     const allowed = await remotingSend(sidecar.remoting, allowedTopic, 5, `${allowedTopic}-producer`);
@@ -99,7 +99,7 @@ describe("rocketmq filter topic ACLs in the sidecar", () => {
       suspendTimeoutMillis: 0, subscription: "*", subVersion: 0,
     });
     const denied = await pull(unreadTopic);
-    expect([denied.code, denied.remark]).toEqual([NO_PERMISSION, `mqmesh: consume on topic ${unreadTopic} denied by the sidecar's ACL`]);
+    expect([denied.code, denied.remark]).toEqual([NO_PERMISSION, `mqmesh: Sub on topic ${unreadTopic} denied by the sidecar's ACL`]);
     // Sends to that topic are not denied (only consume is).
     const sent = await remotingSend(sidecar.remoting, unreadTopic, 1, `${unreadTopic}-producer`);
     expect(sent.filter((e) => e.event === "sent")).toHaveLength(1);

@@ -4,7 +4,8 @@
 import { ConfigReader } from "../../assembly/common/config";
 import { TracingConfig } from "../../assembly/common/otel/config";
 import { RocketMQLimits } from "../../assembly/rocketmq/limit_config";
-import { AclConfig } from "./acl";
+import { RocketMQPolicy } from "../../assembly/rocketmq/policy";
+import { GrpcAcl } from "./acl";
 
 export class EndpointsConfig {
   enabled: bool = false;
@@ -18,7 +19,7 @@ export class RocketMQGrpcConfig {
   perTopicMetrics: bool = true;
   maxTopics: i32 = 200;
   maxGroups: i32 = 200;
-  acl: AclConfig = new AclConfig();
+  acl: GrpcAcl = new GrpcAcl(new RocketMQPolicy());
   endpoints: EndpointsConfig = new EndpointsConfig();
   // Send and receive limits (limits.ts) and trace context and spans (tracing.ts).
   limits: RocketMQLimits = new RocketMQLimits();
@@ -33,7 +34,7 @@ export class RocketMQGrpcConfig {
     config.perTopicMetrics = metrics.bool("perTopic", config.perTopicMetrics);
     config.maxTopics = metrics.int("maxTopics", config.maxTopics, 1, 100000);
     config.maxGroups = metrics.int("maxGroups", config.maxGroups, 1, 100000);
-    config.acl = AclConfig.parse(c);
+    config.acl = GrpcAcl.read(c);
     config.limits = RocketMQLimits.read(c);
     config.tracing = TracingConfig.read(c, "mqmesh-rocketmq-grpc");
     if (c.has("endpoints")) {

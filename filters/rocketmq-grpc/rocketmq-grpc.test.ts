@@ -117,7 +117,7 @@ describe("topic ACLs", () => {
     expect(out).toHaveLength(1);
     const resp = pb.SendMessageResponse.deserializeBinary(out[0]);
     expect(resp.getStatus().getCode()).toBe(defs.Code.FORBIDDEN);
-    expect(resp.getStatus().getMessage()).toMatch(/SendMessage on topic recorded-grpc is not allowed/);
+    expect(resp.getStatus().getMessage()).toMatch(/SendMessage \(Pub on topic recorded-grpc\) is not allowed/);
     expect(resp.getEntriesList()).toHaveLength(0);
     expect(counter(host, "mqmesh_rocketmq_grpc_denied_total;api=SendMessage;topic=recorded-grpc")).toBe(1);
     expect(counter(host, "mqmesh_rocketmq_grpc_responses_total;api=SendMessage;code=FORBIDDEN")).toBe(1);
@@ -210,7 +210,7 @@ describe("safety", () => {
   it("passes other gRPC services and non-gRPC requests untouched, counting nothing", async () => {
     const host = await startFilter({ acl: { defaultAction: "deny" }, endpoints: { host: "h", port: 1 } });
     const send = callsOf("SendMessage")[0];
-    for (const [path, ct] of [["/grpc.health.v1.Health/Check", "application/grpc"], [send.path, "application/json"], ["/apache.rocketmq.v2.MessagingService/Nope", "application/grpc"]]) {
+    for (const [path, ct] of [["/grpc.health.v1.Health/Check", "application/grpc"], [send.path, "application/json"]]) {
       const headers = send.requestHeaders.map(([k, v]) => [k, k === ":path" ? path : k === "content-type" ? ct : v] as [string, string]);
       const s = replayCall(host, { ...send, requestHeaders: headers });
       expect(Buffer.from(s.requestBody).equals(joined(send.request))).toBe(true);
@@ -219,18 +219,39 @@ describe("safety", () => {
     expect(counter(host, "mqmesh_rocketmq_grpc_requests_total;api=SendMessage")).toBe(0);
   });
 
-  it("passes compressed and oversize messages without looking at them", async () => {
+  it("under an ACL, answers a MessagingService method it does not know PERMISSION_DENIED without forwarding it", async () => {
+    const host = await startFilter({ acl: { rules: [{ action: "deny", topics: ["secret"] }] } });
+    const send = callsOf("SendMessage")[0];
+    const headers = send.requestHeaders.map(([k, v]) => [k, k === ":path" ? "/apache.rocketmq.v2.MessagingService/Nope" : v] as [string, string]);
+    const s = host.newHttpStream();
+    s.callOnRequestHeaders(headers);
+    expect(s.requestForwarded).toBe(false);
+    expect(s.localResponse?.grpcStatus).toBe(7);
+    expect(counter(host, "mqmesh_rocketmq_grpc_acl_refused_total;api=other;reason=unknown")).toBe(1);
+    // Without an ACL it passes, as any unknown call does.
+    const open = replayCall(await startFilter(), { ...send, requestHeaders: headers });
+    expect(Buffer.from(open.requestBody).equals(joined(send.request))).toBe(true);
+  });
+
+  it("passes compressed and oversize messages without looking at them; under an ACL a compressed one is refused", async () => {
     const send = callsOf("SendMessage")[0];
     const body = joined(send.request);
     const compressed = Buffer.from(body);
     compressed[0] = 1;
-    const host = await startFilter({ maxMessageBytes: 64, acl: { defaultAction: "deny" } });
+    const observer = await startFilter({});
+    const observed = replayCall(observer, { ...send, request: [compressed.toString("base64")] });
+    expect(Buffer.from(observed.requestBody).equals(compressed)).toBe(true);
+    expect(counter(observer, "mqmesh_rocketmq_grpc_unparsed_messages_total;reason=compressed")).toBe(1);
+    const host = await startFilter({ acl: { defaultAction: "deny" } });
     const s = replayCall(host, { ...send, request: [compressed.toString("base64")] });
-    expect(Buffer.from(s.requestBody).equals(compressed)).toBe(true);
-    expect(counter(host, "mqmesh_rocketmq_grpc_unparsed_messages_total;reason=compressed")).toBe(1);
-    const big = replayCall(host, send);
+    expect(Buffer.from(s.requestBody).equals(frame(new Uint8Array(0)))).toBe(true);
+    expect(pb.SendMessageResponse.deserializeBinary(messages(Buffer.from(s.responseBody))[0]).getStatus().getCode()).toBe(defs.Code.FORBIDDEN);
+    expect(counter(host, "mqmesh_rocketmq_grpc_acl_refused_total;api=SendMessage;reason=compressed")).toBe(1);
+    // Larger than maxMessageBytes: never kept, so never judged (see README).
+    const small = await startFilter({ maxMessageBytes: 64, acl: { defaultAction: "deny" } });
+    const big = replayCall(small, send);
     expect(Buffer.from(big.requestBody).equals(body)).toBe(true);
-    expect(counter(host, "mqmesh_rocketmq_grpc_unparsed_messages_total;reason=oversize")).toBeGreaterThan(0);
+    expect(counter(small, "mqmesh_rocketmq_grpc_unparsed_messages_total;reason=oversize")).toBeGreaterThan(0);
   });
 
   it("rejects a wrong configuration, naming the field", async () => {

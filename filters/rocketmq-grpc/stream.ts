@@ -9,11 +9,13 @@
 // and a response the filter may change (a denied call's answer, route
 // endpoints to rewrite); each only until that one message is complete.
 import {
-  FilterDataStatus, FilterHeadersStatus, FilterTrailersStatus, HttpContext, getMonotonicTimeNanoseconds,
+  FilterDataStatus, FilterHeadersStatus, FilterTrailersStatus, GrpcStatus, HttpContext, getMonotonicTimeNanoseconds,
   requestBody, requestHeaders, responseBody, responseHeaders, responseTrailers,
 } from "../../assembly/proxy";
 import { GrpcFrames, GrpcMessageHandler, MessageFate, grpcFrame } from "../../assembly/common/grpc_frames";
-import { Method, methodName, methodOfPath } from "../../assembly/rocketmq/grpc/methods";
+import { Identity } from "../../assembly/common/identity";
+import { deniedStandIn } from "./acl";
+import { Method, SERVICE_PATH_PREFIX, methodName, methodOfPath } from "../../assembly/rocketmq/grpc/methods";
 import { CODE_FORBIDDEN, CODE_OK, codeName, responseStatus, statusResponse } from "../../assembly/rocketmq/grpc/status";
 import { readSendMessageRequest } from "../../assembly/rocketmq/grpc/send";
 import { readReceiveMessageRequest, readReceiveMessageResponse } from "../../assembly/rocketmq/grpc/receive";
@@ -21,11 +23,9 @@ import { readAckMessageRequest } from "../../assembly/rocketmq/grpc/ack";
 import { readHeartbeatGroup } from "../../assembly/rocketmq/grpc/heartbeat";
 import { readQueryAssignmentRequest, readQueryRouteTopic, rewriteAssignmentEndpoints, rewriteRouteEndpoints } from "../../assembly/rocketmq/grpc/route";
 import { resourceField } from "../../assembly/rocketmq/grpc/resource";
-import { methodOperation } from "./acl";
 import { RocketMQGrpcRoot } from "./root";
 import { RocketMQGrpcMetrics } from "./metrics";
-import { Identity } from "../../assembly/common/identity";
-import { grpcAccessKey } from "../../assembly/rocketmq/caller";
+import { GRPC_AUTHORIZATION, GRPC_CLIENT_ID, grpcAccessKey } from "../../assembly/rocketmq/caller";
 import { CODE_TOO_MANY_REQUESTS } from "./limits";
 import { GrpcCallSpan } from "./tracing";
 
@@ -95,6 +95,8 @@ export class RocketMQGrpcStream extends HttpContext {
   private request: GrpcFrames | null = null;
   private response: GrpcFrames | null = null;
   private checkAcl: bool = false;
+  private compressedRequest: bool = false;
+  private deniedReason: string = "";
   private rewrite: bool = false;
   // What the request named, for the response's metrics.
   private group: string = "";
@@ -125,19 +127,24 @@ export class RocketMQGrpcStream extends HttpContext {
     const contentType = requestHeaders.get("content-type");
     if (path == null || contentType == null || !contentType.startsWith("application/grpc")) return FilterHeadersStatus.Continue;
     const method = methodOfPath(path);
-    if (method == Method.Unknown) return FilterHeadersStatus.Continue;
     const config = this.rocketRoot.config;
+    if (method == Method.Unknown) {
+      if (!config.acl.checks || !path.startsWith(SERVICE_PATH_PREFIX)) return FilterHeadersStatus.Continue;
+      // A method of the service the ACL cannot judge: fail closed.
+      this.sendLocalResponse(403, null, [], config.acl.refuseMethod(path), GrpcStatus.PermissionDenied);
+      return FilterHeadersStatus.StopIteration;
+    }
     this.method = method;
     this.api = methodName(method);
     this.started = getMonotonicTimeNanoseconds();
     this.metrics.requests.add([this.api]);
-    this.checkAcl = config.acl.checks(method);
+    this.checkAcl = config.acl.checks;
     this.rewrite = this.rocketRoot.endpoints != null && (method == Method.QueryRoute || method == Method.QueryAssignment);
     const limits = this.rocketRoot.limits;
     this.limited = limits != null && limits.limits(method);
     const tracing = this.rocketRoot.tracing;
     this.injects = tracing != null && tracing.mayInject && method == Method.SendMessage;
-    if (this.limited) this.readCaller();
+    if (this.checkAcl || this.limited) this.readCaller();
     this.request = new GrpcFrames(new RequestSide(this), config.maxMessageBytes, this.checkAcl || this.limited || this.injects);
     // A checked call's answer may have to be replaced, so it may be held.
     this.response = new GrpcFrames(new ResponseSide(this), config.maxMessageBytes, this.checkAcl || this.rewrite || this.limited);
@@ -189,21 +196,36 @@ export class RocketMQGrpcStream extends HttpContext {
   // ---- request messages
 
   requestFate(compressed: bool): MessageFate {
+    // Every message of a checked call is judged (Telemetry's settings too).
+    if (this.checkAcl && (this.method == Method.Telemetry || !this.requestParsed)) {
+      this.compressedRequest = compressed;
+      return MessageFate.Hold;
+    }
     if (this.method == Method.Telemetry) return MessageFate.Pass;
     if (compressed) {
       this.metrics.unparsed.add(["compressed"]);
       return MessageFate.Pass;
     }
     if (this.requestParsed) return MessageFate.Pass; // unary or server streaming: one request message
-    return this.checkAcl || this.limited || this.injects ? MessageFate.Hold : MessageFate.Observe;
+    return this.limited || this.injects ? MessageFate.Hold : MessageFate.Observe;
   }
 
   onRequestMessage(message: Uint8Array, held: bool): Uint8Array | null {
     this.requestParsed = true;
-    const op = methodOperation(this.method);
-    const acl = this.rocketRoot.config.acl;
-    const wantTopics = this.metrics.wantsTopics;
-    let deniedTopic: string | null = null;
+    if (held && this.checkAcl) {
+      if (this.denied) return EMPTY; // a denied stream's further messages are dropped
+      const acl = this.rocketRoot.config.acl;
+      const allowed = this.compressedRequest ? acl.refuseCompressed(this.method) : acl.allows(this.method, message, this.identity);
+      if (!allowed) {
+        const standIn = deniedStandIn(this.method, message);
+        // Telemetry settings go on naming nothing, and the stream goes on:
+        // clients restart a refused stream every second, and what they
+        // publish or receive is judged call by call anyway.
+        if (this.method == Method.Telemetry && standIn.length > 0) return this.strip(acl.deniedTopic, standIn);
+        return this.deny(acl.deniedTopic, acl.reason, standIn);
+      }
+    }
+    if (this.method == Method.Telemetry) return null;
     switch (this.method) {
       case Method.SendMessage: {
         const messages = readSendMessageRequest(message);
@@ -212,7 +234,6 @@ export class RocketMQGrpcStream extends HttpContext {
         for (let i = 0; i < messages.length; i++) {
           const m = unchecked(messages[i]);
           counts.add(m.topic, m.bodyBytes);
-          if (held && deniedTopic == null && !acl.allowed(m.topic, op)) deniedTopic = m.topic;
         }
         this.sent = counts;
         if (counts.topics.length > 0) this.topic = counts.topics[0];
@@ -263,14 +284,24 @@ export class RocketMQGrpcStream extends HttpContext {
       default:
         break;
     }
-    if (held && deniedTopic == null && this.method != Method.SendMessage && !acl.allowed(this.topic, op)) deniedTopic = this.topic;
-    if (deniedTopic == null) return this.governed(message, held);
-    // Denied: the broker gets an empty request of the same method (which it
-    // rejects without touching any topic) and its answer is replaced.
+    return this.governed(message, held);
+  }
+
+  private strip(topic: string, standIn: Uint8Array): Uint8Array {
+    this.metrics.denied.add([this.api, this.metrics.wantsTopics ? (topic.length > 0 ? this.metrics.topic(topic) : "_") : ""]);
+    return grpcFrame(standIn);
+  }
+
+  // Denied: the broker gets the stand-in (acl.ts: an empty request of the
+  // same method, which it rejects without touching any topic) and its
+  // answer is replaced.
+  private deny(topic: string, reason: string, standIn: Uint8Array): Uint8Array {
     this.denied = true;
-    this.metrics.denied.add([this.api, wantTopics ? this.metrics.topic(deniedTopic) : ""]);
-    this.topic = deniedTopic;
-    return grpcFrame(EMPTY);
+    this.deniedReason = reason;
+    const label = topic.length > 0 ? this.metrics.topic(topic) : "_";
+    this.metrics.denied.add([this.api, this.metrics.wantsTopics ? label : ""]);
+    if (topic.length > 0) this.topic = topic;
+    return grpcFrame(standIn);
   }
 
   // An allowed request: its limits, then its span (and the context its
@@ -303,12 +334,14 @@ export class RocketMQGrpcStream extends HttpContext {
     return null;
   }
 
-  // The caller, for principal patterns: the connection, and the AccessKey
-  // that signs the call.
+  // The caller, for principal patterns: the connection, the AccessKey that
+  // signs the call and the client id it names.
   private readCaller(): void {
     this.identity.resolve();
-    const authorization = requestHeaders.get("authorization");
+    const authorization = requestHeaders.get(GRPC_AUTHORIZATION);
     if (authorization != null) this.identity.user = grpcAccessKey(authorization);
+    const clientId = requestHeaders.get(GRPC_CLIENT_ID);
+    if (clientId != null) this.identity.clientId = clientId;
   }
 
   private unparsed(): Uint8Array | null {
@@ -333,8 +366,7 @@ export class RocketMQGrpcStream extends HttpContext {
       if (this.deniedAnswered) return EMPTY; // a stream's further messages are dropped
       this.deniedAnswered = true;
       this.status(CODE_FORBIDDEN);
-      const text = "mqmesh: " + this.api + " on topic " + this.topic + " is not allowed by the sidecar's ACL";
-      return grpcFrame(statusResponse(CODE_FORBIDDEN, text));
+      return grpcFrame(statusResponse(CODE_FORBIDDEN, this.deniedReason));
     }
     if (this.throttled != null) {
       if (this.deniedAnswered) return EMPTY;

@@ -149,7 +149,7 @@ describe.each([
     const down = [...frames(Buffer.from(conn.forwardedDownstream))];
     expect(down).toHaveLength(1);
     expect(down[0]).toMatchObject({ serializeType, code: NO_PERMISSION, opaque: 7, flag: 1, version: 479 });
-    expect(down[0].remark).toBe("mqmesh: send on topic orders-eu denied by the sidecar's ACL");
+    expect(down[0].remark).toBe("mqmesh: Pub on topic orders-eu denied by the sidecar's ACL");
     flushed(host);
     expect(host.getCounter(`${P}denied_requests_total;code=SEND_MESSAGE_V2;topic=orders-eu`)).toBe(1);
     expect(host.getCounter(`${P}responses_total;code=SEND_MESSAGE_V2;result=NO_PERMISSION`)).toBe(1);
@@ -198,11 +198,11 @@ describe("other operations", () => {
   });
 
   it.each([
-    ["PULL_MESSAGE", 11, { consumerGroup: "g", topic: "orders", queueId: "0", queueOffset: "0", maxMsgNums: "32", sysFlag: "0", commitOffset: "0", suspendTimeoutMillis: "20000", subscription: "*", subVersion: "0" }, "consume on topic orders"],
-    ["LITE_PULL_MESSAGE", 361, { consumerGroup: "g", topic: "orders-1", queueId: "0", queueOffset: "0" }, "consume on topic orders-1"],
-    ["POP_MESSAGE", 200050, { consumerGroup: "g", topic: "orders", queueId: "-1", maxMsgNums: "32", invisibleTime: "60000" }, "consume on topic orders"],
-    ["QUERY_CONSUMER_OFFSET", 14, { consumerGroup: "g", topic: "orders", queueId: "1" }, "consume on topic orders"],
-    ["CONSUMER_SEND_MSG_BACK", 36, { group: "g", originTopic: "orders", offset: "1", delayLevel: "0" }, "consume on topic orders"],
+    ["PULL_MESSAGE", 11, { consumerGroup: "g", topic: "orders", queueId: "0", queueOffset: "0", maxMsgNums: "32", sysFlag: "0", commitOffset: "0", suspendTimeoutMillis: "20000", subscription: "*", subVersion: "0" }, "Sub on topic orders"],
+    ["LITE_PULL_MESSAGE", 361, { consumerGroup: "g", topic: "orders-1", queueId: "0", queueOffset: "0" }, "Sub on topic orders-1"],
+    ["POP_MESSAGE", 200050, { consumerGroup: "g", topic: "orders", queueId: "-1", maxMsgNums: "32", invisibleTime: "60000" }, "Sub on topic orders"],
+    ["QUERY_CONSUMER_OFFSET", 14, { consumerGroup: "g", topic: "orders", queueId: "1" }, "Sub,Get on topic orders"],
+    ["CONSUMER_SEND_MSG_BACK", 36, { group: "g", originTopic: "orders", offset: "1", delayLevel: "0" }, "Sub on topic orders"],
   ])("a denied %s gets NO_PERMISSION", async (name, code, extFields, what) => {
     const host = await startFilter(DENY_ORDERS);
     const conn = host.newConnection();
@@ -254,7 +254,7 @@ describe("other operations", () => {
     conn.callOnDownstreamData(jsonFrame({ code: 310, opaque: 5, extFields: { a: "pg" } }));
     expect([...frames(Buffer.from(conn.forwardedUpstream))].map((f) => [f.code, f.opaque])).toEqual([[STAND_IN, 5]]);
     conn.callOnUpstreamData(jsonFrame({ code: 3, opaque: 5, flag: 1 }));
-    expect([...frames(Buffer.from(conn.forwardedDownstream))][0].remark).toBe("mqmesh: send on an unreadable request denied by the sidecar's ACL");
+    expect([...frames(Buffer.from(conn.forwardedDownstream))][0].remark).toBe("mqmesh: header field b is missing; denied by the sidecar's ACL");
     flushed(host);
     expect(host.getCounter(`${P}denied_requests_total;code=SEND_MESSAGE_V2;topic=_`)).toBe(1);
   });
@@ -316,7 +316,7 @@ describe.each(["broker", "proxy"])("Java client traffic recorded through the %s"
       const down = [...frames(Buffer.from(conn.forwardedDownstream))];
       expect(down.length).toBe(answers.length);
       for (const [i, f] of down.entries()) {
-        if (f.flag & 1 && denied.has(f.opaque)) expect([f.code, f.remark]).toEqual([NO_PERMISSION, `mqmesh: send on topic ${topic} denied by the sidecar's ACL`]);
+        if (f.flag & 1 && denied.has(f.opaque)) expect([f.code, f.remark]).toEqual([NO_PERMISSION, `mqmesh: Pub on topic ${topic} denied by the sidecar's ACL`]);
         else expect(f.raw.equals(answers[i].raw)).toBe(true);
       }
     }

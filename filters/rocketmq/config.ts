@@ -5,7 +5,7 @@ import { ConfigReader } from "../../assembly/common/config";
 import { OnUnknown, readOnUnknown } from "../../assembly/common/on_unknown";
 import { TracingConfig } from "../../assembly/common/otel/config";
 import { RocketMQLimits } from "../../assembly/rocketmq/limit_config";
-import { RocketMQAcl } from "./acl_config";
+import { RocketMQPolicy } from "../../assembly/rocketmq/policy";
 
 export { OnUnknown };
 
@@ -29,8 +29,8 @@ export class RocketMQFilterConfig {
   // answers (the sidecar's own listener), so clients send and consume
   // through it; "" leaves routes alone.
   routeRewriteAddress: string = "";
-  // Topic ACLs (acl_config.ts); disabled without an `acl` section.
-  acl: RocketMQAcl = new RocketMQAcl();
+  // The ACL (assembly/rocketmq/policy.ts); disabled without an `acl` section.
+  acl: RocketMQPolicy = new RocketMQPolicy();
   // Send and pull limits (limits.ts) and trace context and spans (tracing.ts).
   limits: RocketMQLimits = new RocketMQLimits();
   tracing: TracingConfig = new TracingConfig();
@@ -56,7 +56,7 @@ export class RocketMQFilterConfig {
       if (address.length > 0 && !isHostPort(address)) rewrite.fail("address", "expected host:port");
       config.routeRewriteAddress = address;
     }
-    config.acl = RocketMQAcl.parse(c);
+    config.acl = RocketMQPolicy.read(c, false);
     config.limits = RocketMQLimits.read(c);
     config.tracing = TracingConfig.read(c, "mqmesh-rocketmq");
     if (!c.finish()) config.error = c.summary;

@@ -33,6 +33,10 @@ export class DirectionObserver extends FrameHandler {
   // The observer answered NeedMore for the current frame: decide is called
   // again for it with more of its bytes.
   private judging: RocketMQExchange | null = null;
+  // Bytes this direction cannot follow close the connection: onUnknown
+  // "close", or requests from the client while the ACL can deny (what the
+  // filter cannot read, it cannot judge).
+  private readonly failClosed: bool;
 
   constructor(
     private metrics: RocketMQMetrics,
@@ -45,6 +49,7 @@ export class DirectionObserver extends FrameHandler {
     received: ById<RocketMQExchange>,
   ) {
     super();
+    this.failClosed = config.onUnknown == OnUnknown.Close || (fromClient && config.acl.enabled && config.acl.denies);
     this.requests = new RequestObserver(metrics, sent, fromClient, pipeline, session);
     this.responses = new ResponseObserver(metrics, received, !fromClient, pipeline);
   }
@@ -69,7 +74,7 @@ export class DirectionObserver extends FrameHandler {
       // A header too large to keep: the frame goes through uncounted.
       if (oversize && head.length >= this.arrived) {
         this.metrics.unparsed.add(["oversize"]);
-        return FrameFate.Pass;
+        return this.failClosed ? FrameFate.Close : FrameFate.Pass;
       }
       return FrameFate.NeedMore;
     }
@@ -97,11 +102,11 @@ export class DirectionObserver extends FrameHandler {
 
   onDesync(size: i32): bool {
     this.metrics.unparsed.add(["bad_size"]);
-    return this.config.onUnknown == OnUnknown.Close;
+    return this.failClosed;
   }
 
   private notRemoting(reason: string): FrameFate {
     this.metrics.unparsed.add([reason]);
-    return this.config.onUnknown == OnUnknown.Close ? FrameFate.Close : FrameFate.Pass;
+    return this.failClosed ? FrameFate.Close : FrameFate.Pass;
   }
 }

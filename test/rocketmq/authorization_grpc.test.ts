@@ -10,6 +10,7 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { GrpcRecording } from "../../scripts/record-rocketmq-grpc.ts";
 import { grpcLine, rocketmqFacts, rocketmqOracle, type Facts, type OracleAnswer } from "./rocketmq_facts.ts";
+import { at, concat, message, type Field } from "./proto_writer.ts";
 import { contextKey, DEFAULT_CLUSTER, loadAuthorization, sortedContext, type AuthorizationFixture, type Requirements } from "./authorization.ts";
 
 interface PathRule { name: string; numbers: number[]; type: string; actions: string; flags: number; each: number }
@@ -23,33 +24,6 @@ beforeAll(async () => {
   [m, facts] = await Promise.all([loadAuthorization(), rocketmqFacts()]);
   rules = new Map((JSON.parse(m.grpcMethods()) as MethodRule[]).map((r) => [r.method, r]));
 }, 900_000);
-
-// A protobuf writer of our own (length-delimited fields and varints), so
-// requests are not built by the code under test.
-function varint(n: number): number[] {
-  const out: number[] = [];
-  for (let v = n; ; v = Math.floor(v / 128)) {
-    if (v < 128) return [...out, v];
-    out.push((v % 128) | 128);
-  }
-}
-type Field = [number, Uint8Array | number];
-function message(fields: Field[]): Uint8Array {
-  const out: number[] = [];
-  for (const [n, v] of fields) {
-    if (typeof v === "number") out.push(...varint(n * 8), ...varint(v));
-    else out.push(...varint(n * 8 + 2), ...varint(v.length), ...v);
-  }
-  return Uint8Array.from(out);
-}
-const resource = (name: string) => message([[1, new TextEncoder().encode("ns")], [2, new TextEncoder().encode(name)]]);
-/** A message holding one Resource named `name` at the path of field numbers. */
-function at(numbers: number[], name: string): Uint8Array {
-  let inner = resource(name);
-  for (let i = numbers.length - 1; i >= 1; i--) inner = message([[numbers[i], inner]]);
-  return message([[numbers[0], inner]]);
-}
-const concat = (parts: Uint8Array[]) => Uint8Array.from(parts.flatMap((p) => [...p]));
 
 interface Probe { method: string; type: string; bytes: Uint8Array; what: string; absent?: string }
 
