@@ -216,7 +216,8 @@ class AclJudge extends ResourceVisitor {
     switch (ref.type) {
       case ResourceType.Topic: {
         const op = configs != 0 ? configs : auth.topic;
-        return op == 0 || acl.allowed(Kind.Topic, ref.name, op, who);
+        // No topic has an empty name (a DescribeTopicPartitions cursor at the start).
+        return op == 0 || ref.name.length == 0 || acl.allowed(Kind.Topic, ref.name, op, who);
       }
       case ResourceType.TopicId: {
         const op = auth.topic;

@@ -42,16 +42,18 @@ const DENY_EVERYTHING = {
 };
 
 interface Ref { type: string; name: string; field: string; removable: boolean; pattern: boolean }
-const refsOf = (frame: Uint8Array): Ref[] => JSON.parse(codec.scanResources(frame, [])).refs ?? [];
+const refsOf = (frame: Uint8Array): Ref[] => JSON.parse(codec.scanResources(frame, "")).refs ?? [];
 // What a broker would authorize: not patterns, not forgotten topics, not the
-// all-zero id an entry named by name carries beside its name.
-const accessed = (r: Ref) => !r.pattern && !r.field.startsWith("ForgottenTopicsData") && r.name !== "0".repeat(32);
+// all-zero id an entry named by name carries beside its name, not an empty
+// topic name (no topic has one).
+const accessed = (r: Ref) =>
+  !r.pattern && !r.field.startsWith("ForgottenTopicsData") && r.name !== "0".repeat(32) && !(r.type === "Topic" && r.name === "");
 
 // A request of the API and version that names at least one resource, when
 // its schema lets it name any (a few seeds are tried).
 function requestNamingSomething(api: string, v: number, correlationId: number): Uint8Array {
   const m = SCHEMAS[api][api + "Request"];
-  let frame = new Uint8Array(0);
+  let frame: Uint8Array = new Uint8Array(0);
   for (let seed = 0; seed < 40; seed++) {
     const rng = rngFrom(m.apiKey * 7919 + v * 31 + seed);
     frame = requestFrame(api, v, randomStruct(m.fields, v, isFlexible(m, v), rng), correlationId, "acl-apis");

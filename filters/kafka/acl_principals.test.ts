@@ -1,0 +1,136 @@
+// The Kafka ACL's model through the host emulator: which operation each API
+// needs (as Kafka documents its operations per protocol API), who is asking
+// (the peer certificate's URI SAN, the client id, the source address), and
+// the metrics of what it denied. Requests come from the independent encoder.
+import { beforeAll, describe, expect, it } from "vitest";
+import { freshModule } from "../../scripts/compile.ts";
+import { ProxyHost } from "../../test/host/index.ts";
+import { SCHEMAS, decodeRequestFrame, decodeResponseFrame, fill, requestFrame, responseFrame, type Value } from "../../test/kafka/wire.ts";
+
+let wasm: string;
+beforeAll(async () => {
+  wasm = await freshModule({ entry: "filters/kafka/index.ts", out: "build/kafka.wasm" });
+}, 120_000);
+
+const TOPIC_AUTHORIZATION_FAILED = 29;
+const GROUP_AUTHORIZATION_FAILED = 30;
+const ORDERS_SA = "spiffe://cluster.local/ns/shop/sa/orders";
+
+const request = (api: string, v: number, body: Value, correlationId: number, clientId = "acl-test") =>
+  Buffer.from(requestFrame(api, v, fill(SCHEMAS[api][api + "Request"].fields, v, body), correlationId, clientId));
+const apiVersionsAnswer = (correlationId: number) =>
+  Buffer.from(responseFrame("ApiVersions", 0, fill(SCHEMAS.ApiVersions.ApiVersionsResponse.fields, 0, { ErrorCode: 0, ApiKeys: [] }), correlationId));
+const first = (stream: Uint8Array) => Buffer.from(stream).subarray(0, 4 + Buffer.from(stream).readInt32BE(0));
+
+// Sends one request; "refused" when the broker got the stand-in instead.
+async function outcome(config: object, frame: Buffer, properties: Record<string, string> = {}): Promise<{ verdict: "refused" | "passed"; host: ProxyHost; answer?: Buffer }> {
+  const host = await ProxyHost.start(wasm, { pluginConfig: JSON.stringify(config) });
+  const conn = host.newConnection({ properties });
+  conn.callOnDownstreamData(frame);
+  const sent = decodeRequestFrame(first(conn.forwardedUpstream));
+  if (sent.apiKey !== 18 || frame.readInt16BE(4) === 18) return { verdict: "passed", host };
+  conn.callOnUpstreamData(apiVersionsAnswer(sent.correlationId));
+  return { verdict: "refused", host, answer: first(conn.forwardedDownstream) };
+}
+
+const denyOn = (ops: string[], extra: object = {}) => ({ acl: { rules: [{ action: "deny", topics: ["secret-*"], groups: ["g-secret"], ...extra, operations: ops }] } });
+const ALL_OPS = ["Read", "Write", "Create", "Delete", "Alter", "Describe", "ClusterAction", "DescribeConfigs", "AlterConfigs", "IdempotentWrite", "CreateTokens", "DescribeTokens"];
+
+// The requests the broker authorizes with one operation on the named topic
+// (Kafka's documentation of operations per API).
+const CASES: [string, Buffer, string][] = [
+  ["DeleteRecords", request("DeleteRecords", 2, { Topics: [{ Name: "secret-x", Partitions: [{ PartitionIndex: 0, Offset: 10n }] }], TimeoutMs: 1000 }, 1), "Delete"],
+  ["CreatePartitions", request("CreatePartitions", 3, { Topics: [{ Name: "secret-x", Count: 4, Assignments: null }], TimeoutMs: 1000, ValidateOnly: false }, 2), "Alter"],
+  ["IncrementalAlterConfigs", request("IncrementalAlterConfigs", 1, {
+    Resources: [{ ResourceType: 2, ResourceName: "secret-x", Configs: [{ Name: "retention.ms", ConfigOperation: 0, Value: "1000" }] }], ValidateOnly: false,
+  }, 3), "AlterConfigs"],
+  ["DescribeTopicPartitions", request("DescribeTopicPartitions", 0, { Topics: [{ Name: "secret-x" }], ResponsePartitionLimit: 100, Cursor: null }, 4), "Describe"],
+  ["DescribeConfigs", request("DescribeConfigs", 4, { Resources: [{ ResourceType: 2, ResourceName: "secret-x", ConfigurationKeys: null }] }, 5), "DescribeConfigs"],
+  ["Fetch", request("Fetch", 11, { MaxWaitMs: 10, Topics: [{ Topic: "secret-x", Partitions: [{ Partition: 0, FetchOffset: 0n }] }], RackId: "" }, 6), "Read"],
+  ["CreateTopics", request("CreateTopics", 7, { Topics: [{ Name: "secret-x", NumPartitions: 1, ReplicationFactor: 1 }], TimeoutMs: 1000 }, 7), "Create"],
+  ["DeleteTopics", request("DeleteTopics", 6, { Topics: [{ Name: "secret-x", TopicId: new Uint8Array(16) }], TimeoutMs: 1000 }, 8), "Delete"],
+  ["OffsetDelete (group)", request("OffsetDelete", 0, { GroupId: "g-secret", Topics: [{ Name: "orders", Partitions: [{ PartitionIndex: 0 }] }] }, 9), "Delete"],
+];
+
+describe("each API needs the operation Kafka checks for it", () => {
+  it.each(CASES)("%s: denied by a rule on its operation, allowed by rules on every other", async (api, frame, op) => {
+    const denied = await outcome(denyOn([op]), frame);
+    expect(denied.verdict).toBe("refused");
+    const codes = JSON.stringify(decodeResponseFrame(api.split(" ")[0], frame.readInt16BE(6), denied.answer!).body, (_, x) => (typeof x === "bigint" ? x.toString() : x));
+    expect(codes).toMatch(new RegExp(`"ErrorCode":(${TOPIC_AUTHORIZATION_FAILED}|${GROUP_AUTHORIZATION_FAILED})`));
+    const others = ALL_OPS.filter((o) => o !== op && !(op === "Describe" && ["Read", "Write", "Delete", "Alter"].includes(o)));
+    expect((await outcome(denyOn(others), frame)).verdict).toBe("passed");
+  });
+
+  it("an allow rule on Write lets a producer describe the topic (Write implies Describe)", async () => {
+    const config = { acl: { defaultAction: "deny", rules: [{ action: "allow", topics: ["orders"], operations: ["Write"] }] } };
+    const dtp = request("DescribeTopicPartitions", 0, { Topics: [{ Name: "orders" }], ResponsePartitionLimit: 10, Cursor: null }, 1);
+    expect((await outcome(config, dtp)).verdict).toBe("passed");
+    const fetch = request("Fetch", 11, { MaxWaitMs: 10, Topics: [{ Topic: "orders", Partitions: [{ Partition: 0 }] }], RackId: "" }, 2);
+    expect((await outcome(config, fetch)).verdict).toBe("refused");
+  });
+
+  it("the old operation names keep their meaning: consume denies fetching, not producing", async () => {
+    const config = { acl: { rules: [{ action: "deny", topics: ["secret-*"], operations: ["consume"] }] } };
+    expect((await outcome(config, CASES[5][1])).verdict).toBe("refused");
+    const produce = request("Produce", 9, { Acks: -1, TimeoutMs: 100, TopicData: [{ Name: "secret-x", PartitionData: [{ Index: 0, Records: new Uint8Array([1]) }] }] }, 3);
+    expect((await outcome(config, produce)).verdict).toBe("passed");
+  });
+});
+
+describe("principals", () => {
+  const SAN = { acl: { rules: [{ action: "deny", principals: [ORDERS_SA], topics: ["secret-*"] }] } };
+
+  it("a rule keyed on a SPIFFE id applies to that workload only, and the denial is counted for it", async () => {
+    const frame = CASES[5][1];
+    const orders = await outcome(SAN, frame, { "connection.uri_san_peer_certificate": ORDERS_SA });
+    expect(orders.verdict).toBe("refused");
+    expect(orders.host.getCounter(`mqmesh_kafka_denied_requests_total;api=Fetch;topic=secret-x;principal=${ORDERS_SA}`)).toBe(1);
+    const billing = await outcome(SAN, frame, { "connection.uri_san_peer_certificate": "spiffe://cluster.local/ns/shop/sa/billing" });
+    expect(billing.verdict).toBe("passed");
+    expect((await outcome(SAN, frame)).verdict).toBe("passed");
+  });
+
+  it("client ids and source addresses", async () => {
+    const config = {
+      acl: { rules: [
+        { action: "allow", principals: ["client:billing-*", "cidr:10.1.0.0/16"], topics: ["billing.*"] },
+        { action: "deny", topics: ["billing.*"] },
+      ] },
+    };
+    const fetchAs = (clientId: string) =>
+      request("Fetch", 11, { MaxWaitMs: 10, Topics: [{ Topic: "billing.invoices", Partitions: [{ Partition: 0 }] }], RackId: "" }, 4, clientId);
+    expect((await outcome(config, fetchAs("billing-app"))).verdict).toBe("passed");
+    expect((await outcome(config, fetchAs("shop-app"))).verdict).toBe("refused");
+    expect((await outcome(config, fetchAs("shop-app"), { "source.address": "10.1.2.3:40000" })).verdict).toBe("passed");
+  });
+
+  it("a bad principal is a configuration error naming its path", async () => {
+    const host = await ProxyHost.load(wasm, { pluginConfig: JSON.stringify({ acl: { rules: [{ action: "deny", topics: ["a"], principals: ["cidr:10.0.0.0/99"] }] } }) });
+    expect(host.startVm()).toBe(true);
+    expect(host.configure()).toBe(false);
+    expect(host.logsAt("error").join("\n")).toContain("acl.rules[0].principals[0]");
+  });
+});
+
+describe("topic ids", () => {
+  const id = new Uint8Array(16).fill(0x5e);
+  const fetchById = (correlationId: number) =>
+    request("Fetch", 13, { MaxWaitMs: 10, Topics: [{ TopicId: id, Partitions: [{ Partition: 0 }] }], RackId: "" }, correlationId);
+
+  it("an id no response named is refused while a rule could deny it; once DescribeTopicPartitions names it, judged by name", async () => {
+    const host = await ProxyHost.start(wasm, { pluginConfig: JSON.stringify(denyOn(["Read"])) });
+    const conn = host.newConnection();
+    conn.callOnDownstreamData(fetchById(1));
+    expect(decodeRequestFrame(first(conn.forwardedUpstream)).apiKey).toBe(18);
+    conn.callOnUpstreamData(apiVersionsAnswer(1));
+    const conn2 = host.newConnection();
+    conn2.callOnDownstreamData(request("DescribeTopicPartitions", 0, { Topics: [{ Name: "orders" }], ResponsePartitionLimit: 10, Cursor: null }, 2));
+    conn2.callOnUpstreamData(Buffer.from(responseFrame("DescribeTopicPartitions", 0,
+      fill(SCHEMAS.DescribeTopicPartitions.DescribeTopicPartitionsResponse.fields, 0, { Topics: [{ Name: "orders", TopicId: id, Partitions: [] }], NextCursor: null }), 2)));
+    const before = conn2.forwardedUpstream.length;
+    const frame = fetchById(3);
+    conn2.callOnDownstreamData(frame);
+    expect(Buffer.from(conn2.forwardedUpstream.subarray(before)).equals(frame)).toBe(true);
+  });
+});
