@@ -85,7 +85,8 @@ fc.assert(
       conn.callOnUpstreamData(apiVersionsAnswer(up.readInt32BE(8)));
     } else if (up.length >= 8 && up.readInt16BE(4) === Buffer.from(frame).readInt16BE(4)) counts.cut++;
     else throw new Error(`neither passed, refused, cut nor closed: ${Buffer.from(frame).toString("hex")} -> ${up.toString("hex")}`);
-    if (host.failed) throw new Error(`trap on the answer: ${host.failed.message}`);
+    const trap = host.failed as { message: string } | undefined; // (the answer may trap too)
+    if (trap) throw new Error(`trap on the answer: ${trap.message}`);
     if (!conn.closed) conn.closeDownstream();
   }),
   { numRuns: total, seed: Number(options.seed), endOnFailure: true },

@@ -11,8 +11,8 @@
 // its API's own terms (refuseWhole; shortCircuit: the broker gets an
 // ApiVersions v0 stand-in with the same correlation id). With rules
 // configured, a request the filter cannot read (unknown API or version,
-// malformed body) closes the connection, as a broker does with a request it
-// cannot parse, and is counted. Responses that list topics the client did
+// malformed body, larger than maxFrameBytes) closes the connection, as a
+// broker does with a request it cannot parse, and is counted. Responses that list topics the client did
 // not name show only what it may describe (acl_visibility.ts).
 import { Identity } from "../../assembly/common/identity";
 import { CounterFamily } from "../../assembly/common/labelled_metrics";
@@ -66,6 +66,11 @@ export class KafkaAcl extends KafkaInterceptor {
   // the rest (a denied topic, several topics, a transactional one, an
   // unreadable head) is held.
   onRequestHead(x: KafkaExchange, head: FrameHead): Verdict {
+    // Too large to keep (maxFrameBytes): it cannot be judged, so it does not pass.
+    if (head.oversize) {
+      this.unjudged.add([apiKeyName(x.api), "oversize"]);
+      return Verdict.Close;
+    }
     const produce = x.produce;
     const acl = this.acl;
     if (x.api != ApiKey.Produce || produce == null || !acl.apiAllowed(x.api)) return Verdict.Hold;

@@ -113,6 +113,28 @@ describe("principals", () => {
   });
 });
 
+describe("fail closed", () => {
+  it("a request too large to judge closes the connection and is counted", async () => {
+    const host = await ProxyHost.start(wasm, { pluginConfig: JSON.stringify({ ...denyOn(["Delete"]), maxFrameBytes: 64 }) });
+    const conn = host.newConnection();
+    const big = request("DeleteRecords", 2, { Topics: [{ Name: "orders-" + "x".repeat(100), Partitions: [{ PartitionIndex: 0, Offset: 10n }] }], TimeoutMs: 1 }, 1);
+    conn.callOnDownstreamData(big);
+    expect(conn.closed).toBe(true);
+    expect(conn.forwardedUpstream.length).toBe(0);
+    expect(host.getCounter("mqmesh_kafka_acl_unjudged_requests_total;api=DeleteRecords;reason=oversize")).toBe(1);
+  });
+
+  it("an API version the filter cannot read closes the connection", async () => {
+    const host = await ProxyHost.start(wasm, { pluginConfig: JSON.stringify(denyOn(["Delete"])) });
+    const conn = host.newConnection();
+    const frame = request("DeleteRecords", 2, { Topics: [], TimeoutMs: 1 }, 1);
+    frame.writeInt16BE(9, 6); // DeleteRecords v9 does not exist (yet)
+    conn.callOnDownstreamData(frame);
+    expect(conn.closed).toBe(true);
+    expect(host.getCounter("mqmesh_kafka_acl_unjudged_requests_total;api=DeleteRecords;reason=unknown_version")).toBe(1);
+  });
+});
+
 describe("topic ids", () => {
   const id = new Uint8Array(16).fill(0x5e);
   const fetchById = (correlationId: number) =>
