@@ -5,6 +5,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { freshModule } from "../../scripts/compile.ts";
 import { ProxyHost } from "../../test/host/index.ts";
+import { chunksOf, loadRecording } from "../../test/support/recordings.ts";
+import type { SaslRecording } from "../../scripts/record-kafka-sasl.ts";
 import { SCHEMAS, decodeRequestFrame, decodeResponseFrame, fill, requestFrame, responseFrame, type Value } from "../../test/kafka/wire.ts";
 
 let wasm: string;
@@ -103,6 +105,27 @@ describe("principals", () => {
     expect((await outcome(config, fetchAs("billing-app"))).verdict).toBe("passed");
     expect((await outcome(config, fetchAs("shop-app"))).verdict).toBe("refused");
     expect((await outcome(config, fetchAs("shop-app"), { "source.address": "10.1.2.3:40000" })).verdict).toBe("passed");
+  });
+
+  // Recorded logins of real clients against a real broker with SASL
+  // (PLAIN, SCRAM-SHA-256/512), some with a wrong password.
+  it("user: principals match the SASL user once the broker accepted the login, never a refused one", async () => {
+    const runs = loadRecording<SaslRecording>("kafka", "sasl").runs;
+    expect(runs.some((r) => r.authenticated) && runs.some((r) => !r.authenticated)).toBe(true);
+    for (const run of runs) {
+      const config = { acl: { rules: [{ action: "deny", principals: [`user:${run.user}`], topics: ["secret-*"] }] } };
+      const host = await ProxyHost.start(wasm, { pluginConfig: JSON.stringify(config) });
+      const conn = host.newConnection();
+      for (const c of chunksOf(run.connections[0])) {
+        if (c.direction === "request") conn.callOnDownstreamData(c.bytes);
+        else conn.callOnUpstreamData(c.bytes);
+      }
+      const before = conn.forwardedUpstream.length;
+      conn.callOnDownstreamData(request("Fetch", 11, { MaxWaitMs: 10, Topics: [{ Topic: "secret-x", Partitions: [{ Partition: 0 }] }], RackId: "" }, 999));
+      const sent = decodeRequestFrame(Buffer.from(conn.forwardedUpstream.subarray(before)));
+      expect(sent.apiKey === 18, `${run.client} ${run.mechanism} ${run.user} authenticated=${run.authenticated}`).toBe(run.authenticated);
+      if (run.authenticated) expect(host.getCounter(`mqmesh_kafka_denied_requests_total;api=Fetch;topic=secret-x;principal=user:${run.user}`)).toBe(1);
+    }
   });
 
   it("a bad principal is a configuration error naming its path", async () => {

@@ -12,6 +12,10 @@ import { hasCodec } from "../../assembly/kafka/apis";
 import { KafkaMessage } from "../../assembly/kafka/message";
 import { errorName } from "../../assembly/kafka/errors";
 import { FetchResponse } from "../../assembly/kafka/api/fetch";
+import { SaslAuthenticateResponse } from "../../assembly/kafka/api/sasl_authenticate";
+import { SaslHandshakeResponse } from "../../assembly/kafka/api/sasl_handshake";
+import { SaslSession } from "../../assembly/kafka/sasl";
+import { Session } from "../../assembly/common/framed_connection";
 import { MetadataResponse } from "../../assembly/kafka/api/metadata";
 import { DescribeTopicPartitionsResponse } from "../../assembly/kafka/api/describe_topic_partitions";
 import { CreateTopicsResponse } from "../../assembly/kafka/api/create_topics";
@@ -39,6 +43,8 @@ export class ResponseObserver extends FrameHandler {
     private config: KafkaFilterConfig,
     private exchanges: InOrder<KafkaExchange>,
     private pipeline: KafkaPipeline,
+    private session: Session,
+    private sasl: SaslSession,
   ) {
     super();
   }
@@ -119,8 +125,18 @@ export class ResponseObserver extends FrameHandler {
     }
     collectResponseErrors(x.api, message, errors);
     this.countErrors(x);
-    if (x.api == ApiKey.Metadata || x.api == ApiKey.DescribeTopicPartitions || x.api == ApiKey.CreateTopics) learnTopicIds(x.api, message);
+    if (x.api == ApiKey.SaslHandshake || x.api == ApiKey.SaslAuthenticate) this.loggedIn(x.api, message);
+    else if (x.api == ApiKey.Metadata || x.api == ApiKey.DescribeTopicPartitions || x.api == ApiKey.CreateTopics) learnTopicIds(x.api, message);
     else if (x.api == ApiKey.Fetch && this.metrics.wantsTopics) this.observeFetch(message as FetchResponse);
+  }
+
+  // The broker's answer in a SASL exchange: once it accepted the login,
+  // the connection's caller is its user.
+  private loggedIn(apiKey: i32, message: KafkaMessage): void {
+    const sasl = this.sasl;
+    const code = apiKey == ApiKey.SaslHandshake ? (message as SaslHandshakeResponse).errorCode : (message as SaslAuthenticateResponse).errorCode;
+    sasl.onResponse(<i16>apiKey, code);
+    if (sasl.user.length > 0) this.session.identity.user = sasl.user;
   }
 
   private countErrors(x: KafkaExchange): void {
