@@ -122,7 +122,7 @@ describe("hand-built requests on a denied topic", () => {
 describe("Kafka's Java tools", () => {
   const fails = (p: Promise<{ stdout: string; stderr: string }>) => p.then((r) => `${r.stdout}${r.stderr}`, (e: Error) => e.message);
 
-  it("kafka-topics, kafka-configs and kafka-delete-records get authorization errors on the denied topic, work on an allowed one", async () => {
+  it("kafka-topics, kafka-configs, kafka-delete-records and kafka-consumer-groups are refused on denied resources, work on allowed ones", async () => {
     const described = await kafkaTool("org.apache.kafka.tools.TopicCommand", ["--bootstrap-server", sidecar.address, "--describe", "--topic", open]);
     expect(described.stdout).toMatch(/PartitionCount:\s*2/);
     // kafka-topics lists the topics first; one the caller may not describe
@@ -140,6 +140,9 @@ describe("Kafka's Java tools", () => {
       .toMatch(/authoriz/i);
     expect((await admin.fetchTopicOffsets(secret)).find((o) => o.partition === 0)).toMatchObject({ low: "0" });
     expect((await admin.fetchTopicMetadata({ topics: [secret] })).topics[0].partitions).toHaveLength(2);
+    expect(await fails(kafkaTool("org.apache.kafka.tools.consumer.group.ConsumerGroupCommand", [
+      "--bootstrap-server", sidecar.address, "--delete", "--group", `g-secret-${tag}`,
+    ]))).toMatch(/authoriz/i);
   }, 120_000);
 
   it("a KIP-848 consumer (group.protocol=consumer) reads an allowed topic and is refused a denied one", async () => {
