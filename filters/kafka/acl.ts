@@ -158,13 +158,13 @@ export class KafkaAcl extends KafkaInterceptor {
   onResponse(x: KafkaExchange, response: KafkaResponse): void {
     const message = response.message;
     if (message == null) return;
-    let changed = false;
+    // Hidden first: the refusals added next name denied topics on purpose.
+    let changed = listsTopics(x.api) && hideTopics(this.acl, x.session.identity, x.api, message!);
     const cut = x.aclDenied;
     if (cut != null) {
       addRefusals(x.api, x.version, message!, cut, x.aclCode);
       changed = true;
     }
-    if (listsTopics(x.api) && hideTopics(this.acl, x.session.identity, x.api, message!)) changed = true;
     if (changed) response.markChanged();
   }
 

@@ -136,6 +136,23 @@ describe("principals", () => {
   });
 });
 
+describe("answers merged with the broker's", () => {
+  it("OffsetFetch v8: the broker is asked for the allowed topic, the denied one comes back refused, not hidden", async () => {
+    const host = await ProxyHost.start(wasm, { pluginConfig: JSON.stringify(denyOn(["*"])) });
+    const conn = host.newConnection();
+    const topics = ["orders", "secret-x"].map((Name) => ({ Name, PartitionIndexes: [0] }));
+    conn.callOnDownstreamData(request("OffsetFetch", 8, { Groups: [{ GroupId: "g", Topics: topics }], RequireStable: false }, 5));
+    const asked = decodeRequestFrame(first(conn.forwardedUpstream));
+    expect((asked.body.Groups as Value[])[0].Topics).toEqual([expect.objectContaining({ Name: "orders" })]);
+    conn.callOnUpstreamData(Buffer.from(responseFrame("OffsetFetch", 8, fill(SCHEMAS.OffsetFetch.OffsetFetchResponse.fields, 8, {
+      Groups: [{ GroupId: "g", Topics: [{ Name: "orders", Partitions: [{ PartitionIndex: 0, CommittedOffset: 42n, CommittedMetadata: "" }] }] }],
+    }), 5)));
+    const answer = decodeResponseFrame("OffsetFetch", 8, first(conn.forwardedDownstream)).body;
+    const byName = Object.fromEntries(((answer.Groups as Value[])[0].Topics as Value[]).map((t) => [t.Name, (t.Partitions as Value[])[0].ErrorCode]));
+    expect(byName).toEqual({ orders: 0, "secret-x": TOPIC_AUTHORIZATION_FAILED });
+  });
+});
+
 describe("fail closed", () => {
   it("a request too large to judge closes the connection and is counted", async () => {
     const host = await ProxyHost.start(wasm, { pluginConfig: JSON.stringify({ ...denyOn(["Delete"]), maxFrameBytes: 64 }) });

@@ -4,7 +4,6 @@
 // authorizer answers them.
 import { Identity } from "../../assembly/common/identity";
 import { ApiKey } from "../../assembly/kafka/api_keys";
-import { TOPIC_AUTHORIZATION_FAILED } from "../../assembly/kafka/errors";
 import { KafkaMessage } from "../../assembly/kafka/message";
 import { topicNameForId } from "../../assembly/kafka/topic_ids";
 import { MetadataResponse, MetadataResponseTopic } from "../../assembly/kafka/api/metadata";
@@ -29,7 +28,7 @@ export function hideTopics(acl: AclConfig, who: Identity, apiKey: i32, response:
       const keep = new Array<MetadataResponseTopic>();
       for (let i = 0; i < res.topics.length; i++) {
         const t = res.topics[i];
-        if (v.visible(t.name, t.topicId, t.errorCode)) keep.push(t);
+        if (v.visible(t.name, t.topicId)) keep.push(t);
       }
       res.topics = keep;
       break;
@@ -39,7 +38,7 @@ export function hideTopics(acl: AclConfig, who: Identity, apiKey: i32, response:
       const keep = new Array<DescribeTopicPartitionsResponseTopic>();
       for (let i = 0; i < res.topics.length; i++) {
         const t = res.topics[i];
-        if (v.visible(t.name, t.topicId, t.errorCode)) keep.push(t);
+        if (v.visible(t.name, t.topicId)) keep.push(t);
       }
       res.topics = keep;
       break;
@@ -49,7 +48,7 @@ export function hideTopics(acl: AclConfig, who: Identity, apiKey: i32, response:
       // v0-7: one group, topics at the top; v8+: per group.
       const topics = new Array<OffsetFetchResponseTopic>();
       for (let i = 0; i < res.topics.length; i++) {
-        if (v.visible(res.topics[i].name, null, 0)) topics.push(res.topics[i]);
+        if (v.visible(res.topics[i].name, null)) topics.push(res.topics[i]);
       }
       res.topics = topics;
       for (let g = 0; g < res.groups.length; g++) {
@@ -57,7 +56,7 @@ export function hideTopics(acl: AclConfig, who: Identity, apiKey: i32, response:
         const kept = new Array<OffsetFetchResponseTopics>();
         for (let i = 0; i < group.topics.length; i++) {
           const t = group.topics[i];
-          if (v.visible(t.name, t.topicId, 0)) kept.push(t);
+          if (v.visible(t.name, t.topicId)) kept.push(t);
         }
         group.topics = kept;
       }
@@ -72,10 +71,7 @@ class Visibility {
 
   constructor(private acl: AclConfig, private who: Identity) {}
 
-  // A topic answered with an authorization error is the filter's own
-  // answer to a denied name: it stays.
-  visible(name: string | null, id: Uint8Array | null, errorCode: i16): bool {
-    if (errorCode == TOPIC_AUTHORIZATION_FAILED) return true;
+  visible(name: string | null, id: Uint8Array | null): bool {
     let resolved: string | null = name != null && name.length > 0 ? name : null;
     if (resolved == null && id != null) resolved = topicNameForId(id);
     const ok = resolved == null ? !this.acl.canDeny(Kind.Topic, OP_DESCRIBE) : this.acl.allowed(Kind.Topic, resolved!, OP_DESCRIBE, this.who);
