@@ -131,7 +131,6 @@ export class KafkaAcl extends KafkaInterceptor {
     request.markChanged();
     if (x.oneway || cut == null) return;
     x.aclDenied = cut;
-    x.aclCode = code;
     this.watch(x);
   }
 
@@ -162,10 +161,35 @@ export class KafkaAcl extends KafkaInterceptor {
     let changed = listsTopics(x.api) && hideTopics(this.acl, x.session.identity, x.api, message!);
     const cut = x.aclDenied;
     if (cut != null) {
-      addRefusals(x.api, x.version, message!, cut, x.aclCode);
+      this.addRefusals(x, message!, cut!);
       changed = true;
     }
     if (changed) response.markChanged();
+  }
+
+  // The cut entries, each answered with the error of its resource's type (a
+  // config request may cut a topic and a group): the cut part is judged
+  // again, and split once per denied type beyond the first.
+  private addRefusals(x: KafkaExchange, answer: KafkaMessage, cut: KafkaMessage): void {
+    const judge = this.judge;
+    const auth = apiAuthorization(x.api)!;
+    for (let pass = 0; pass < 8; pass++) {
+      judge.reset(x.api, auth, x.session.identity).recording();
+      requestResources(x.api, cut, x.version, new ResourceScan(judge));
+      const type = judge.deniedType;
+      const code = authorizationError(type);
+      if (judge.deniedMixed) {
+        judge.reset(x.api, auth, x.session.identity).splitting(type);
+        const scan = new ResourceScan(judge);
+        const part = requestResources(x.api, cut, x.version, scan);
+        if (part != null && !scan.whole) {
+          addRefusals(x.api, x.version, answer, part!, code);
+          continue;
+        }
+      }
+      addRefusals(x.api, x.version, answer, cut, code);
+      return;
+    }
   }
 
   private count(apiKey: i32, topic: string, who: Identity): void {
@@ -173,6 +197,10 @@ export class KafkaAcl extends KafkaInterceptor {
     this.denied.add([apiKeyName(apiKey), topic.length == 0 ? "" : metrics.topic(topic), metrics.principal(who.label())]);
   }
 }
+
+const JUDGING = 0;
+const RECORDING = 1;
+const SPLITTING = 2;
 
 // Judges each resource a scan shows, for one request.
 class AclJudge extends ResourceVisitor {
@@ -182,6 +210,11 @@ class AclJudge extends ResourceVisitor {
   firstDenied: ResourceType = ResourceType.Cluster;
   // The topic of each denied resource ("" for other kinds), for metrics.
   deniedNames: string[] = [];
+  // Re-judging a cut part (addRefusals): the denied entries' type.
+  deniedType: ResourceType = ResourceType.Topic;
+  deniedSeen: bool = false;
+  deniedMixed: bool = false;
+  private mode: i32 = JUDGING;
   private apiKey: i32 = 0;
   private auth: ApiAuthorization | null = null;
   private who: Identity = new Identity();
@@ -196,10 +229,26 @@ class AclJudge extends ResourceVisitor {
     this.who = who;
     this.allowedEntries = 0;
     this.deniedNames.length = 0;
+    this.mode = JUDGING;
+    this.deniedType = ResourceType.Topic;
+    this.deniedSeen = false;
+    this.deniedMixed = false;
     return this;
   }
 
+  // Allows everything, noting the types of the entries it would deny.
+  recording(): void {
+    this.mode = RECORDING;
+  }
+
+  // Denies only the entries of this type it would deny.
+  splitting(type: ResourceType): void {
+    this.mode = SPLITTING;
+    this.deniedType = type;
+  }
+
   visit(ref: ResourceRef): bool {
+    if (this.mode != JUDGING) return this.sort(ref);
     if (this.judged(ref)) {
       if (ref.removable && !(ref.type == ResourceType.TopicId && isNullId(ref.topicId))) this.allowedEntries++;
       return true;
@@ -208,6 +257,19 @@ class AclJudge extends ResourceVisitor {
     const topic = ref.type == ResourceType.Topic ? ref.name : ref.type == ResourceType.TopicId ? nameOrUnknown(topicNameForId(ref.topicId)) : "";
     this.deniedNames.push(topic);
     return false;
+  }
+
+  private sort(ref: ResourceRef): bool {
+    // Request-level fields copied into a cut part were allowed, or the
+    // request would have been refused whole: only entries are sorted.
+    if (!ref.removable || this.judged(ref)) return true;
+    const type = ref.type == ResourceType.TopicId ? ResourceType.Topic : ref.type;
+    if (this.mode == SPLITTING) return type != this.deniedType;
+    if (!this.deniedSeen) {
+      this.deniedSeen = true;
+      this.deniedType = type;
+    } else if (type != this.deniedType) this.deniedMixed = true;
+    return true;
   }
 
   private judged(ref: ResourceRef): bool {

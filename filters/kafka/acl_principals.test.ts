@@ -151,6 +151,21 @@ describe("answers merged with the broker's", () => {
     const byName = Object.fromEntries(((answer.Groups as Value[])[0].Topics as Value[]).map((t) => [t.Name, (t.Partitions as Value[])[0].ErrorCode]));
     expect(byName).toEqual({ orders: 0, "secret-x": TOPIC_AUTHORIZATION_FAILED });
   });
+
+  it("IncrementalAlterConfigs: a denied topic and a denied group each get their own error, the allowed topic is altered", async () => {
+    const host = await ProxyHost.start(wasm, { pluginConfig: JSON.stringify(denyOn(["AlterConfigs"])) });
+    const conn = host.newConnection();
+    const entry = (ResourceType: number, ResourceName: string) => ({ ResourceType, ResourceName, Configs: [{ Name: "retention.ms", ConfigOperation: 0, Value: "1" }] });
+    conn.callOnDownstreamData(request("IncrementalAlterConfigs", 1, { Resources: [entry(2, "secret-x"), entry(32, "g-secret"), entry(2, "orders")], ValidateOnly: false }, 6));
+    const asked = decodeRequestFrame(first(conn.forwardedUpstream));
+    expect((asked.body.Resources as Value[]).map((r) => r.ResourceName)).toEqual(["orders"]);
+    conn.callOnUpstreamData(Buffer.from(responseFrame("IncrementalAlterConfigs", 1, fill(SCHEMAS.IncrementalAlterConfigs.IncrementalAlterConfigsResponse.fields, 1, {
+      Responses: [{ ErrorCode: 0, ErrorMessage: null, ResourceType: 2, ResourceName: "orders" }],
+    }), 6)));
+    const answer = decodeResponseFrame("IncrementalAlterConfigs", 1, first(conn.forwardedDownstream)).body;
+    const byName = Object.fromEntries((answer.Responses as Value[]).map((r) => [r.ResourceName, r.ErrorCode]));
+    expect(byName).toEqual({ orders: 0, "secret-x": TOPIC_AUTHORIZATION_FAILED, "g-secret": GROUP_AUTHORIZATION_FAILED });
+  });
 });
 
 describe("fail closed", () => {

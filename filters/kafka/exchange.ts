@@ -19,11 +19,9 @@ export class KafkaExchange extends Exchange {
   // its head has shown them), while the request streams by; null otherwise.
   produce: ProduceScanner | null = null;
   // The ACL: the entries it cut out of a request that went on with the
-  // allowed ones (a request of the same API), answered with aclCode in the
-  // broker's response.
+  // allowed ones (a request of the same API), answered with authorization
+  // errors in the broker's response.
   aclDenied: KafkaMessage | null = null;
-  // The error code the denied part is answered with.
-  aclCode: i16 = 0;
   // The error codes the filter read in the response (none: empty), during
   // onDone; null when the response went by unread (no codec, oversize).
   responseErrors: Array<i16> | null = null;
@@ -36,7 +34,6 @@ export class KafkaExchange extends Exchange {
     this.resetExchange(correlationId, apiKey, apiVersion, startNanos, requestSize);
     this.produce = null;
     this.aclDenied = null;
-    this.aclCode = 0;
     this.responseErrors = null;
     return this;
   }
