@@ -104,7 +104,7 @@ export class KafkaAcl extends KafkaInterceptor {
     const who = x.session.identity;
     if (!acl.apiAllowed(apiKey)) {
       this.count(apiKey, "", who);
-      return this.refuse(x, request, body, null, true, CLUSTER_AUTHORIZATION_FAILED);
+      return this.refuse(x, request, body, null, CLUSTER_AUTHORIZATION_FAILED, true);
     }
     const auth = apiAuthorization(apiKey);
     if (body == null || auth == null) {
@@ -115,7 +115,7 @@ export class KafkaAcl extends KafkaInterceptor {
     }
     if (auth.cluster != 0 && !acl.allowed(Kind.Cluster, "", auth.cluster, who)) {
       this.count(apiKey, "", who);
-      return this.refuse(x, request, body, null, true, CLUSTER_AUTHORIZATION_FAILED);
+      return this.refuse(x, request, body, null, CLUSTER_AUTHORIZATION_FAILED, false);
     }
     const judge = this.judge.reset(apiKey, auth, who);
     const scan = new ResourceScan(judge);
@@ -127,23 +127,23 @@ export class KafkaAcl extends KafkaInterceptor {
     // Metadata v1+ with no topic left still asks for the brokers; v0 would
     // read an empty list as "every topic".
     const emptyGoesOn = apiKey == ApiKey.Metadata && v > 0;
-    if (scan.whole || (judge.allowedEntries == 0 && !emptyGoesOn)) return this.refuse(x, request, body, cut, false, code);
+    if (scan.whole || (judge.allowedEntries == 0 && !emptyGoesOn)) return this.refuse(x, request, body, cut, code, false);
     request.markChanged();
     if (x.oneway || cut == null) return;
     x.aclDenied = cut;
     this.watch(x);
   }
 
-  // Answers the request with every entry refused (an API denied by name:
-  // with the error of the first resource it names).
-  private refuse(x: KafkaExchange, request: KafkaRequest, body: KafkaMessage | null, cut: KafkaMessage | null, byApi: bool, code: i16): void {
+  // Answers the request with every entry refused with `code` (an API
+  // denied by name: with the error of the first resource it names).
+  private refuse(x: KafkaExchange, request: KafkaRequest, body: KafkaMessage | null, cut: KafkaMessage | null, code: i16, codeOfFirstResource: bool): void {
     // Nothing goes to the broker; a produce with acks=0 expects no answer.
     if (x.oneway) return x.shortCircuit(EMPTY);
     if (body == null) return x.close();
-    if (byApi) {
+    if (cut == null) {
       const all = new DenyAll();
       cut = requestResources(x.api, body!, x.version, new ResourceScan(all));
-      if (all.seen) code = authorizationError(all.first);
+      if (codeOfFirstResource && all.seen) code = authorizationError(all.first);
     }
     const answer = refuseWhole(x.api, x.version, body!, cut, code);
     if (answer == null) x.close();

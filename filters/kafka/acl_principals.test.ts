@@ -64,6 +64,16 @@ describe("each API needs the operation Kafka checks for it", () => {
     expect((await outcome(denyOn(others), frame)).verdict).toBe("passed");
   });
 
+  it("a request refused for the cluster is answered CLUSTER_AUTHORIZATION_FAILED, whatever topics it names", async () => {
+    const config = { acl: { rules: [{ action: "deny", cluster: true, operations: ["Alter"] }] } };
+    const frame = request("AlterPartitionReassignments", 0, { TimeoutMs: 1000, Topics: [{ Name: "orders", Partitions: [{ PartitionIndex: 0, Replicas: [1] }] }] }, 8);
+    const refused = await outcome(config, frame);
+    expect(refused.verdict).toBe("refused");
+    const body = JSON.stringify(decodeResponseFrame("AlterPartitionReassignments", 0, refused.answer!).body);
+    expect(body).toContain('"ErrorCode":31');
+    expect(body).not.toMatch(/"ErrorCode":(0|29)\b/);
+  });
+
   it("an allow rule on Write lets a producer describe the topic (Write implies Describe)", async () => {
     const config = { acl: { defaultAction: "deny", rules: [{ action: "allow", topics: ["orders"], operations: ["Write"] }] } };
     const dtp = request("DescribeTopicPartitions", 0, { Topics: [{ Name: "orders" }], ResponsePartitionLimit: 10, Cursor: null }, 1);
