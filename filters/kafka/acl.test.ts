@@ -296,27 +296,6 @@ describe("API allow list", () => {
   });
 });
 
-describe("API deny list", () => {
-  it("an API the old ACL had no answer for is refused in its own terms", async () => {
-    const host = await startFilter({ acl: { denyApis: ["DescribeTopicPartitions"] } });
-    const conn = host.newConnection();
-    conn.callOnDownstreamData(request("DescribeTopicPartitions", 0, { Topics: [{ Name: "orders" }, { Name: "audit" }], ResponsePartitionLimit: 100, Cursor: null }, 31));
-    expect(describeReq(framesOf(conn.forwardedUpstream)[0]).header).toMatchObject({ apiKey: 18, correlationId: 31 });
-    conn.callOnUpstreamData(apiVersionsAnswer(31));
-    const r = describeResp("DescribeTopicPartitions", 0, framesOf(conn.forwardedDownstream)[0]);
-    expect(r.body.Topics.map((t: Json) => [t.Name, t.ErrorCode])).toEqual([["orders", TOPIC_AUTHORIZATION_FAILED], ["audit", TOPIC_AUTHORIZATION_FAILED]]);
-  });
-
-  it("names the highest API keys a broker serves", async () => {
-    const host = await startFilter({ acl: { denyApis: ["UnregisterController", "StreamsGroupTopologyDescriptionUpdate"] } });
-    const conn = host.newConnection();
-    conn.callOnDownstreamData(request("UnregisterController", 0, { ControllerId: 3 }, 32));
-    conn.callOnUpstreamData(apiVersionsAnswer(32));
-    const r = describeResp("UnregisterController", 0, framesOf(conn.forwardedDownstream)[0]);
-    expect(r.body.ErrorCode).toBe(CLUSTER_AUTHORIZATION_FAILED);
-  });
-});
-
 describe("configuration", () => {
   it.each([
     [{ acl: { defaultAction: "maybe" } }, "acl.defaultAction: expected one of allow, deny"],

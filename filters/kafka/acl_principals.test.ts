@@ -90,6 +90,23 @@ describe("each API needs the operation Kafka checks for it", () => {
   });
 });
 
+describe("API deny list", () => {
+  it("any API is refused in its own terms, with the error of what it names", async () => {
+    const frame = request("DescribeTopicPartitions", 0, { Topics: [{ Name: "orders" }, { Name: "audit" }], ResponsePartitionLimit: 100, Cursor: null }, 31);
+    const refused = await outcome({ acl: { denyApis: ["DescribeTopicPartitions"] } }, frame);
+    expect(refused.verdict).toBe("refused");
+    const topics = decodeResponseFrame("DescribeTopicPartitions", 0, refused.answer!).body.Topics as Value[];
+    expect(topics.map((t) => [t.Name, t.ErrorCode])).toEqual([["orders", TOPIC_AUTHORIZATION_FAILED], ["audit", TOPIC_AUTHORIZATION_FAILED]]);
+  });
+
+  it("names the highest API keys a broker serves", async () => {
+    const config = { acl: { denyApis: ["UnregisterController", "StreamsGroupTopologyDescriptionUpdate"] } };
+    const refused = await outcome(config, request("UnregisterController", 0, { ControllerId: 3 }, 32));
+    expect(refused.verdict).toBe("refused");
+    expect(decodeResponseFrame("UnregisterController", 0, refused.answer!).body.ErrorCode).toBe(31);
+  });
+});
+
 describe("principals", () => {
   const SAN = { acl: { rules: [{ action: "deny", principals: [ORDERS_SA], topics: ["secret-*"] }] } };
 
