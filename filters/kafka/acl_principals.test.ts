@@ -206,6 +206,23 @@ describe("fail closed", () => {
     expect(host.getCounter("mqmesh_kafka_acl_unjudged_requests_total;api=DeleteRecords;reason=oversize")).toBe(1);
   });
 
+  it("an API key the filter does not know (a newer Kafka's) closes the connection", async () => {
+    const host = await ProxyHost.start(wasm, { pluginConfig: JSON.stringify(denyOn(["Delete"])) });
+    const conn = host.newConnection();
+    const frame = request("DeleteRecords", 2, { Topics: [], TimeoutMs: 1 }, 1);
+    frame.writeInt16BE(95, 4);
+    conn.callOnDownstreamData(frame);
+    expect(conn.closed).toBe(true);
+    expect(conn.forwardedUpstream.length).toBe(0);
+  });
+
+  it("onUnknown pass with rules is a configuration error", async () => {
+    const host = await ProxyHost.load(wasm, { pluginConfig: JSON.stringify({ ...denyOn(["Delete"]), onUnknown: "pass" }) });
+    expect(host.startVm()).toBe(true);
+    expect(host.configure()).toBe(false);
+    expect(host.logsAt("error").join("\n")).toContain('onUnknown: must be "close" while acl rules are configured');
+  });
+
   it("an API version the filter cannot read closes the connection", async () => {
     const host = await ProxyHost.start(wasm, { pluginConfig: JSON.stringify(denyOn(["Delete"])) });
     const conn = host.newConnection();
