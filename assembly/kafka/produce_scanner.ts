@@ -62,6 +62,8 @@ export class ProduceScanner extends FrameScanner {
   acks: i16 = 0;
   // Set once the head shows them: acks (and timeout), and the topic count.
   acksRead: bool = false;
+  // The request names a transactional id (known once acksRead).
+  transactional: bool = false;
   topicCount: i32 = -1;
   // Per topic, in request order: name (v3-12) or id (v13), records, bytes.
   // Valid until the next reset: the id arrays are reused.
@@ -99,6 +101,7 @@ export class ProduceScanner extends FrameScanner {
     this.pos = 0;
     this.fed = 0;
     this.acksRead = false;
+    this.transactional = false;
     this.topicCount = -1;
     this.skip = 0;
     this.want = 0;
@@ -282,6 +285,7 @@ export class ProduceScanner extends FrameScanner {
     if (n > this.left()) return this.fail();
     switch (step) {
       case Step.TxnIdLength: {
+        this.transactional = n >= 0;
         if (n > 0) this.pass(n);
         this.need(6, Step.AcksTimeout);
         break;

@@ -40,6 +40,12 @@ export class KafkaFilterConfig {
     config.brokerRewrite = BrokerRewriteConfig.parse(c);
     config.acl = AclConfig.parse(c);
     config.quotas = QuotaConfig.parse(c);
+    // Bytes the filter cannot read as requests (an API key it does not
+    // know, a broken frame) cannot be judged: with rules they close.
+    if (config.acl.judges) {
+      if (!c.has("onUnknown")) config.onUnknown = OnUnknown.Close;
+      else if (config.onUnknown != OnUnknown.Close) c.fail("onUnknown", 'must be "close" while acl rules are configured: bytes the filter cannot read cannot be judged');
+    }
     if (!c.finish()) config.error = c.summary;
     return config;
   }

@@ -5,6 +5,7 @@
 import { FramedConnection } from "../../assembly/common/framed_connection";
 import { FrameStream } from "../../assembly/common/frame_stream";
 import { InOrder } from "../../assembly/common/pipeline/inflight";
+import { SaslSession } from "../../assembly/kafka/sasl";
 import { KafkaExchange } from "./exchange";
 import { RequestObserver } from "./requests";
 import { ResponseObserver } from "./responses";
@@ -22,8 +23,10 @@ export class KafkaConnection extends FramedConnection {
   constructor(id: u32, root: KafkaRoot) {
     super(id, root, "kafka");
     const config = root.config;
-    this.requests = new FrameStream(new RequestObserver(root.metrics, config, this.exchanges, root.pipeline, this.session), config.maxFrameBytes);
-    this.responses = new FrameStream(new ResponseObserver(root.metrics, config, this.exchanges, root.pipeline), config.maxFrameBytes);
+    // The SASL user (PLAIN, SCRAM in plaintext), for policies' user: principals.
+    const sasl = new SaslSession();
+    this.requests = new FrameStream(new RequestObserver(root.metrics, config, this.exchanges, root.pipeline, this.session, sasl), config.maxFrameBytes);
+    this.responses = new FrameStream(new ResponseObserver(root.metrics, config, this.exchanges, root.pipeline, this.session, sasl), config.maxFrameBytes);
   }
 
   protected clientFrames(): FrameStream {

@@ -18,9 +18,9 @@ export class KafkaExchange extends Exchange {
   // A Produce request's reading (its acks, topic count and first topic once
   // its head has shown them), while the request streams by; null otherwise.
   produce: ProduceScanner | null = null;
-  // The ACL: the answer for the topics it denied in a request that went on
-  // with the allowed ones, merged into the broker's response; or an empty
-  // answer for a response it only filters (Metadata, OffsetFetch of all topics).
+  // The ACL: the entries it cut out of a request that went on with the
+  // allowed ones (a request of the same API), answered with authorization
+  // errors in the broker's response.
   aclDenied: KafkaMessage | null = null;
   // The error codes the filter read in the response (none: empty), during
   // onDone; null when the response went by unread (no codec, oversize).

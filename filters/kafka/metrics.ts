@@ -26,6 +26,7 @@ export class KafkaMetrics {
 
   private readonly topics: LabelCap;
   private readonly clientIds: LabelCap;
+  private readonly principals: LabelCap;
   private readonly perTopic: bool;
   private readonly perClientId: bool;
   private readonly later: bool;
@@ -36,6 +37,7 @@ export class KafkaMetrics {
     this.later = config.metricsFlushMs > 0;
     this.topics = new LabelCap(config.maxTopics);
     this.clientIds = new LabelCap(config.maxClientIds);
+    this.principals = new LabelCap(config.maxClientIds);
     if (this.perClientId) this.requests = new CounterFamily("mqmesh_kafka_requests_total", ["api", "client_id"]);
   }
 
@@ -67,6 +69,11 @@ export class KafkaMetrics {
   count(counter: Counter, delta: u64): void {
     if (this.later) counter.incrementLater(delta);
     else counter.increment(delta);
+  }
+
+  // Who was denied, as Identity.label() names them; capped like client ids.
+  principal(label: string): string {
+    return this.principals.resolve(labelValue(label));
   }
 
   topic(name: string): string {

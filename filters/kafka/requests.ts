@@ -14,7 +14,10 @@ import { InOrder } from "../../assembly/common/pipeline/inflight";
 import { Counter, getCurrentTimeNanoseconds } from "../../assembly/proxy";
 import { ApiKey, firstFlexibleVersion } from "../../assembly/kafka/api_keys";
 import { hasCodec } from "../../assembly/kafka/apis";
+import { RequestHeader } from "../../assembly/kafka/header";
 import { ProduceScanner } from "../../assembly/kafka/produce_scanner";
+import { SaslSession } from "../../assembly/kafka/sasl";
+import { BytesReader } from "../../assembly/common/bytes_reader";
 import { LastTopic, topicName } from "../../assembly/kafka/topic_ids";
 import { KafkaFilterConfig, OnUnknown } from "./config";
 import { KafkaExchange, KafkaPipeline, KafkaRequest } from "./exchange";
@@ -55,6 +58,7 @@ export class RequestObserver extends FrameHandler {
     private exchanges: InOrder<KafkaExchange>,
     private pipeline: KafkaPipeline,
     private session: Session,
+    private sasl: SaslSession,
   ) {
     super();
   }
@@ -133,6 +137,8 @@ export class RequestObserver extends FrameHandler {
     if (verdict == Verdict.Hold) return FrameFate.Hold;
     // Produce is read for its topics, and for acks=0 (no response will come).
     if (produce != null) return FrameFate.Scan;
+    // SASL requests are read as they pass, for the user they log in as.
+    if (isSasl(x.api)) return FrameFate.Observe;
     this.current = null;
     return FrameFate.Pass;
   }
@@ -157,6 +163,12 @@ export class RequestObserver extends FrameHandler {
     // A NeedMore with the whole frame here ends as a hold, without decide.
     this.judging = false;
     if (x == null) return null;
+    if (isSasl(x.api)) {
+      const r = new BytesReader(body);
+      new RequestHeader().decode(r);
+      if (r.ok) this.sasl.onRequest(<i16>x.api, x.version, r);
+      if (!held) return null;
+    }
     const produce = x.produce;
     if (produce != null) {
       produce.prefeed(body);
@@ -216,4 +228,8 @@ export class RequestObserver extends FrameHandler {
     this.metrics.unparsed.add([reason]);
     return this.config.onUnknown == OnUnknown.Close ? FrameFate.Close : FrameFate.Pass;
   }
+}
+
+function isSasl(apiKey: i32): bool {
+  return apiKey == ApiKey.SaslHandshake || apiKey == ApiKey.SaslAuthenticate;
 }

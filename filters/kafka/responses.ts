@@ -1,6 +1,6 @@
 // The response direction: matches each response to its exchange, counts it
 // with its latency and error codes, reads fetch responses for per-topic
-// record and byte counts, learns topic ids from metadata responses, and
+// record and byte counts, learns topic ids from the responses naming them, and
 // gives it to the interceptors watching it (or swaps it for the answer one
 // of them made).
 import { FrameFate, FrameHandler } from "../../assembly/common/frame_stream";
@@ -12,7 +12,13 @@ import { hasCodec } from "../../assembly/kafka/apis";
 import { KafkaMessage } from "../../assembly/kafka/message";
 import { errorName } from "../../assembly/kafka/errors";
 import { FetchResponse } from "../../assembly/kafka/api/fetch";
+import { SaslAuthenticateResponse } from "../../assembly/kafka/api/sasl_authenticate";
+import { SaslHandshakeResponse } from "../../assembly/kafka/api/sasl_handshake";
+import { SaslSession } from "../../assembly/kafka/sasl";
+import { Session } from "../../assembly/common/framed_connection";
 import { MetadataResponse } from "../../assembly/kafka/api/metadata";
+import { DescribeTopicPartitionsResponse } from "../../assembly/kafka/api/describe_topic_partitions";
+import { CreateTopicsResponse } from "../../assembly/kafka/api/create_topics";
 import { readBatches } from "../../assembly/kafka/record_batch";
 import { collectResponseErrors } from "../../assembly/kafka/response_errors";
 import { scanProduceResponseErrors } from "../../assembly/kafka/produce_response_errors";
@@ -37,6 +43,8 @@ export class ResponseObserver extends FrameHandler {
     private config: KafkaFilterConfig,
     private exchanges: InOrder<KafkaExchange>,
     private pipeline: KafkaPipeline,
+    private session: Session,
+    private sasl: SaslSession,
   ) {
     super();
   }
@@ -117,8 +125,18 @@ export class ResponseObserver extends FrameHandler {
     }
     collectResponseErrors(x.api, message, errors);
     this.countErrors(x);
-    if (x.api == ApiKey.Metadata) this.learnTopicIds(message as MetadataResponse);
+    if (x.api == ApiKey.SaslHandshake || x.api == ApiKey.SaslAuthenticate) this.loggedIn(x.api, message);
+    else if (x.api == ApiKey.Metadata || x.api == ApiKey.DescribeTopicPartitions || x.api == ApiKey.CreateTopics) learnTopicIds(x.api, message);
     else if (x.api == ApiKey.Fetch && this.metrics.wantsTopics) this.observeFetch(message as FetchResponse);
+  }
+
+  // The broker's answer in a SASL exchange: once it accepted the login,
+  // the connection's caller is its user.
+  private loggedIn(apiKey: i32, message: KafkaMessage): void {
+    const sasl = this.sasl;
+    const code = apiKey == ApiKey.SaslHandshake ? (message as SaslHandshakeResponse).errorCode : (message as SaslAuthenticateResponse).errorCode;
+    sasl.onResponse(<i16>apiKey, code);
+    if (sasl.user.length > 0) this.session.identity.user = sasl.user;
   }
 
   private countErrors(x: KafkaExchange): void {
@@ -131,14 +149,6 @@ export class ResponseObserver extends FrameHandler {
   onDesync(size: i32): bool {
     this.metrics.unparsed.add(["bad_size"]);
     return this.config.onUnknown == OnUnknown.Close;
-  }
-
-  private learnTopicIds(response: MetadataResponse): void {
-    for (let t = 0; t < response.topics.length; t++) {
-      const topic = response.topics[t];
-      const name = topic.name;
-      if (name != null) rememberTopicId(topic.topicId, name);
-    }
   }
 
   private observeFetch(response: FetchResponse): void {
@@ -181,5 +191,26 @@ export class ResponseObserver extends FrameHandler {
   private unmatched(): FrameFate {
     this.metrics.unparsed.add(["unmatched_response"]);
     return FrameFate.Pass;
+  }
+}
+
+// Topic ids named in a response: Fetch v13+, Produce v13 and the newer
+// consumer and share APIs name topics only by id, ACLs and metrics by name.
+function learnTopicIds(apiKey: i32, message: KafkaMessage): void {
+  if (apiKey == ApiKey.Metadata) {
+    const topics = (message as MetadataResponse).topics;
+    for (let t = 0; t < topics.length; t++) {
+      const name = topics[t].name;
+      if (name != null) rememberTopicId(topics[t].topicId, name);
+    }
+  } else if (apiKey == ApiKey.DescribeTopicPartitions) {
+    const topics = (message as DescribeTopicPartitionsResponse).topics;
+    for (let t = 0; t < topics.length; t++) {
+      const name = topics[t].name;
+      if (name != null) rememberTopicId(topics[t].topicId, name);
+    }
+  } else {
+    const topics = (message as CreateTopicsResponse).topics;
+    for (let t = 0; t < topics.length; t++) rememberTopicId(topics[t].topicId, topics[t].name);
   }
 }

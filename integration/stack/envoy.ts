@@ -9,7 +9,7 @@ import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { delimiter, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
-import type { Delivery, Obj, WasmFilter } from "../../policy/envoy/resources.ts";
+import type { Delivery, DownstreamTls, Obj, WasmFilter } from "../../policy/envoy/resources.ts";
 import { kafkaSidecar } from "../../policy/envoy/sidecars.ts";
 import { FILTERS } from "../../policy/filter-config.ts";
 import { progress, provisioned, runPath } from "./cache.ts";
@@ -207,6 +207,8 @@ export interface SidecarOptions {
   delivery?: Delivery;
   /** More clusters (the policy's collector, rate limit service). */
   extraClusters?: Obj[];
+  /** TLS on the listener, client certificates required (PEM paths). */
+  tls?: DownstreamTls;
 }
 
 export interface Sidecar {
@@ -242,6 +244,7 @@ export async function startKafkaSidecar(opts: SidecarOptions): Promise<Sidecar> 
         filter,
         delivery: opts.delivery,
         extraClusters: opts.extraClusters,
+        tls: opts.tls,
       }),
     concurrency: opts.concurrency,
     componentLogLevel: opts.componentLogLevel,

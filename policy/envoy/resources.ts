@@ -125,8 +125,32 @@ export function tcpProxy(statPrefix: string, clusterName: string): Obj {
 }
 
 /** A listener on a socket, or (no address) an internal listener. */
-export function listener(name: string, address: string | undefined, filters: Obj[], extra: Obj = {}): Obj {
-  return { name, ...(address ? { address: socketAddress(address) } : { internal_listener: {} }), ...extra, filter_chains: [{ filters }] };
+export function listener(name: string, address: string | undefined, filters: Obj[], extra: Obj = {}, tls?: DownstreamTls): Obj {
+  const chain = tls ? { filters, transport_socket: downstreamTls(tls) } : { filters };
+  return { name, ...(address ? { address: socketAddress(address) } : { internal_listener: {} }), ...extra, filter_chains: [chain] };
+}
+
+/** TLS on a listener, with client certificates required (mTLS): PEM file paths. */
+export interface DownstreamTls {
+  certChain: string;
+  privateKey: string;
+  /** The CA client certificates must chain to. */
+  clientCa: string;
+}
+
+/** The listener's transport socket: the peer's certificate is what filters see as its identity (URI SAN, subject). */
+function downstreamTls(tls: DownstreamTls): Obj {
+  return {
+    name: "envoy.transport_sockets.tls",
+    typed_config: {
+      "@type": "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext",
+      require_client_certificate: true,
+      common_tls_context: {
+        tls_certificates: [{ certificate_chain: { filename: tls.certChain }, private_key: { filename: tls.privateKey } }],
+        validation_context: { trusted_ca: { filename: tls.clientCa } },
+      },
+    },
+  };
 }
 
 /** HTTP connection manager with the given HTTP filters before the router. */

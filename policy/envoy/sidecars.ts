@@ -6,7 +6,7 @@
 // (undefined) gives that listener plain tcp_proxy / the HTTP router.
 import {
   bootstrap, cluster, httpConnectionManager, internalCluster, listener, serviceClusters, tcpProxy, wasmFilter,
-  type Delivery, type Obj, type SharedServices, type WasmFilter,
+  type Delivery, type DownstreamTls, type Obj, type SharedServices, type WasmFilter,
 } from "./resources.ts";
 
 /** A listener and where it forwards, both "host:port". */
@@ -23,12 +23,12 @@ interface Common {
   extraClusters?: Obj[];
 }
 
-/** One listener in front of one Kafka broker: listener kafka_sidecar → cluster kafka_broker. */
-export function kafkaSidecar(opts: Common & Hop & { filter?: WasmFilter }): Obj {
+/** One listener in front of one Kafka broker: listener kafka_sidecar → cluster kafka_broker (with `tls`, clients must present certificates). */
+export function kafkaSidecar(opts: Common & Hop & { filter?: WasmFilter; tls?: DownstreamTls }): Obj {
   const filters = [...(opts.filter ? [wasmFilter(opts.filter, opts.delivery)] : []), tcpProxy("kafka_sidecar", "kafka_broker")];
   return bootstrap({
     adminPort: opts.adminPort,
-    listeners: [listener("kafka_sidecar", opts.listen, filters)],
+    listeners: [listener("kafka_sidecar", opts.listen, filters, {}, opts.tls)],
     clusters: [cluster("kafka_broker", opts.upstream), ...(opts.extraClusters ?? [])],
   });
 }
