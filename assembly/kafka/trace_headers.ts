@@ -107,7 +107,9 @@ function readRecord(s: BytesReader, l: RecordLayout): bool {
   l.headerCount = r.varint();
   l.headersStart = r.pos;
   l.traceparentAt = -1;
+  l.traceparentLength = -1;
   l.tracestateAt = -1;
+  l.tracestateLength = -1;
   if (!r.ok || l.headerCount < 0 || l.headerCount > r.remaining) return false;
   for (let i = 0; i < l.headerCount && r.ok; i++) {
     const klen = r.varint();
@@ -217,7 +219,8 @@ export function injectTraceContext(records: Uint8Array | null, ctx: TraceContext
   const traceparent = header(TRACEPARENT, ctx.toTraceparent());
   const state = ctx.tracestate.toString();
   const tracestate = state.length > 0 ? header(TRACESTATE, state) : null;
-  const w = new BytesWriter(records.length + 80 * <i32>min<i64>(all.totalRecords, 65536));
+  // Room for the added headers; a corrupt batch may claim a negative count.
+  const w = new BytesWriter(records.length + 80 * <i32>min<i64>(max<i64>(all.totalRecords, 0), 65536));
   for (let i = 0; i < all.batches.length; i++) {
     const b = unchecked(all.batches[i]);
     if (b.magic != 2 || b.isControl || !b.crcValid()) {

@@ -161,6 +161,15 @@ describe("traceparent injection into record batches v2", () => {
     }), { numRuns: 100 });
   });
 
+  // Flipping the top byte of the record count makes it negative; the buffer
+  // sized from the claimed record count must not overflow.
+  const tp = (v: string): Header => ["traceparent", Buffer.from(v)];
+  const zeros = "00-" + "0".repeat(32) + "-" + "0".repeat(16) + "-00";
+  const negativeRecordCount: [Rec[], number, number, number, boolean] = [[
+    { key: Buffer.alloc(7), value: Buffer.alloc(9), headers: [tp(zeros), tp(zeros)] },
+    { key: Buffer.alloc(8), value: Buffer.alloc(7), headers: [["tracestate", Buffer.from("vendor=1")]] },
+  ], 0, 57, 0xf4, false];
+
   it("never traps on truncated or corrupted input and leaves what it cannot read alone", async () => {
     await fc.assert(fc.asyncProperty(batchOf, fc.nat(), fc.nat(), fc.integer({ min: 1, max: 255 }), fc.boolean(), async (recs, cut, at, flip, truncate) => {
       const good = await encode(recs);
@@ -178,6 +187,6 @@ describe("traceparent injection into record batches v2", () => {
       expect(crcsValid(out).every(Boolean)).toBe(true);
       const [decoded] = await decodeAll(out);
       expect(decoded.records.length).toBe(recs.length);
-    }), { numRuns: 300 });
+    }), { numRuns: 300, examples: [negativeRecordCount] });
   });
 });
