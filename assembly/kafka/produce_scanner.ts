@@ -69,6 +69,8 @@ export class ProduceScanner extends FrameScanner {
   topicIds: Array<Uint8Array> = new Array<Uint8Array>(0);
   topicRecords: Array<i64> = new Array<i64>(0);
   topicBytes: Array<i64> = new Array<i64>(0);
+  // The partition a topic's records go to, -1 when they go to several.
+  topicPartitions: Array<i32> = new Array<i32>(0);
   private idArrays: Array<Uint8Array> = new Array<Uint8Array>(0);
 
   private frameSize: i32 = 0;
@@ -84,6 +86,7 @@ export class ProduceScanner extends FrameScanner {
   private reading: bool = false;
   private topicsLeft: i32 = 0;
   private partitionsLeft: i32 = 0;
+  private partitionsInTopic: i32 = 0;
   private tagsLeft: i32 = 0;
   private afterTags: After = After.Header;
   // The record set being walked: bytes of it not yet consumed, and the first
@@ -108,6 +111,7 @@ export class ProduceScanner extends FrameScanner {
     this.topicIds.length = 0;
     this.topicRecords.length = 0;
     this.topicBytes.length = 0;
+    this.topicPartitions.length = 0;
     this.carry = EMPTY;
     this.reading = false;
     this.need(8, Step.Header);
@@ -201,6 +205,7 @@ export class ProduceScanner extends FrameScanner {
         break;
       }
       case Step.PartitionIndex: {
+        if (this.partitionsInTopic == 1) this.topicPartitions[this.topicPartitions.length - 1] = readI32(b, at);
         this.length(Step.RecordsLength, true);
         break;
       }
@@ -305,6 +310,8 @@ export class ProduceScanner extends FrameScanner {
         if (n < 0) return this.fail();
         this.topicRecords.push(0);
         this.topicBytes.push(0);
+        this.topicPartitions.push(-1);
+        this.partitionsInTopic = n;
         this.records = 0;
         this.bytes = 0;
         this.partitionsLeft = n;

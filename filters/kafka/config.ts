@@ -2,6 +2,7 @@
 // is optional; a wrong one rejects the whole configuration with the field
 // named, so Envoy refuses the filter instead of running with a surprise.
 import { ConfigReader } from "../../assembly/common/config";
+import { TracingConfig } from "../../assembly/common/otel/config";
 import { OnUnknown, readOnUnknown } from "../../assembly/common/on_unknown";
 import { AclConfig } from "./acl_config";
 import { BrokerRewriteConfig } from "./broker_rewrite";
@@ -22,6 +23,7 @@ export class KafkaFilterConfig {
   metricsFlushMs: i32 = 1000;
   acl: AclConfig = new AclConfig();
   brokerRewrite: BrokerRewriteConfig = new BrokerRewriteConfig();
+  tracing: TracingConfig = new TracingConfig();
   error: string = "";
 
   static parse(text: string): KafkaFilterConfig {
@@ -37,6 +39,7 @@ export class KafkaFilterConfig {
     config.metricsFlushMs = metrics.int("flushIntervalMs", config.metricsFlushMs, 0, 60000);
     config.brokerRewrite = BrokerRewriteConfig.parse(c);
     config.acl = AclConfig.parse(c);
+    config.tracing = TracingConfig.read(c, "mqmesh-kafka");
     if (!c.finish()) config.error = c.summary;
     return config;
   }

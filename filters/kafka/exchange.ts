@@ -25,6 +25,9 @@ export class KafkaExchange extends Exchange {
   // The error codes the filter read in the response (none: empty), during
   // onDone; null when the response went by unread (no codec, oversize).
   responseErrors: Array<i16> | null = null;
+  // The response, during onDone, when the filter kept it to read (a codec
+  // exists and it was not oversize); null otherwise.
+  response: KafkaResponse | null = null;
 
   constructor(session: Session) {
     super(session);
@@ -35,6 +38,7 @@ export class KafkaExchange extends Exchange {
     this.produce = null;
     this.aclDenied = null;
     this.responseErrors = null;
+    this.response = null;
     return this;
   }
 
