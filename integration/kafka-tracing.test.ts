@@ -4,7 +4,8 @@
 // through the sidecar: the sidecar's send span joins the app's trace under
 // the app's span, and its receive span links to it. kcat, which traces
 // nothing, produces through the sidecar: its records come back with the
-// traceparent the sidecar added, and Jaeger has that send span.
+// traceparent the sidecar added, kafkajs and Kafka's Java console consumer
+// read them unchanged, and Jaeger has that send span.
 import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 import { registerInstrumentations } from "@opentelemetry/instrumentation";
@@ -14,8 +15,8 @@ import { resourceFromAttributes } from "@opentelemetry/resources";
 import { NodeTracerProvider, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { serviceClusters } from "../policy/envoy/resources.ts";
-import { freePort, kcat, kafkaWasmPath, startKafkaSidecar, type Sidecar } from "./stack/index.ts";
-import { jaegerQuery, spanTag, startJaeger, type Jaeger, type JaegerQuery, type JaegerSpan } from "./stack/jaeger.ts";
+import { freePort, kafkaTool, kcat, kafkaWasmPath, startKafkaSidecar, type Sidecar } from "./stack/index.ts";
+import { jaegerQuery, spanTag, startJaeger, type Jaeger, type JaegerQuery, type JaegerSpan, type JaegerTrace } from "./stack/jaeger.ts";
 
 const bootstrap = inject("kafkaBootstrap");
 const tag = randomBytes(3).toString("hex");
@@ -97,12 +98,16 @@ describe("kafka tracing through the sidecar", () => {
     // The record carries the app's context (the instrumentation's producer span), untouched by the sidecar.
     const [, appTrace, appSpan] = got[0].traceparent!.split("-");
     expect(got[0].value).toBe("order 1");
-    const [send] = await sidecarSpans(`send ${topic}`);
-    const trace = (await query.trace(appTrace))!;
-    const app = trace.spans.find((s) => s.spanID === appSpan)!;
-    expect(trace.processes[app.processID].serviceName).toBe(APP_SERVICE);
-    expect(send.traceID).toBe(appTrace);
-    expect(trace.spans.map((s) => s.spanID)).toContain(send.spanID);
+    // The app's trace, once both the app's span and the sidecar's are in (each process exports on its own).
+    const serviceOf = (t: JaegerTrace, s: JaegerSpan) => t.processes[s.processID].serviceName;
+    let trace: JaegerTrace | undefined;
+    await expect.poll(async () => {
+      trace = await query.trace(appTrace);
+      return trace ? trace.spans.map((s) => `${serviceOf(trace!, s)} ${s.operationName}`).sort() : [];
+    }, { timeout: 30_000, interval: 250 }).toEqual(expect.arrayContaining([`${APP_SERVICE} send ${topic}`, `${SIDECAR_SERVICE} send ${topic}`]));
+    const app = trace!.spans.find((s) => s.spanID === appSpan)!;
+    expect(serviceOf(trace!, app)).toBe(APP_SERVICE);
+    const send = trace!.spans.find((s) => serviceOf(trace!, s) === SIDECAR_SERVICE)!;
     expect(references(send)).toEqual([{ refType: "CHILD_OF", traceID: appTrace, spanID: appSpan }]);
     expect(Object.fromEntries(["messaging.system", "messaging.operation.type", "messaging.destination.name", "messaging.destination.partition.id", "messaging.batch.message_count", "server.address", "span.kind"].map((k) => [k, spanTag(send, k)])))
       .toEqual({
@@ -111,8 +116,13 @@ describe("kafka tracing through the sidecar", () => {
       });
     expect(spanTag(send, "error.type")).toBeUndefined();
 
-    const [receive] = await sidecarSpans(`receive ${topic}`);
-    expect(references(receive)).toContainEqual({ refType: "FOLLOWS_FROM", traceID: appTrace, spanID: appSpan });
+    const link = { refType: "FOLLOWS_FROM", traceID: appTrace, spanID: appSpan };
+    let receive: JaegerSpan | undefined;
+    await expect.poll(async () => {
+      receive = (await sidecarSpans(`receive ${topic}`)).find((s) => references(s).some((r) => r.spanID === appSpan));
+      return receive && references(receive);
+    }, { timeout: 30_000, interval: 250 }).toContainEqual(link);
+    if (!receive) throw new Error("no receive span");
     expect(spanTag(receive, "messaging.operation.type")).toBe("receive");
     expect(spanTag(receive, "messaging.batch.message_count")).toBe(1);
   });
@@ -144,6 +154,15 @@ describe("kafka tracing through the sidecar", () => {
     await expect.poll(() => read.length, { timeout: 30_000 }).toBe(lines.length);
     await consumer.disconnect();
     expect(read).toEqual(lines);
+    // So does Kafka's Java console consumer, headers included.
+    const java = await kafkaTool("org.apache.kafka.tools.consumer.ConsoleConsumer", [
+      "--bootstrap-server", sidecar.address, "--topic", topic, "--from-beginning", "--max-messages", String(lines.length),
+      "--property", "print.headers=true", "--property", "print.key=true", "--property", "key.separator=|", "--timeout-ms", "60000",
+    ]);
+    expect(java.stdout.trimEnd().split("\n").map((l) => {
+      const [headers, key, value] = l.split("|");
+      return [`${key}:${value}`, headers.split(",")[1]];
+    })).toEqual(records.map((r) => [r.kv, `traceparent:${r.headers.traceparent}`]));
 
     const sends = await sidecarSpans(`send ${topic}`, contexts.size);
     for (const tp of contexts) {
