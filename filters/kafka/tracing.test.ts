@@ -10,7 +10,7 @@ import { ProxyHost } from "../../test/host/index.ts";
 import type { Connection } from "../../test/host/connection.ts";
 import { SCHEMAS, decodeRequestFrame, fill, requestFrame, responseFrame, type Value } from "../../test/kafka/wire.ts";
 import { crcsValid, decodeBatches, encodeBatch, type Rec } from "../../test/kafka/kafkajs_batches.ts";
-import { counter, spansOf, type ExportedSpan } from "../../test/otel/otlp.ts";
+import { counter, exportedSpans } from "../../test/otel/otlp.ts";
 
 let wasm: string;
 beforeAll(async () => {
@@ -49,14 +49,6 @@ function forwardedRecords(conn: Connection): Uint8Array[] {
   return (body.TopicData as Value[]).map((t) => (t.PartitionData as Value[])[0].Records as Uint8Array);
 }
 
-/** Every span exported so far, after the export tick; each export is answered 200. */
-function exported(host: ProxyHost): ExportedSpan[] {
-  host.tick();
-  const calls = host.httpCalls.filter((c) => c.cluster === "otlp");
-  const spans = calls.flatMap((c) => spansOf(c));
-  for (const c of calls) host.respondToHttpCall(c.token);
-  return spans;
-}
 
 const headersText = (r: any) => Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k, String(v)]));
 const contextOf = (traceparent: string) => {
@@ -79,7 +71,7 @@ describe("kafka produce with tracing", () => {
     expect(new Set(traceparents).size).toBe(1);
     const ctx = contextOf(traceparents[0]);
     conn.callOnUpstreamData(produceAnswer(9, ["orders"], 7));
-    const spans = exported(host);
+    const spans = exportedSpans(host);
     expect(spans).toHaveLength(1);
     expect(spans[0]).toMatchObject({
       traceId: ctx.traceId, spanId: ctx.spanId, parentSpanId: "", name: "send orders", kind: "SPAN_KIND_PRODUCER",
@@ -98,7 +90,7 @@ describe("kafka produce with tracing", () => {
     conn.callOnDownstreamData(frame);
     expect(Buffer.from(conn.forwardedUpstream).equals(frame)).toBe(true);
     conn.callOnUpstreamData(produceAnswer(9, ["orders"], 8));
-    const [span] = exported(host);
+    const [span] = exportedSpans(host);
     expect(span).toMatchObject({ traceId: THEIRS_TRACE, parentSpanId: THEIRS_SPAN, name: "send orders", kind: "SPAN_KIND_CLIENT" });
   });
 
@@ -112,14 +104,14 @@ describe("kafka produce with tracing", () => {
     expect((await decodeBatches(orders))[0].records[0].headers.traceparent).toBeDefined();
     expect(counter(host, "mqmesh_kafka_trace_untouched_batches_total;reason=compressed")).toBe(1n);
     conn.callOnUpstreamData(produceAnswer(9, ["zipped", "orders"], 9));
-    expect(exported(host).map((s) => s.name).sort()).toEqual(["send orders", "send zipped"]);
+    expect(exportedSpans(host).map((s) => s.name).sort()).toEqual(["send orders", "send zipped"]);
   });
 
   it("sets error.type from the broker's error code", async () => {
     const { host, conn } = await start(tracing({ inject: "off" }));
     conn.callOnDownstreamData(produce(12, [["orders", await encodeBatch(plain(1))]], 10));
     conn.callOnUpstreamData(produceAnswer(12, ["orders"], 10, NOT_LEADER_OR_FOLLOWER));
-    const [span] = exported(host);
+    const [span] = exportedSpans(host);
     expect(span.attributes["error.type"]).toBe("NOT_LEADER_OR_FOLLOWER");
     expect(span.status?.code).toBe("STATUS_CODE_ERROR");
   });
@@ -135,7 +127,7 @@ describe("kafka produce with tracing", () => {
     conn.callOnDownstreamData(frame.subarray(80));
     expect(Buffer.from(conn.forwardedUpstream).equals(frame)).toBe(true);
     conn.callOnUpstreamData(produceAnswer(9, ["orders"], 11));
-    const spans = exported(host);
+    const spans = exportedSpans(host);
     expect(spans).toHaveLength(spanCount);
     if (spanCount) expect(spans[0]).toMatchObject({ name: "send orders", kind: "SPAN_KIND_CLIENT", attributes: { "messaging.batch.message_count": 4n } });
   });
@@ -173,7 +165,7 @@ describe("kafka fetch with tracing", () => {
     const answer = Buffer.from(responseFrame("Fetch", v, fill(SCHEMAS.Fetch.FetchResponse.fields, v, body), 20));
     conn.callOnUpstreamData(answer);
     expect(Buffer.from(conn.forwardedDownstream).equals(answer)).toBe(true);
-    const spans = exported(host);
+    const spans = exportedSpans(host);
     expect(spans).toHaveLength(1);
     expect(spans[0]).toMatchObject({
       name: "receive orders", kind: "SPAN_KIND_CLIENT", parentSpanId: "",
