@@ -10,7 +10,9 @@ import { ProxyHost } from "../../test/host/index.ts";
 import type { Connection } from "../../test/host/connection.ts";
 import { SCHEMAS, decodeRequestFrame, fill, requestFrame, responseFrame, type Value } from "../../test/kafka/wire.ts";
 import { crcsValid, decodeBatches, encodeBatch, type Rec } from "../../test/kafka/kafkajs_batches.ts";
-import { counter, exportedSpans } from "../../test/otel/otlp.ts";
+import type { Recording } from "../../scripts/record-kafka.ts";
+import { assertAnySplitSame, assertRandomReadsSafe, chunksOf, loadRecording, replay } from "../../test/support/recordings.ts";
+import { counter, exportedSpans, type ExportedSpan } from "../../test/otel/otlp.ts";
 
 let wasm: string;
 beforeAll(async () => {
@@ -177,3 +179,25 @@ describe("kafka fetch with tracing", () => {
     });
   });
 });
+
+describe.each(["kafkajs", "kcat"])("traffic recorded from %s, with tracing", (client) => {
+  const rec = loadRecording<Recording>("kafka", client);
+  const spansOnly = async () => (await start(tracing({ inject: "off" }))).host;
+
+  it("spans only: every byte goes through unchanged, whatever the read boundaries; its sends are spanned", async () => {
+    const names = [`mqmesh_kafka_produced_records_total;topic=${rec.truth.topic}`, `mqmesh_kafka_responses_total;api=Produce`];
+    await assertAnySplitSame(spansOnly, rec.connections, names, 10);
+    const host = await spansOnly();
+    for (const connection of rec.connections) replay(host, chunksOf(connection));
+    const spans: ExportedSpan[] = [];
+    for (let batch = exportedSpans(host); batch.length > 0; batch = exportedSpans(host)) spans.push(...batch);
+    const sends = spans.filter((s) => s.name === `send ${rec.truth.topic}`);
+    // The records the client really produced (recorded by it), all in send spans.
+    expect(sends.reduce((n, s) => n + Number(s.attributes["messaging.batch.message_count"]), 0)).toBe(rec.truth.producedRecords);
+  });
+
+  it("injecting: random bytes in either direction never trap nor corrupt the stream", async () => {
+    await assertRandomReadsSafe(async () => (await start(tracing({ inject: "always" }))).host, 100);
+  });
+});
+
