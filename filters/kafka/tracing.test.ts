@@ -134,6 +134,18 @@ describe("kafka produce with tracing", () => {
     if (spanCount) expect(spans[0]).toMatchObject({ name: "send orders", kind: "SPAN_KIND_CLIENT", attributes: { "messaging.batch.message_count": 4n } });
   });
 
+  it("a produce the ACL denied never reached the broker: no send span, no injection", async () => {
+    const acl = { acl: { defaultAction: "allow", rules: [{ action: "deny", topics: ["secret-*"], operations: ["*"] }] } };
+    const { host, conn } = await start({ ...acl, ...tracing({ inject: "always" }) });
+    // Two topics: the ACL holds the request, as tracing does, and answers it whole.
+    conn.callOnDownstreamData(produce(9, [["secret-x", await encodeBatch(plain(1))], ["secret-y", await encodeBatch(plain(1))]], 13));
+    expect(decodeRequestFrame(conn.forwardedUpstream).apiKey).toBe(18); // the ACL's stand-in, ApiVersions
+    const versions = { ErrorCode: 0, ApiKeys: [{ ApiKey: 0, MinVersion: 3, MaxVersion: 13 }] };
+    conn.callOnUpstreamData(Buffer.from(responseFrame("ApiVersions", 0, fill(SCHEMAS.ApiVersions.ApiVersionsResponse.fields, 0, versions), 13)));
+    expect(exportedSpans(host)).toEqual([]);
+    expect(counter(host, "mqmesh_kafka_trace_injected_records_total")).toBe(0n);
+  });
+
   it("whatever the split of the request, the broker gets the same records with one added traceparent", async () => {
     const batch = await encodeBatch(plain(2));
     const frame = produce(9, [["orders", batch]], 12);

@@ -169,7 +169,8 @@ export class KafkaTracing extends KafkaInterceptor {
 
   private endSends(x: KafkaExchange, abandoned: bool): void {
     const slot = x.span;
-    if (!(slot instanceof SendSpans)) return;
+    // A request another policy answered itself never reached the broker.
+    if (!(slot instanceof SendSpans) || x.answered) return;
     const spans = slot as SendSpans;
     const response = x.response;
     const message = response != null && !abandoned ? response.message : null;
