@@ -146,6 +146,23 @@ describe("kafka produce with tracing", () => {
     expect(counter(host, "mqmesh_kafka_trace_injected_records_total")).toBe(0n);
   });
 
+  it("a collector that never answers holds no traffic: spans beyond the queue are dropped and counted", async () => {
+    const { host, conn } = await start(tracing({ inject: "always", maxQueueSpans: 2, maxBatchSpans: 1 }));
+    const batch = await encodeBatch(plain(1));
+    for (let id = 1; id <= 6; id++) {
+      conn.callOnDownstreamData(produce(9, [["orders", batch]], id));
+      conn.callOnUpstreamData(produceAnswer(9, ["orders"], id));
+      host.tick(); // an export goes out and is never answered
+    }
+    const up = Buffer.from(conn.forwardedUpstream);
+    const ids: number[] = [];
+    for (let pos = 0; pos < up.length; pos += 4 + up.readInt32BE(pos)) ids.push(decodeRequestFrame(up.subarray(pos, pos + 4 + up.readInt32BE(pos))).correlationId);
+    expect(ids).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(Buffer.from(conn.forwardedDownstream)).toEqual(Buffer.concat([1, 2, 3, 4, 5, 6].map((id) => produceAnswer(9, ["orders"], id))));
+    expect(host.httpCalls.filter((c) => c.cluster === "otlp")).toHaveLength(1); // one in flight at a time
+    expect(counter(host, "mqmesh_kafka_trace_spans_dropped_total;reason=queue_full")).toBe(3n); // 6 spans: 1 sent, 2 queued
+  });
+
   it("whatever the split of the request, the broker gets the same records with one added traceparent", async () => {
     const batch = await encodeBatch(plain(2));
     const frame = produce(9, [["orders", batch]], 12);
