@@ -410,7 +410,9 @@ export class ProduceScanner extends FrameScanner {
           const magic = total >= BATCH_MIN ? head[at + 16] : 0;
           if (magic == 2) {
             if (total >= BATCH_HEADER) {
-              count = readI32(head, at + 57);
+              // A corrupt negative count adds none (as RecordBatches.totalRecords
+              // counts it): it must not wrap the records counter.
+              count = max(readI32(head, at + 57), 0);
               counted = true;
             }
           } else if (magic == 0 || magic == 1) {

@@ -194,9 +194,11 @@ export class RecordBatches {
   truncatedTail: bool = false;
   error: string | null = null;
 
+  // Records the headers claim; a negative (corrupt) count adds none, so the
+  // sum can size a buffer.
   get totalRecords(): i64 {
     let n: i64 = 0;
-    for (let i = 0; i < this.batches.length; i++) n += this.batches[i].recordCount;
+    for (let i = 0; i < this.batches.length; i++) n += max<i32>(this.batches[i].recordCount, 0);
     return n;
   }
 }
