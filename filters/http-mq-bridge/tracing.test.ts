@@ -50,7 +50,7 @@ describe("http-mq-bridge spans", () => {
     host.advanceTime(3);
     ackAll(host, call, p);
     expect(s.localResponse?.status).toBe(204);
-    const spans = exportedSpans(host);
+    const spans = exportedSpans(host, "otlp");
     expect(spans).toHaveLength(2);
     const [server] = byKind(spans, "SPAN_KIND_SERVER");
     const [producer] = byKind(spans, "SPAN_KIND_PRODUCER");
@@ -84,7 +84,7 @@ describe("http-mq-bridge spans", () => {
     const { call, p, records } = await produced(host);
     ackAll(host, call, p);
     expect(s.localResponse?.status).toBe(200);
-    const spans = exportedSpans(host);
+    const spans = exportedSpans(host, "otlp");
     const [server] = byKind(spans, "SPAN_KIND_SERVER");
     const producers = byKind(spans, "SPAN_KIND_PRODUCER");
     expect(server).toMatchObject({ parentSpanId: "", traceState: "ot=th:0", name: "POST /v1.0/cloudevents/{pubsubname}/{topic}" });
@@ -101,7 +101,7 @@ describe("http-mq-bridge spans", () => {
     const { call, p } = await produced(host);
     host.respondToHttpCall(call.token, { headers: TUNNEL_OK, body: produceResponse(p.correlationId, "orders", p.topics[0].partitions[0].index, 6) });
     expect(s.localResponse?.status).toBe(503);
-    const spans = exportedSpans(host);
+    const spans = exportedSpans(host, "otlp");
     const [server] = byKind(spans, "SPAN_KIND_SERVER");
     const [producer] = byKind(spans, "SPAN_KIND_PRODUCER");
     expect(producer.attributes["error.type"]).toBe("NOT_LEADER_OR_FOLLOWER");
@@ -114,7 +114,7 @@ describe("http-mq-bridge spans", () => {
     publishStream(limited, DAPR, "x");
     const second = publishStream(limited, DAPR, "x", [["traceparent", TRACEPARENT]]);
     expect(second.localResponse?.status).toBe(429);
-    const refused = exportedSpans(limited).filter((x) => x.traceId === TRACE);
+    const refused = exportedSpans(limited, "otlp").filter((x) => x.traceId === TRACE);
     expect(refused.map((x) => [x.kind, x.attributes["error.type"], x.attributes["http.response.status_code"], x.status?.code ?? "STATUS_CODE_UNSET"])).toEqual([
       ["SPAN_KIND_SERVER", "429", 429n, "STATUS_CODE_UNSET"],
     ]);
@@ -125,11 +125,11 @@ describe("http-mq-bridge spans", () => {
     const s = publishStream(host, DAPR, "x", [["traceparent", TRACEPARENT]]);
     const { call, p } = await produced(host);
     s.complete();
-    const first = exportedSpans(host);
+    const first = exportedSpans(host, "otlp");
     expect(first.map((x) => [x.kind, x.attributes["error.type"], x.attributes["http.response.status_code"]])).toEqual([["SPAN_KIND_SERVER", "client_closed", undefined]]);
     ackAll(host, call, p);
     expect(s.localResponse).toBeUndefined();
-    const later = exportedSpans(host);
+    const later = exportedSpans(host, "otlp");
     expect(later.map((x) => [x.kind, x.parentSpanId])).toEqual([["SPAN_KIND_PRODUCER", first[0].spanId]]);
   });
 
@@ -154,7 +154,7 @@ describe("http-mq-bridge spans", () => {
     const m = decodeSendMessage(rocketmq, host.grpcCalls[0]);
     host.respondToGrpcCall(host.grpcCalls[0].token, { message: sendAnswer(rocketmq, RocketMQCode.OK, "OK", [{ code: RocketMQCode.OK, messageId: "01PROXY", offset: 3 }]) });
     expect(s.localResponse?.status).toBe(204);
-    const spans = exportedSpans(host);
+    const spans = exportedSpans(host, "otlp");
     const [server] = byKind(spans, "SPAN_KIND_SERVER");
     const [producer] = byKind(spans, "SPAN_KIND_PRODUCER");
     expect(m.userProperties.traceparent).toBe(`00-${TRACE}-${producer.spanId}-01`);

@@ -73,7 +73,7 @@ describe("kafka produce with tracing", () => {
     expect(new Set(traceparents).size).toBe(1);
     const ctx = contextOf(traceparents[0]);
     conn.callOnUpstreamData(produceAnswer(9, ["orders"], 7));
-    const spans = exportedSpans(host);
+    const spans = exportedSpans(host, "otlp");
     expect(spans).toHaveLength(1);
     expect(spans[0]).toMatchObject({
       traceId: ctx.traceId, spanId: ctx.spanId, parentSpanId: "", name: "send orders", kind: "SPAN_KIND_PRODUCER",
@@ -92,7 +92,7 @@ describe("kafka produce with tracing", () => {
     conn.callOnDownstreamData(frame);
     expect(Buffer.from(conn.forwardedUpstream).equals(frame)).toBe(true);
     conn.callOnUpstreamData(produceAnswer(9, ["orders"], 8));
-    const [span] = exportedSpans(host);
+    const [span] = exportedSpans(host, "otlp");
     expect(span).toMatchObject({ traceId: THEIRS_TRACE, parentSpanId: THEIRS_SPAN, name: "send orders", kind: "SPAN_KIND_CLIENT" });
   });
 
@@ -106,14 +106,14 @@ describe("kafka produce with tracing", () => {
     expect((await decodeBatches(orders))[0].records[0].headers.traceparent).toBeDefined();
     expect(counter(host, "mqmesh_kafka_trace_untouched_batches_total;reason=compressed")).toBe(1n);
     conn.callOnUpstreamData(produceAnswer(9, ["zipped", "orders"], 9));
-    expect(exportedSpans(host).map((s) => s.name).sort()).toEqual(["send orders", "send zipped"]);
+    expect(exportedSpans(host, "otlp").map((s) => s.name).sort()).toEqual(["send orders", "send zipped"]);
   });
 
   it("sets error.type from the broker's error code", async () => {
     const { host, conn } = await start(tracing({ inject: "off" }));
     conn.callOnDownstreamData(produce(12, [["orders", await encodeBatch(plain(1))]], 10));
     conn.callOnUpstreamData(produceAnswer(12, ["orders"], 10, NOT_LEADER_OR_FOLLOWER));
-    const [span] = exportedSpans(host);
+    const [span] = exportedSpans(host, "otlp");
     expect(span.attributes["error.type"]).toBe("NOT_LEADER_OR_FOLLOWER");
     expect(span.status?.code).toBe("STATUS_CODE_ERROR");
   });
@@ -129,7 +129,7 @@ describe("kafka produce with tracing", () => {
     conn.callOnDownstreamData(frame.subarray(80));
     expect(Buffer.from(conn.forwardedUpstream).equals(frame)).toBe(true);
     conn.callOnUpstreamData(produceAnswer(9, ["orders"], 11));
-    const spans = exportedSpans(host);
+    const spans = exportedSpans(host, "otlp");
     expect(spans).toHaveLength(spanCount);
     if (spanCount) expect(spans[0]).toMatchObject({ name: "send orders", kind: "SPAN_KIND_CLIENT", attributes: { "messaging.batch.message_count": 4n } });
   });
@@ -142,7 +142,7 @@ describe("kafka produce with tracing", () => {
     expect(decodeRequestFrame(conn.forwardedUpstream).apiKey).toBe(18); // the ACL's stand-in, ApiVersions
     const versions = { ErrorCode: 0, ApiKeys: [{ ApiKey: 0, MinVersion: 3, MaxVersion: 13 }] };
     conn.callOnUpstreamData(Buffer.from(responseFrame("ApiVersions", 0, fill(SCHEMAS.ApiVersions.ApiVersionsResponse.fields, 0, versions), 13)));
-    expect(exportedSpans(host)).toEqual([]);
+    expect(exportedSpans(host, "otlp")).toEqual([]);
     expect(counter(host, "mqmesh_kafka_trace_injected_records_total")).toBe(0n);
   });
 
@@ -196,7 +196,7 @@ describe("kafka fetch with tracing", () => {
     const answer = Buffer.from(responseFrame("Fetch", v, fill(SCHEMAS.Fetch.FetchResponse.fields, v, body), 20));
     conn.callOnUpstreamData(answer);
     expect(Buffer.from(conn.forwardedDownstream).equals(answer)).toBe(true);
-    const spans = exportedSpans(host);
+    const spans = exportedSpans(host, "otlp");
     expect(spans).toHaveLength(1);
     expect(spans[0]).toMatchObject({
       name: "receive orders", kind: "SPAN_KIND_CLIENT", parentSpanId: "",
@@ -219,7 +219,7 @@ describe.each(["kafkajs", "kcat"])("traffic recorded from %s, with tracing", (cl
     const host = await spansOnly();
     for (const connection of rec.connections) replay(host, chunksOf(connection));
     const spans: ExportedSpan[] = [];
-    for (let batch = exportedSpans(host); batch.length > 0; batch = exportedSpans(host)) spans.push(...batch);
+    for (let batch = exportedSpans(host, "otlp"); batch.length > 0; batch = exportedSpans(host, "otlp")) spans.push(...batch);
     const sends = spans.filter((s) => s.name === `send ${rec.truth.topic}`);
     // The records the client really produced (recorded by it), all in send spans.
     expect(sends.reduce((n, s) => n + Number(s.attributes["messaging.batch.message_count"]), 0)).toBe(rec.truth.producedRecords);

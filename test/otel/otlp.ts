@@ -88,16 +88,16 @@ export function partialSuccess(rejected: number): Uint8Array {
   return Response.encode(Response.fromObject({ partialSuccess: { rejectedSpans: rejected, errorMessage: "too old" } })).finish();
 }
 
-/** Every span exported to `cluster` so far, after the export tick; each export is answered 200. */
-export function exportedSpans(host: ProxyHost, cluster = "otlp"): ExportedSpan[] {
-  host.tick();
+/** A counter's value, 0 while the module has not defined it. */
+export function counter(host: ProxyHost, name: string): bigint {
+  return host.metrics.has("counter", name) ? host.metrics.lookup("counter", name).value : 0n;
+}
+
+/** Every span exported so far to `cluster`, after `advanceMs` of host time (the exporter sends on its interval); each export is answered 200. */
+export function exportedSpans(host: ProxyHost, cluster: string, advanceMs = 1000): ExportedSpan[] {
+  host.advanceTime(advanceMs);
   const calls = host.httpCalls.filter((c) => c.cluster === cluster);
   const spans = calls.flatMap((c) => spansOf(c));
   for (const c of calls) host.respondToHttpCall(c.token);
   return spans;
-}
-
-/** A counter's value, 0 while the module has not defined it. */
-export function counter(host: ProxyHost, name: string): bigint {
-  return host.metrics.has("counter", name) ? host.metrics.lookup("counter", name).value : 0n;
 }
