@@ -5,6 +5,8 @@
 //   observe   Envoy + kafka filter, configuration {} (observe only)
 //   full      Envoy + kafka filter with ACL and broker rewrite (config file, see --filter-config)
 //   quota     Envoy + kafka filter with a produce quota configured but never reached (QUOTA_CONFIG)
+//   spans     Envoy + kafka filter tracing 1% of requests, no injection (spans to a stand-in collector)
+//   inject    Envoy + kafka filter injecting trace context into every produce request (1% spans)
 //   kroxylicious  the Kroxylicious proxy (Java) with a passthrough virtual cluster: what the
 //             Java alternative costs, its JVM's CPU measured as Envoy's is
 // Each Envoy case has its own broker listener advertised as that Envoy, so
@@ -38,6 +40,8 @@ import {
   type Sidecar,
 } from "../integration/stack/index.ts";
 import { KROXYLICIOUS_REQUESTS, kroxyliciousClasses, KROXYLICIOUS_VERSION, startKroxylicious, type KroxyliciousProxy } from "../integration/stack/kroxylicious.ts";
+import { serviceClusters } from "../policy/envoy/resources.ts";
+import { startOtlpSink, type OtlpSink } from "./otlp-sink.ts";
 import { caseRows, cpuSeconds, fmtRatio, idleCpuMsPerSec, intOption, machine, median, noiseNote, pairedRatios, pctRange, table, timesRange, verdict } from "./support.ts";
 
 const HELP = `usage: npm run bench:kafka -- [options]
@@ -55,7 +59,8 @@ const HELP = `usage: npm run bench:kafka -- [options]
                        which the AssemblyScript compiler loaded by this script takes for itself
   --cases LIST         subset, e.g. tcp,observe (default direct,tcp,noop,observe,full,kroxylicious;
                        also frames: a filter that reads only frame headers; quota: a produce
-                       quota configured but not reached)
+                       quota configured but not reached; spans and inject: the filter's tracing,
+                       1% sampled without injection / injecting into every request)
   --baseline-module F  adds case "before": another kafka filter build (e.g. of an older commit) with
                        config {}, interleaved with the others, and its paired CPU ratio against observe
   --json F             also write every measurement as JSON to F
@@ -99,8 +104,8 @@ const TOPIC_PREFIX = "mqmesh-bench-";
 // principal, in shared data) and none is ever throttled.
 const QUOTA_CONFIG = { quotas: { rules: [{ name: "bench", produceBytesPerSecond: 1e13, requestsPerSecond: 1e9, burstSeconds: 1 }] } };
 
-type CaseId = "direct" | "tcp" | "noop" | "frames" | "before" | "observe" | "quota" | "full" | "kroxylicious";
-const ALL_CASES: CaseId[] = ["direct", "tcp", "noop", "frames", "before", "observe", "quota", "full", "kroxylicious"];
+type CaseId = "direct" | "tcp" | "noop" | "frames" | "before" | "observe" | "quota" | "full" | "spans" | "inject" | "kroxylicious";
+const ALL_CASES: CaseId[] = ["direct", "tcp", "noop", "frames", "before", "observe", "quota", "full", "spans", "inject", "kroxylicious"];
 const LABEL: Record<CaseId, string> = {
   direct: "1 direct to broker",
   tcp: "2 Envoy tcp_proxy",
@@ -110,6 +115,8 @@ const LABEL: Record<CaseId, string> = {
   observe: "3 + kafka filter {}",
   quota: "3c + quota not reached",
   full: "4 + filter ACL+rewrite",
+  spans: "6 + tracing 1%, no inject",
+  inject: "7 + tracing, inject all",
   kroxylicious: "5 Kroxylicious (JVM)",
 };
 const wanted = opt.cases!.split(",").map((s) => s.trim()).filter(Boolean) as CaseId[];
@@ -268,6 +275,7 @@ async function main(): Promise<void> {
   let kafka: KafkaCluster | undefined;
   const sidecars: Sidecar[] = [];
   const jvms: KroxyliciousProxy[] = [];
+  let sink: OtlpSink | undefined;
   try {
     kafka = await startKafka({
       name: "kafka-bench",
@@ -305,6 +313,11 @@ async function main(): Promise<void> {
       else if (c === "observe") sidecar = await startKafkaSidecar({ ...base, wasm, filterConfig: {} });
       else if (c === "quota") sidecar = await startKafkaSidecar({ ...base, wasm, filterConfig: QUOTA_CONFIG });
       else if (c === "before") sidecar = await startKafkaSidecar({ ...base, wasm: resolve(opt["baseline-module"]!), filterConfig: {} });
+      else if (c === "spans" || c === "inject") {
+        sink ??= await startOtlpSink();
+        const tracing = { inject: c === "inject" ? "always" : "off", sampling: 0.01, collector: { cluster: "mqmesh_otlp" } };
+        sidecar = await startKafkaSidecar({ ...base, wasm, filterConfig: { tracing }, extraClusters: serviceClusters({ collector: sink.address }) });
+      }
       else {
         const cfg = filterConfigFor(listenPorts[c]!, broker.nodeId);
         const hasAcl = typeof cfg.json === "object" && cfg.json !== null && "acl" in cfg.json;
@@ -399,9 +412,10 @@ async function main(): Promise<void> {
     }
 
     report(runs, targets.map((t) => t.caseId), fullSkipped, idleMsPerSec, binary.version, kafka.version, started);
+    if (sink) console.log(`tracing cases: the stand-in collector took ${sink.exports} exports (${(sink.bytes / 1024).toFixed(0)} KiB)`);
     if (opt.json) writeFileSync(resolve(opt.json), JSON.stringify({ date: new Date().toISOString(), machine: machine(), settings: settings(), envoy: binary.version, kafka: kafka.version, cases: targets.map((t) => t.caseId), fullSkipped, idleMsPerSec, runs }, null, 2) + "\n");
   } finally {
-    await Promise.all([...sidecars, ...jvms].map((s) => s.stop()));
+    await Promise.all([...sidecars, ...jvms, ...(sink ? [sink] : [])].map((s) => s.stop()));
     if (kafka) {
       await kafka.stop();
       for (const b of kafka.brokers) rmSync(b.dataDir, { recursive: true, force: true });
@@ -458,6 +472,19 @@ function report(runs: Run[], cases: CaseId[], fullSkipped: string | undefined, i
       const tp = pairs("kroxylicious", (r) => r.mibPerSec), cp = pairs("kroxylicious", (r) => r.cpuSecPerGiB);
       console.log(`Kroxylicious (JVM) vs tcp_proxy: throughput ${fmtRatio(ofMedians("kroxylicious", tput))} (per round ${timesRange(tp)}), CPU/GiB ${fmtRatio(ofMedians("kroxylicious", cpu))} (per round ${timesRange(cp)})`);
     }
+  }
+  // Tracing's own cost: the case's Envoy CPU/GiB over observe's, in tcp_proxy's of the same round.
+  for (const c of ["spans", "inject"] as CaseId[]) {
+    if (!cases.includes(c) || !hasTcp || !cases.includes("observe")) continue;
+    const over = of(c).flatMap((r) => {
+      const base = runs.find((x) => x.caseId === "observe" && x.round === r.round)?.cpuSecPerGiB;
+      const tcp = runs.find((x) => x.caseId === "tcp" && x.round === r.round)?.cpuSecPerGiB;
+      return r.cpuSecPerGiB === undefined || base === undefined || !tcp ? [] : [(r.cpuSecPerGiB - base) / tcp];
+    });
+    if (!over.length) continue;
+    const signed = (x: number) => `${x >= 0 ? "+" : ""}${x.toFixed(2)}x`;
+    console.log(`${LABEL[c].slice(2)}: Envoy CPU/GiB over observe ${signed(median(over))} tcp_proxy, per round ${over.map(signed).join(" ")}` +
+      (c === "spans" ? ` (≤ +0.10x: ${verdict(over, (x) => x <= 0.1)})` : ""));
   }
   if (cases.includes("kroxylicious") && cases.includes("observe")) {
     const cp = pairedRatios(runs, "kroxylicious", "observe", (r) => r.cpuSecPerGiB);

@@ -71,6 +71,8 @@ export class ProduceScanner extends FrameScanner {
   topicIds: Array<Uint8Array> = new Array<Uint8Array>(0);
   topicRecords: Array<i64> = new Array<i64>(0);
   topicBytes: Array<i64> = new Array<i64>(0);
+  // The partition a topic's records go to, -1 when they go to several.
+  topicPartitions: Array<i32> = new Array<i32>(0);
   private idArrays: Array<Uint8Array> = new Array<Uint8Array>(0);
 
   private frameSize: i32 = 0;
@@ -86,6 +88,7 @@ export class ProduceScanner extends FrameScanner {
   private reading: bool = false;
   private topicsLeft: i32 = 0;
   private partitionsLeft: i32 = 0;
+  private partitionsInTopic: i32 = 0;
   private tagsLeft: i32 = 0;
   private afterTags: After = After.Header;
   // The record set being walked: bytes of it not yet consumed, and the first
@@ -111,6 +114,7 @@ export class ProduceScanner extends FrameScanner {
     this.topicIds.length = 0;
     this.topicRecords.length = 0;
     this.topicBytes.length = 0;
+    this.topicPartitions.length = 0;
     this.carry = EMPTY;
     this.reading = false;
     this.need(8, Step.Header);
@@ -204,6 +208,7 @@ export class ProduceScanner extends FrameScanner {
         break;
       }
       case Step.PartitionIndex: {
+        if (this.partitionsInTopic == 1) this.topicPartitions[this.topicPartitions.length - 1] = readI32(b, at);
         this.length(Step.RecordsLength, true);
         break;
       }
@@ -309,6 +314,8 @@ export class ProduceScanner extends FrameScanner {
         if (n < 0) return this.fail();
         this.topicRecords.push(0);
         this.topicBytes.push(0);
+        this.topicPartitions.push(-1);
+        this.partitionsInTopic = n;
         this.records = 0;
         this.bytes = 0;
         this.partitionsLeft = n;
@@ -407,7 +414,9 @@ export class ProduceScanner extends FrameScanner {
           const magic = total >= BATCH_MIN ? head[at + 16] : 0;
           if (magic == 2) {
             if (total >= BATCH_HEADER) {
-              count = readI32(head, at + 57);
+              // A corrupt negative count adds none (as RecordBatches.totalRecords
+              // counts it): it must not wrap the records counter.
+              count = max(readI32(head, at + 57), 0);
               counted = true;
             }
           } else if (magic == 0 || magic == 1) {

@@ -219,7 +219,8 @@ export function injectTraceContext(records: Uint8Array | null, ctx: TraceContext
   const traceparent = header(TRACEPARENT, ctx.toTraceparent());
   const state = ctx.tracestate.toString();
   const tracestate = state.length > 0 ? header(TRACESTATE, state) : null;
-  const w = new BytesWriter(records.length + 80 * <i32>min<i64>(all.totalRecords, 65536));
+  // Room for the added headers; a corrupt batch may claim a negative count.
+  const w = new BytesWriter(records.length + 80 * <i32>min<i64>(max<i64>(all.totalRecords, 0), 65536));
   for (let i = 0; i < all.batches.length; i++) {
     const b = unchecked(all.batches[i]);
     if (b.magic != 2 || b.isControl || !b.crcValid()) {

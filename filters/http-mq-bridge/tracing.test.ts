@@ -8,7 +8,7 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { freshModule } from "../../scripts/compile.ts";
 import { ProxyHost } from "../../test/host/index.ts";
-import { spansOf, type ExportedSpan } from "../../test/otel/otlp.ts";
+import { exportedSpans, type ExportedSpan } from "../../test/otel/otlp.ts";
 import { BRIDGE_MODULE, CONFIG, TUNNEL_OK, ackAll, headersText, produceResponse, produced, publishStream, startBridge } from "./bridge_wire.ts";
 import { RocketMQCode, decodeSendMessage, loadRocketMQTypes, sendAnswer, type RocketMQTypes } from "./rocketmq_wire.ts";
 
@@ -29,14 +29,6 @@ const DAPR_ROUTE = "POST /v1.0/publish/{pubsubname}/{topic}";
 
 const bridge = (config: object = TRACED) => startBridge(wasm, config, ["otlp", "rocketmq_proxy"]);
 
-/** Every span the bridge exported so far, after a tick (the exporter batches on it); each export is answered 200. */
-function exported(host: ProxyHost): ExportedSpan[] {
-  host.tick();
-  const calls = host.httpCalls.filter((c) => c.cluster === "otlp");
-  const spans = calls.flatMap((c) => spansOf(c));
-  for (const c of calls) host.respondToHttpCall(c.token);
-  return spans;
-}
 
 const byKind = (spans: ExportedSpan[], kind: string) => spans.filter((s) => s.kind === kind);
 const contextOf = (traceparent: string) => {
@@ -58,7 +50,7 @@ describe("http-mq-bridge spans", () => {
     host.advanceTime(3);
     ackAll(host, call, p);
     expect(s.localResponse?.status).toBe(204);
-    const spans = exported(host);
+    const spans = exportedSpans(host, "otlp");
     expect(spans).toHaveLength(2);
     const [server] = byKind(spans, "SPAN_KIND_SERVER");
     const [producer] = byKind(spans, "SPAN_KIND_PRODUCER");
@@ -92,7 +84,7 @@ describe("http-mq-bridge spans", () => {
     const { call, p, records } = await produced(host);
     ackAll(host, call, p);
     expect(s.localResponse?.status).toBe(200);
-    const spans = exported(host);
+    const spans = exportedSpans(host, "otlp");
     const [server] = byKind(spans, "SPAN_KIND_SERVER");
     const producers = byKind(spans, "SPAN_KIND_PRODUCER");
     expect(server).toMatchObject({ parentSpanId: "", traceState: "ot=th:0", name: "POST /v1.0/cloudevents/{pubsubname}/{topic}" });
@@ -109,7 +101,7 @@ describe("http-mq-bridge spans", () => {
     const { call, p } = await produced(host);
     host.respondToHttpCall(call.token, { headers: TUNNEL_OK, body: produceResponse(p.correlationId, "orders", p.topics[0].partitions[0].index, 6) });
     expect(s.localResponse?.status).toBe(503);
-    const spans = exported(host);
+    const spans = exportedSpans(host, "otlp");
     const [server] = byKind(spans, "SPAN_KIND_SERVER");
     const [producer] = byKind(spans, "SPAN_KIND_PRODUCER");
     expect(producer.attributes["error.type"]).toBe("NOT_LEADER_OR_FOLLOWER");
@@ -122,7 +114,7 @@ describe("http-mq-bridge spans", () => {
     publishStream(limited, DAPR, "x");
     const second = publishStream(limited, DAPR, "x", [["traceparent", TRACEPARENT]]);
     expect(second.localResponse?.status).toBe(429);
-    const refused = exported(limited).filter((x) => x.traceId === TRACE);
+    const refused = exportedSpans(limited, "otlp").filter((x) => x.traceId === TRACE);
     expect(refused.map((x) => [x.kind, x.attributes["error.type"], x.attributes["http.response.status_code"], x.status?.code ?? "STATUS_CODE_UNSET"])).toEqual([
       ["SPAN_KIND_SERVER", "429", 429n, "STATUS_CODE_UNSET"],
     ]);
@@ -133,11 +125,11 @@ describe("http-mq-bridge spans", () => {
     const s = publishStream(host, DAPR, "x", [["traceparent", TRACEPARENT]]);
     const { call, p } = await produced(host);
     s.complete();
-    const first = exported(host);
+    const first = exportedSpans(host, "otlp");
     expect(first.map((x) => [x.kind, x.attributes["error.type"], x.attributes["http.response.status_code"]])).toEqual([["SPAN_KIND_SERVER", "client_closed", undefined]]);
     ackAll(host, call, p);
     expect(s.localResponse).toBeUndefined();
-    const later = exported(host);
+    const later = exportedSpans(host, "otlp");
     expect(later.map((x) => [x.kind, x.parentSpanId])).toEqual([["SPAN_KIND_PRODUCER", first[0].spanId]]);
   });
 
@@ -162,7 +154,7 @@ describe("http-mq-bridge spans", () => {
     const m = decodeSendMessage(rocketmq, host.grpcCalls[0]);
     host.respondToGrpcCall(host.grpcCalls[0].token, { message: sendAnswer(rocketmq, RocketMQCode.OK, "OK", [{ code: RocketMQCode.OK, messageId: "01PROXY", offset: 3 }]) });
     expect(s.localResponse?.status).toBe(204);
-    const spans = exported(host);
+    const spans = exportedSpans(host, "otlp");
     const [server] = byKind(spans, "SPAN_KIND_SERVER");
     const [producer] = byKind(spans, "SPAN_KIND_PRODUCER");
     expect(m.userProperties.traceparent).toBe(`00-${TRACE}-${producer.spanId}-01`);

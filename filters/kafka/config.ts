@@ -2,6 +2,7 @@
 // is optional; a wrong one rejects the whole configuration with the field
 // named, so Envoy refuses the filter instead of running with a surprise.
 import { ConfigReader } from "../../assembly/common/config";
+import { TracingConfig } from "../../assembly/common/otel/config";
 import { OnUnknown, readOnUnknown } from "../../assembly/common/on_unknown";
 import { AclConfig } from "./acl_config";
 import { BrokerRewriteConfig } from "./broker_rewrite";
@@ -24,6 +25,7 @@ export class KafkaFilterConfig {
   acl: AclConfig = new AclConfig();
   brokerRewrite: BrokerRewriteConfig = new BrokerRewriteConfig();
   quotas: QuotaConfig = new QuotaConfig();
+  tracing: TracingConfig = new TracingConfig();
   error: string = "";
 
   static parse(text: string): KafkaFilterConfig {
@@ -39,13 +41,14 @@ export class KafkaFilterConfig {
     config.metricsFlushMs = metrics.int("flushIntervalMs", config.metricsFlushMs, 0, 60000);
     config.brokerRewrite = BrokerRewriteConfig.parse(c);
     config.acl = AclConfig.parse(c);
-    config.quotas = QuotaConfig.parse(c);
     // Bytes the filter cannot read as requests (an API key it does not
     // know, a broken frame) cannot be judged: with rules they close.
     if (config.acl.judges) {
       if (!c.has("onUnknown")) config.onUnknown = OnUnknown.Close;
       else if (config.onUnknown != OnUnknown.Close) c.fail("onUnknown", 'must be "close" while acl rules are configured: bytes the filter cannot read cannot be judged');
     }
+    config.quotas = QuotaConfig.parse(c);
+    config.tracing = TracingConfig.read(c, "mqmesh-kafka");
     if (!c.finish()) config.error = c.summary;
     return config;
   }

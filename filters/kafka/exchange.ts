@@ -28,6 +28,9 @@ export class KafkaExchange extends Exchange {
   // A quota's throttle ends at this wall-clock time (ns; 0: not throttled):
   // the response tells the client what is left of it.
   throttledUntil: u64 = 0;
+  // The response, during onDone, when the filter kept it to read (a codec
+  // exists and it was not oversize); null otherwise.
+  response: KafkaResponse | null = null;
 
   constructor(session: Session) {
     super(session);
@@ -39,6 +42,7 @@ export class KafkaExchange extends Exchange {
     this.aclDenied = null;
     this.responseErrors = null;
     this.throttledUntil = 0;
+    this.response = null;
     return this;
   }
 

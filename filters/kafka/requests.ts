@@ -22,6 +22,7 @@ import { LastTopic, topicName } from "../../assembly/kafka/topic_ids";
 import { KafkaFilterConfig, OnUnknown } from "./config";
 import { KafkaExchange, KafkaPipeline, KafkaRequest } from "./exchange";
 import { KafkaMetrics } from "./metrics";
+import { noteProduceTopics } from "./tracing";
 
 // api key, api version, correlation id: the start of every request header.
 const FIXED_HEADER = 8;
@@ -195,6 +196,7 @@ export class RequestObserver extends FrameHandler {
       return;
     }
     x.oneway = s.acks == 0;
+    if (x.span != null) noteProduceTopics(x, s);
     if (!this.metrics.wantsTopics) return;
     const byId = s.apiVersion >= 13;
     const count = s.topicRecords.length;

@@ -98,9 +98,11 @@ export class ResponseObserver extends FrameHandler {
       this.observe(x, response);
       if (held) replacement = this.pipeline.response(x, response);
       x.responseErrors = this.errors;
+      x.response = response;
     }
     this.end(x, false);
     x.responseErrors = null;
+    x.response = null;
     return replacement;
   }
 

@@ -11,6 +11,9 @@ import { KafkaExchange, KafkaPipeline, KafkaRequest, KafkaResponse } from "./exc
 import { installAcl } from "./acl";
 import { BrokerRewriter } from "./broker_rewrite";
 import { KafkaQuotas, TickControl, installQuotas } from "./quotas";
+import { Tracer } from "../../assembly/common/otel/tracer";
+import { INJECT_OFF } from "../../assembly/common/otel/config";
+import { KafkaTracing, KafkaTracingMetrics } from "./tracing";
 
 export class KafkaRoot extends RootContext {
   config: KafkaFilterConfig = new KafkaFilterConfig();
@@ -18,10 +21,13 @@ export class KafkaRoot extends RootContext {
   // Built from the configuration: the policies that change traffic, in the
   // order they are asked.
   pipeline: KafkaPipeline = new Pipeline<KafkaExchange, KafkaRequest, KafkaResponse>();
-  // The tick is the metrics flush period, finer while a quota mutes a client.
+  // The tick: the metrics flush period, or the span export interval when
+  // shorter; finer while a quota mutes a client.
   tick: TickControl = new TickControl(0);
   quotas: KafkaQuotas | null = null;
   private nextFlushNs: u64 = 0;
+  // Null without a `tracing` section, or when it neither injects nor exports.
+  tracer: Tracer | null = null;
 
   onConfigure(configuration: string): bool {
     const config = KafkaFilterConfig.parse(configuration);
@@ -32,9 +38,17 @@ export class KafkaRoot extends RootContext {
     this.config = config;
     this.metrics = new KafkaMetrics(config);
     this.pipeline = new Pipeline<KafkaExchange, KafkaRequest, KafkaResponse>();
-    this.tick = new TickControl(<u32>config.metricsFlushMs);
+    const tracing = config.tracing;
+    this.tracer = tracing.enabled && (tracing.exporting || tracing.inject != INJECT_OFF)
+      ? new Tracer(tracing, "mqmesh_kafka", "mqmesh.kafka")
+      : null;
+    // One tick for all: the metrics flush and the span export interval.
+    const exportMs = this.tracer != null ? this.tracer!.tickPeriodMs : 0;
+    const flushMs = <u32>config.metricsFlushMs;
+    const period = flushMs == 0 || (exportMs > 0 && exportMs < flushMs) ? exportMs : flushMs;
+    this.tick = new TickControl(period);
     this.install(this.pipeline);
-    this.setTickPeriod(<u32>config.metricsFlushMs);
+    this.setTickPeriod(period);
     return true;
   }
 
@@ -43,17 +57,29 @@ export class KafkaRoot extends RootContext {
     installAcl(this.config.acl, this.metrics, pipeline);
     if (this.config.brokerRewrite.enabled) pipeline.add(new BrokerRewriter(this.config.brokerRewrite));
     this.quotas = installQuotas(this.config.quotas, this.tick, this.id, pipeline);
+    // Last: it sees the request as the other policies left it.
+    const tracer = this.tracer;
+    if (tracer != null) pipeline.add(new KafkaTracing(tracer, new KafkaTracingMetrics()));
   }
 
   onTick(): void {
     const flushMs = this.config.metricsFlushMs;
     const now = getCurrentTimeNanoseconds();
-    // A fine tick (connections muted) flushes no more often than configured.
-    if (!this.tick.fine || now >= this.nextFlushNs) {
+    // A tick finer than the flush period (connections muted, or spans to
+    // export) flushes no more often than configured.
+    if (now >= this.nextFlushNs) {
       flushCounters();
       this.nextFlushNs = now + <u64>flushMs * 1_000_000;
     }
     this.tick.ticked(resumeMutedConnections());
+    const tracer = this.tracer;
+    if (tracer != null) tracer.onTick();
+  }
+
+  // Answers to span exports.
+  onHttpCallResponse(token: u32, numHeaders: u32, bodySize: u32, numTrailers: u32): void {
+    const tracer = this.tracer;
+    if (tracer != null) tracer.onHttpCallResponse(token, numHeaders, bodySize);
   }
 
   onGrpcReceive(token: u32, messageSize: u32): void {

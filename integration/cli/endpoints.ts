@@ -52,6 +52,8 @@ export interface Endpoints {
   http: { url: string; filters: FilterEndpoint[]; adminUrl: string } | null;
   /** With --monitoring: Prometheus scraping every sidecar, and the Grafana dashboard that reads it. */
   monitoring: { prometheus: string; dashboard: string } | null;
+  /** With a tracing section: Jaeger, where every filter exports its spans (UI and query API, OTLP/HTTP receiver). */
+  tracing: { ui: string; query: string; otlpHttp: string } | null;
   envoy: { version: string; admin: Record<string, string> };
   /** Logs of every process of this run. */
   logs: string;
@@ -97,6 +99,11 @@ export function formatEndpoints(e: Endpoints, seconds: number): string {
   if (e.monitoring) {
     lines.push(`Prometheus                 ${e.monitoring.prometheus}   scraping every sidecar's /stats/prometheus`);
     row("Grafana dashboard", `${e.monitoring.dashboard}   (import it; data source: that Prometheus)`);
+    lines.push("");
+  }
+  if (e.tracing) {
+    lines.push(`Jaeger                     ${e.tracing.ui}   traces of every filter (query API: ${e.tracing.query}/api/traces)`);
+    row("OTLP/HTTP receiver", e.tracing.otlpHttp);
     lines.push("");
   }
   lines.push(`Envoy ${e.envoy.version} admin (metrics: <admin>/stats/prometheus)`);

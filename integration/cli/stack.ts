@@ -4,9 +4,11 @@
 // and the HTTP bridge for the policy's Kafka and RocketMQ pubsubs. Every
 // filter's configuration comes from the policy and is delivered by ECDS
 // from a file, so a policy edit reconfigures the running sidecars
-// (reload.ts). The policy's shared sections become the sidecars' clusters;
-// the collector they name is not started here (yet), the rate limit service
-// is when the policy has global rules (ratelimit.ts): see policyServices().
+// (reload.ts). The policy's shared sections become the sidecars' clusters.
+// A policy with `tracing` gets Jaeger, started first: every filter exports
+// its spans to it, whatever collector the policy names. The rate limit
+// service is started when the policy has global rules (ratelimit.ts): see
+// policyServices().
 import { fileURLToPath } from "node:url";
 import { describeFilter } from "../../policy/describe.ts";
 import { sharedClusters, sharedServices } from "../../policy/envoy/render.ts";
@@ -19,6 +21,7 @@ import type { RocketMQMode } from "../stack/rocketmq.ts";
 import type { RocketMQListeners } from "../stack/rocketmq-sidecar.ts";
 import { startRocketMQStack, type RocketMQStack } from "../stack/rocketmq-stack.ts";
 import { startPrometheus, type PrometheusServer } from "../stack/prometheus.ts";
+import { startJaeger, type Jaeger } from "../stack/jaeger.ts";
 import type { Endpoints, FilterEndpoint } from "./endpoints.ts";
 import { startPolicyRateLimitService } from "./ratelimit.ts";
 
@@ -53,10 +56,9 @@ export interface RunningStack {
   stop(): Promise<void>;
 }
 
-/** What the policy names besides the brokers: its collector and rate limit service, used where it says. */
+/** What the policy names besides the brokers: its rate limit service, used where it says. */
 export function policyServices(policy: Policy): string[] {
   const out: string[] = [];
-  if (policy.tracing) out.push(`tracing: spans to the OTLP collector at ${policy.tracing.collector}`);
   if (policy.rateLimitService) out.push(`global limits: envoyproxy/ratelimit at ${policy.rateLimitService.address}`);
   return out;
 }
@@ -74,10 +76,18 @@ function bridgeConfig(policy: Policy, running: { kafka: boolean; rocketmq: boole
 }
 
 /** Starts the chosen components in parallel; if one fails, stops the others and throws. */
+/** The policy with its collector replaced by Jaeger's OTLP/HTTP receiver (policy edits keep going there). */
+function exportingTo(jaeger: Jaeger | undefined): (p: Policy) => Policy {
+  return (p) => (jaeger && p.tracing ? { ...p, tracing: { ...p.tracing, collector: jaeger.otlpHttpAddress } } : p);
+}
+
 export async function startStack(opts: StackOptions, given: Policy, filtersBuilt: Promise<void> = Promise.resolve()): Promise<RunningStack> {
   stackMode(); // fails early on MQMESH_STACK=containers
+  // Without tracing nothing waits for Jaeger.
+  const jaeger = given.tracing ? await startJaeger() : undefined;
+  const traced = exportingTo(jaeger);
   const delivery = { ecdsDir: runPath("ecds") };
-  const { policy, service: rateLimitService } = await startPolicyRateLimitService(given);
+  const { policy, service: rateLimitService } = await startPolicyRateLimitService(traced(given));
   const extraClusters = sharedClusters(policy);
   for (const s of policyServices(given)) if (!rateLimitService || !s.startsWith("global")) progress("up", `${s} (as the policy says; mqmesh up does not start it)`);
   const [kafkaResult, rocketmqResult] = await Promise.allSettled([
@@ -115,7 +125,7 @@ export async function startStack(opts: StackOptions, given: Policy, filtersBuilt
   const monitoringResult = await Promise.allSettled([opts.monitoring && sidecars.length ? startPrometheus({ envoys: sidecars }) : Promise.resolve(undefined)]);
   const prometheus: PrometheusServer | undefined = monitoringResult[0].status === "fulfilled" ? monitoringResult[0].value : undefined;
   const stop = async () => {
-    await Promise.allSettled([prometheus?.stop(), bridge?.stop(), kafka?.stop(), rocketmq?.stop(), rateLimitService?.stop()]);
+    await Promise.allSettled([prometheus?.stop(), bridge?.stop(), kafka?.stop(), rocketmq?.stop(), rateLimitService?.stop(), jaeger?.stop()]);
     await stopAll();
   };
   const names = ["kafka", "rocketmq", "http bridge", "prometheus"];
@@ -129,18 +139,21 @@ export async function startStack(opts: StackOptions, given: Policy, filtersBuilt
 
   const filters: RunningFilter[] = [];
   if (kafka) {
-    for (const f of kafka.sidecar.filters) filters.push({ name: "kafka", sidecar: "kafka sidecar", envoy: kafka.sidecar.envoy, filter: f, produce: (p) => kafkaFilterConfig(p) });
+    for (const f of kafka.sidecar.filters) filters.push({ name: "kafka", sidecar: "kafka sidecar", envoy: kafka.sidecar.envoy, filter: f, produce: (p) => kafkaFilterConfig(traced(p)) });
   }
   if (rocketmq) {
     const s = rocketmq.sidecar;
     for (const f of s.filters) {
-      const produce = f.filter === "rocketmq" ? (p: Policy) => rocketmqFilterConfig(p, rocketmqListeners(s)) : (p: Policy) => rocketmqGrpcFilterConfig(p, rocketmqListeners(s));
+      const produce = f.filter === "rocketmq"
+        ? (p: Policy) => rocketmqFilterConfig(traced(p), rocketmqListeners(s))
+        : (p: Policy) => rocketmqGrpcFilterConfig(traced(p), rocketmqListeners(s));
       filters.push({ name: f.filter, sidecar: "rocketmq sidecar", envoy: s.envoy, filter: f, produce });
     }
   }
-  if (bridge) filters.push({ name: "http-mq-bridge", sidecar: "http bridge", envoy: bridge.envoy, filter: bridge.filter, produce: (p) => bridgeConfig(p, running) });
+  if (bridge) filters.push({ name: "http-mq-bridge", sidecar: "http bridge", envoy: bridge.envoy, filter: bridge.filter, produce: (p) => bridgeConfig(traced(p), running) });
   const endpoints = endpointsOf(opts, policy, filters, kafka, rocketmq, bridge);
   endpoints.monitoring = prometheus ? { prometheus: prometheus.url, dashboard: DASHBOARD } : null;
+  endpoints.tracing = jaeger ? { ui: jaeger.uiUrl, query: jaeger.queryUrl, otlpHttp: jaeger.otlpHttpAddress } : null;
   return { endpoints, filters, ecdsDir: delivery.ecdsDir, stop };
 }
 
@@ -213,6 +226,7 @@ function endpointsOf(opts: StackOptions, policy: Policy, filters: RunningFilter[
       : null,
     http: bridge ? { url: bridge.url, filters: described("http bridge"), adminUrl: bridge.envoy.adminUrl } : null,
     monitoring: null,
+    tracing: null,
     envoy: { version: (kafka?.sidecar ?? rocketmq?.sidecar)?.envoy.binary.version ?? bridge?.envoy.binary.version ?? "", admin },
     logs: runPath("logs"),
   };

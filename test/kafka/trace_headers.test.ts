@@ -2,23 +2,12 @@
 // batches built by kafkajs's encoder go through the .wasm, and kafkajs's
 // decoder (and its CRC32C) read the result back.
 import { beforeAll, describe, expect, it } from "vitest";
-import { createRequire } from "node:module";
 import fc from "fast-check";
 import { OURS, THEIRS, loadTraceCodecs, type TraceCodecs } from "../otel/codecs.ts";
-
-const require = createRequire(import.meta.url);
-const { RecordBatch } = require("kafkajs/src/protocol/recordBatch/v0");
-const Record = require("kafkajs/src/protocol/recordBatch/record/v0");
-const batchDecoder = require("kafkajs/src/protocol/recordBatch/v0/decoder");
-const Decoder = require("kafkajs/src/protocol/decoder");
-const crc32C = require("kafkajs/src/protocol/recordBatch/crc32C");
-const Long = require("kafkajs/src/utils/long");
+import { crcsValid, decodeBatches as decodeAll, encodeBatch as encode, headersObject, type Header, type Rec } from "./kafkajs_batches.ts";
 
 let m: TraceCodecs;
 beforeAll(async () => { m = await loadTraceCodecs(); }, 180_000);
-
-type Header = [string, Buffer | null];
-interface Rec { key: Buffer | null; value: Buffer | null; headers: Header[] }
 
 const bytes = fc.uint8Array({ maxLength: 40 }).map((b) => Buffer.from(b));
 const traceparentValue = fc.oneof(
@@ -36,40 +25,6 @@ const record: fc.Arbitrary<Rec> = fc.record({
   key: fc.option(bytes, { nil: null }), value: fc.option(bytes, { nil: null }), headers: fc.array(header, { maxLength: 4 }),
 });
 const batchOf = fc.array(record, { minLength: 1, maxLength: 5 });
-
-function headersObject(hs: Header[]): Record<string, Buffer | null | (Buffer | null)[]> {
-  const o: Record<string, any> = {};
-  for (const [k, v] of hs) o[k] = k in o ? [...(Array.isArray(o[k]) ? o[k] : [o[k]]), v] : v;
-  return o;
-}
-
-async function encode(recs: Rec[], opts: { compression?: number; firstOffset?: number } = {}): Promise<Buffer> {
-  const records = recs.map((r, i) => Record({ offsetDelta: i, timestampDelta: i * 3, key: r.key, value: r.value, headers: headersObject(r.headers) }));
-  const enc = await RecordBatch({
-    compression: opts.compression ?? 0, firstOffset: Long.fromInt(opts.firstOffset ?? 0), firstTimestamp: 1700000000000,
-    maxTimestamp: 1700000000000 + 3 * (recs.length - 1), lastOffsetDelta: recs.length - 1, records,
-  });
-  return enc.buffer;
-}
-
-async function decodeAll(buf: Uint8Array) {
-  const d = new Decoder(Buffer.from(buf));
-  const out = [];
-  while (d.canReadBytes(12)) out.push(await batchDecoder(d));
-  return out;
-}
-
-// Each batch's stored CRC32C against kafkajs's own CRC32C of its bytes.
-function crcsValid(buf: Uint8Array): boolean[] {
-  const out: boolean[] = [];
-  const b = Buffer.from(buf);
-  for (let pos = 0; pos + 12 <= b.length; ) {
-    const end = pos + 12 + b.readInt32BE(pos + 8);
-    out.push(b.readUInt32BE(pos + 17) === crc32C(b.subarray(pos + 21, end)) >>> 0);
-    pos = end;
-  }
-  return out;
-}
 
 const hasTraceparent = (r: Rec) => r.headers.some(([k]) => k === "traceparent");
 
