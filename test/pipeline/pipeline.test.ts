@@ -93,7 +93,7 @@ describe("exchanges go with their connection", () => {
       if (i % 1000 === 0) sizes.push(host.memoryBytes);
     }
     expect(sizes[3]).toBe(sizes[0]);
-    expect(flushed(host).getCounter("mqmesh_kafka_denied_requests_total;api=Produce;topic=secret-plans")).toBe(4000);
+    expect(flushed(host).getCounter("mqmesh_kafka_denied_requests_total;api=Produce;topic=secret-plans;principal=anonymous")).toBe(4000);
   });
 });
 
