@@ -5,7 +5,9 @@
 // the sidecar's Prometheus output, and what the example's ACL denies is
 // refused with each client's own permission error. Editing the policy while
 // up runs denies a topic for new connections within 5 s, without restarting
-// Envoy, while an open kcat consumer of another topic keeps going. With
+// Envoy, while an open kcat consumer of another topic keeps going. Clients
+// that exceed the example's demo quota and limits on purpose are slowed or
+// refused as each filter's README says. With
 // --monitoring, every PromQL expression of the Grafana dashboard returns data
 // from the Prometheus up started, after that traffic through every filter.
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -13,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa, type ResultPromise } from "execa";
-import { ForbiddenException, Producer } from "rocketmq-client-nodejs";
+import { ForbiddenException, Producer, TooManyRequestsException } from "rocketmq-client-nodejs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseDocument } from "yaml";
 import { freshModule } from "../scripts/compile.ts";
@@ -168,6 +170,72 @@ describe("mqmesh up with the example policy", () => {
       expect(r.status, `${pubsub}: ${await r.text()}`).toBe(204);
     }
   });
+
+  // The example's demo quota and limits, each reached on purpose by a client
+  // that names itself orders-*: the client is slowed or refused the way the
+  // README says, and the filter counts it per rule (the dashboard's throttling panels).
+  it("kcat as client orders-* past the example's 1 MiB/s produce quota: every record delivered, the quota throttled it", async () => {
+    const record = "x".repeat(1000);
+    const start = performance.now();
+    const r = await kcat(["-b", out.kafka.bootstrap, "-P", "-t", `orders.up-${stamp}`, "-X", "client.id=orders-up", "-X", "allow.auto.create.topics=true", "-X", "topic.request.required.acks=-1"], {
+      input: `${Array.from({ length: 4000 }, () => record).join("\n")}\n`,
+    });
+    const seconds = (performance.now() - start) / 1000;
+    expect(r.stderr).not.toMatch(/error|fail/i);
+    // About 4 MB past a 1 MiB burst at 1 MiB/s: held for seconds, however fast the machine.
+    expect(seconds).toBeGreaterThan(1.5);
+    await expect.poll(() => prometheusValue(out.kafka.adminUrl, "mqmesh_kafka_throttled_requests_total", { rule: "orders" }), METRIC_POLL).toBeGreaterThan(0);
+    expect(await prometheusValue(out.kafka.adminUrl, "mqmesh_kafka_throttle_time_milliseconds_total", { rule: "orders" })).toBeGreaterThan(0);
+  }, 120_000);
+
+  it("a Java producer in group orders-* past the example's 100 messages/s remoting limit: delayed, no failed send", async () => {
+    const topic = `orders-up-${stamp}`;
+    await createTopic(out.rocketmq.direct.broker, topic);
+    const events = await remotingSend(out.rocketmq.namesrv, topic, 400, `orders-up-${stamp}`, 120_000, 4);
+    expect(events.find((e) => e.event === "done")).toEqual({ event: "done", sent: 400, failed: 0 });
+    await expect.poll(() => prometheusValue(out.rocketmq.adminUrl, "mqmesh_rocketmq_throttled_requests_total", { rule: "orders" }), METRIC_POLL).toBeGreaterThan(0);
+    expect(await prometheusValue(out.rocketmq.adminUrl, "mqmesh_rocketmq_throttle_time_milliseconds_total", { rule: "orders" })).toBeGreaterThan(0);
+  }, 180_000);
+
+  it("a gRPC producer past the example's 100 messages/s limit on orders-* gets TooManyRequestsException", async () => {
+    const topic = `orders-grpc-up-${stamp}`;
+    await createTopic(out.rocketmq.direct.broker, topic);
+    const producer = new Producer({ endpoints: out.rocketmq.grpc, namespace: "", topics: [topic], logger: fileLogger("up-grpc-limited"), maxAttempts: 1 });
+    await producer.startup();
+    let results: PromiseSettledResult<unknown>[];
+    try {
+      // Three times the bucket at once: past it whatever the machine's speed.
+      results = await Promise.allSettled(Array.from({ length: 300 }, (_, i) => producer.send({ topic, tag: "t", keys: [`k-${i}`], body: Buffer.from(`body ${i}`) })));
+    } finally {
+      await producer.shutdown();
+    }
+    const refused = results.filter((r) => r.status === "rejected").map((r) => (r as PromiseRejectedResult).reason);
+    expect(refused.length).toBeGreaterThan(0);
+    for (const e of refused) expect(e).toBeInstanceOf(TooManyRequestsException);
+    expect(results.length - refused.length).toBeGreaterThanOrEqual(100);
+    await expect.poll(() => prometheusValue(out.rocketmq.adminUrl, "mqmesh_rocketmq_grpc_throttled_requests_total", { rule: "orders" }), METRIC_POLL).toBe(refused.length);
+  }, 120_000);
+
+  it("the bridge past the example's 20 publishes/s to orders.*: 429 with Retry-After, never below the limit", async () => {
+    const topic = `orders.up-bridge-${stamp}`;
+    // Created beforehand, straight at the broker, so no publish waits for it.
+    expect(await produce(out.kafka.direct, topic, ["created"])).toBeUndefined();
+    const url = `${out.http.url}/v1.0/publish/kafka/${topic}?metadata.rawPayload=true`;
+    const answers = await Promise.all(
+      Array.from({ length: 60 }, async () => {
+        const r = await fetch(url, { method: "POST", body: "{}" });
+        await r.text();
+        return { status: r.status, retryAfter: r.headers.get("retry-after") };
+      }),
+    );
+    const limited = answers.filter((a) => a.status === 429);
+    expect(answers.filter((a) => a.status !== 429).map((a) => a.status)).toEqual(Array(60 - limited.length).fill(204));
+    // The bucket holds 20 (burst 1 s): those pass, most of the rest do not.
+    expect(60 - limited.length).toBeGreaterThanOrEqual(20);
+    expect(limited.length).toBeGreaterThan(0);
+    for (const a of limited) expect(Number(a.retryAfter)).toBeGreaterThanOrEqual(1);
+    await expect.poll(() => prometheusValue(out.http.adminUrl, "mqmesh_bridge_throttled_requests_total", { rule: "orders" }), METRIC_POLL).toBe(limited.length);
+  }, 120_000);
 
   it("every PromQL expression of the Grafana dashboard returns data from the Prometheus up started", async () => {
     expect(out.monitoring.dashboard).toMatch(/envoy-configs\/grafana\/mqmesh\.json$/);

@@ -1,7 +1,7 @@
 // The Grafana dashboard (envoy-configs/grafana/mqmesh.json) offline: it is a
 // dashboard Grafana imports (panels with Prometheus targets on a datasource
-// variable), it covers every filter, and every metric its PromQL names is one
-// a filter's README documents. Whether each expression returns data from a
+// variable), it covers every filter (throttling included), and every metric
+// its PromQL names is one a filter's README documents. Whether each expression returns data from a
 // real Prometheus scraping real sidecars is the integration test's part.
 import { readFileSync, readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
@@ -43,6 +43,16 @@ describe("Grafana dashboard", () => {
       expect(own.some((e) => /by \([^)]*topic/.test(e)), `${prefix}: per topic`).toBe(true);
       expect(own.some((e) => /histogram_quantile/.test(e)), `${prefix}: latency`).toBe(true);
       if (prefix !== "mqmesh_bridge_") expect(own.some((e) => /denied/.test(e)), `${prefix}: denials`).toBe(true);
+    }
+  });
+
+  it("has the requests each filter's quotas or limits throttled, by rule and principal, and the throttle time by rule", () => {
+    for (const prefix of ["mqmesh_kafka_", "mqmesh_rocketmq_", "mqmesh_rocketmq_grpc_", "mqmesh_bridge_"]) {
+      const own = exprs.filter((e) => new RegExp(`${prefix}(?!grpc_)`).test(e));
+      const throttled = own.filter((e) => e.includes(`${prefix}throttled_requests_total`));
+      expect(throttled.some((e) => /by \((?=[^)]*\brule\b)(?=[^)]*\bprincipal\b)[^)]*\)/.test(e)), `${prefix}: throttled by rule and principal`).toBe(true);
+      const time = own.filter((e) => e.includes(`${prefix}throttle_time_milliseconds_total`));
+      expect(time.some((e) => /by \([^)]*\brule\b/.test(e)), `${prefix}: throttle time by rule`).toBe(true);
     }
   });
 
