@@ -43,4 +43,33 @@ export class RocketMQGrpcMetrics {
   group(name: string): string {
     return this.groups.resolve(labelValue(name));
   }
+
+  /** A SendMessage call's messages and bytes, per topic. */
+  countSent(sent: TopicCounts | null): void {
+    if (sent == null) return;
+    for (let i = 0; i < sent.topics.length; i++) {
+      const label = this.wantsTopics ? this.topic(sent.topics[i]) : "";
+      this.sentMessages.add([label], sent.messages[i]);
+      this.sentBytes.add([label], sent.bytes[i]);
+    }
+  }
+}
+
+// Topics of a request, each with its message count and body bytes.
+export class TopicCounts {
+  topics: string[] = [];
+  messages: u64[] = [];
+  bytes: u64[] = [];
+
+  add(topic: string, bytes: i32): void {
+    let i = this.topics.indexOf(topic);
+    if (i < 0) {
+      i = this.topics.length;
+      this.topics.push(topic);
+      this.messages.push(0);
+      this.bytes.push(0);
+    }
+    this.messages[i] += 1;
+    this.bytes[i] += <u64>bytes;
+  }
 }

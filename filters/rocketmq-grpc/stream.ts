@@ -12,7 +12,7 @@ import {
   FilterDataStatus, FilterHeadersStatus, FilterTrailersStatus, GrpcStatus, HttpContext, getMonotonicTimeNanoseconds,
   requestBody, requestHeaders, responseBody, responseHeaders, responseTrailers,
 } from "../../assembly/proxy";
-import { GrpcFrames, GrpcMessageHandler, MessageFate, grpcFrame } from "../../assembly/common/grpc_frames";
+import { GrpcFrames, MessageFate, grpcFrame } from "../../assembly/common/grpc_frames";
 import { Identity } from "../../assembly/common/identity";
 import { deniedStandIn } from "./acl";
 import { Method, SERVICE_PATH_PREFIX, methodName, methodOfPath } from "../../assembly/rocketmq/grpc/methods";
@@ -24,67 +24,13 @@ import { readHeartbeatGroup } from "../../assembly/rocketmq/grpc/heartbeat";
 import { readQueryAssignmentRequest, readQueryRouteTopic, rewriteAssignmentEndpoints, rewriteRouteEndpoints } from "../../assembly/rocketmq/grpc/route";
 import { resourceField } from "../../assembly/rocketmq/grpc/resource";
 import { RocketMQGrpcRoot } from "./root";
-import { RocketMQGrpcMetrics } from "./metrics";
+import { RocketMQGrpcMetrics, TopicCounts } from "./metrics";
+import { RequestSide, ResponseSide } from "./call_sides";
 import { GRPC_AUTHORIZATION, GRPC_CLIENT_ID, grpcAccessKey } from "../../assembly/rocketmq/caller";
 import { CODE_TOO_MANY_REQUESTS } from "./limits";
 import { GrpcCallSpan } from "./tracing";
 
 const EMPTY = new Uint8Array(0);
-
-// Topics of a request, each with its message count and body bytes.
-class TopicCounts {
-  topics: string[] = [];
-  messages: u64[] = [];
-  bytes: u64[] = [];
-
-  add(topic: string, bytes: i32): void {
-    let i = this.topics.indexOf(topic);
-    if (i < 0) {
-      i = this.topics.length;
-      this.topics.push(topic);
-      this.messages.push(0);
-      this.bytes.push(0);
-    }
-    this.messages[i] += 1;
-    this.bytes[i] += <u64>bytes;
-  }
-}
-
-class RequestSide extends GrpcMessageHandler {
-  constructor(private s: RocketMQGrpcStream) {
-    super();
-  }
-
-  fate(compressed: bool, size: i32): MessageFate {
-    return this.s.requestFate(compressed);
-  }
-
-  onMessage(message: Uint8Array, compressed: bool, held: bool): Uint8Array | null {
-    return this.s.onRequestMessage(message, held);
-  }
-
-  onOversize(size: i32): void {
-    this.s.metrics.unparsed.add(["oversize"]);
-  }
-}
-
-class ResponseSide extends GrpcMessageHandler {
-  constructor(private s: RocketMQGrpcStream) {
-    super();
-  }
-
-  fate(compressed: bool, size: i32): MessageFate {
-    return this.s.responseFate(compressed);
-  }
-
-  onMessage(message: Uint8Array, compressed: bool, held: bool): Uint8Array | null {
-    return this.s.onResponseMessage(message, held);
-  }
-
-  onOversize(size: i32): void {
-    this.s.metrics.unparsed.add(["oversize"]);
-  }
-}
 
 export class RocketMQGrpcStream extends HttpContext {
   readonly metrics: RocketMQGrpcMetrics;
@@ -397,7 +343,7 @@ export class RocketMQGrpcStream extends HttpContext {
     const code = status.code;
     this.status(code);
     if (code == CODE_OK) {
-      if (this.method == Method.SendMessage) this.countSent();
+      if (this.method == Method.SendMessage) this.metrics.countSent(this.sent);
       else if (this.method == Method.AckMessage) this.metrics.acks.add(this.topicGroup(this.topic), <u64>this.ackEntries);
     }
     if (!held || !this.rewrite) return null;
@@ -409,16 +355,6 @@ export class RocketMQGrpcStream extends HttpContext {
     if (rewritten == null) return null;
     this.metrics.endpointRewrites.add([this.api], <u64>count[0]);
     return grpcFrame(rewritten);
-  }
-
-  private countSent(): void {
-    const sent = this.sent;
-    if (sent == null) return;
-    for (let i = 0; i < sent.topics.length; i++) {
-      const label = this.metrics.wantsTopics ? this.metrics.topic(sent.topics[i]) : "";
-      this.metrics.sentMessages.add([label], sent.messages[i]);
-      this.metrics.sentBytes.add([label], sent.bytes[i]);
-    }
   }
 
   private topicGroup(topic: string): string[] {
