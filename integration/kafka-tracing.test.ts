@@ -2,7 +2,7 @@
 // Jaeger from the kit as the collector (cluster mqmesh_otlp). An app traced
 // by the OpenTelemetry JS SDK and its kafkajs instrumentation produces
 // through the sidecar: the sidecar's send span joins the app's trace under
-// the app's span, and its receive span links to it. kcat, which traces
+// the app's span, and its receive span is in the same trace, linked to it. kcat, which traces
 // nothing, produces through the sidecar: its records come back with the
 // traceparent the sidecar added, kafkajs and Kafka's Java console consumer
 // read them unchanged, and Jaeger has that send span.
@@ -79,7 +79,7 @@ async function sidecarSpans(operation: string, count = 1): Promise<JaegerSpan[]>
 }
 
 describe("kafka tracing through the sidecar", () => {
-  it("an app traced with OpenTelemetry: the sidecar's send span is its span's child, its receive span links to it", async () => {
+  it("an app traced with OpenTelemetry: one trace holds its span, the sidecar's send span as its child and the receive span linked to it", async () => {
     const topic = `traced-${tag}`;
     const kafka = new Kafka({ clientId: "orders-app", brokers: [sidecar.address], logLevel: logLevel.NOTHING });
     const producer = kafka.producer({ allowAutoTopicCreation: true });
@@ -123,6 +123,7 @@ describe("kafka tracing through the sidecar", () => {
       return receive && references(receive);
     }, { timeout: 30_000, interval: 250 }).toContainEqual(link);
     if (!receive) throw new Error("no receive span");
+    expect(receive.traceID).toBe(appTrace);
     expect(spanTag(receive, "messaging.operation.type")).toBe("receive");
     expect(spanTag(receive, "messaging.batch.message_count")).toBe(1);
   });

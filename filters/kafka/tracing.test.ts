@@ -181,7 +181,7 @@ describe("kafka produce with tracing", () => {
 });
 
 describe("kafka fetch with tracing", () => {
-  it("a receive span per topic with records, linked to the contexts the records carry", async () => {
+  it("a receive span per topic with records, in the records' trace and linked to the contexts they carry", async () => {
     const { host, conn } = await start(tracing({ inject: "off" }));
     const v = 12;
     conn.callOnDownstreamData(requestFrame("Fetch", v, fill(SCHEMAS.Fetch.FetchRequest.fields, v, { Topics: [{ Topic: "orders", Partitions: [{ Partition: 1 }] }] }), 20, "orders-app"));
@@ -199,7 +199,7 @@ describe("kafka fetch with tracing", () => {
     const spans = exportedSpans(host, "otlp");
     expect(spans).toHaveLength(1);
     expect(spans[0]).toMatchObject({
-      name: "receive orders", kind: "SPAN_KIND_CLIENT", parentSpanId: "",
+      name: "receive orders", kind: "SPAN_KIND_CLIENT", traceId: THEIRS_TRACE, parentSpanId: THEIRS_SPAN,
       attributes: {
         "messaging.system": "kafka", "messaging.operation.type": "receive", "messaging.destination.name": "orders",
         "messaging.destination.partition.id": "1", "messaging.batch.message_count": 3n, "server.address": "10.1.2.3",

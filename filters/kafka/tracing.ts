@@ -222,7 +222,17 @@ export class KafkaTracing extends KafkaInterceptor {
       }
       if (withRecords == 0) continue;
       const name = topicName(topic.topic, topic.topicId);
-      const span = startMessagingSpan(this.tracer, SYSTEM_KAFKA, OPERATION_RECEIVE, "receive", name, null, false, x.startNanos);
+      const carried: TraceContext[] = [];
+      for (let p = 0; p < partitions.length; p++) {
+        const contexts = readTraceContexts(unchecked(partitions[p]).records).carried;
+        for (let c = 0; c < contexts.length; c++) carried.push(unchecked(contexts[c]));
+      }
+      // Records that all come from one trace make the receive span part of
+      // it (child of the first record's context), so the trace shows the
+      // message from its send to its receipt; from several traces it starts
+      // its own, linked to each.
+      const parent = oneTrace(carried) ? unchecked(carried[0]) : null;
+      const span = startMessagingSpan(this.tracer, SYSTEM_KAFKA, OPERATION_RECEIVE, "receive", name, parent, false, x.startNanos);
       if (!span.recording) continue;
       let count: i64 = 0;
       let error: i16 = fetch.errorCode;
@@ -231,8 +241,8 @@ export class KafkaTracing extends KafkaInterceptor {
         if (error == 0) error = data.errorCode;
         const batches = readBatches(data.records).batches;
         for (let b = 0; b < batches.length; b++) if (!unchecked(batches[b]).isControl) count += unchecked(batches[b]).recordCount;
-        span.addLinks(readTraceContexts(data.records).carried);
       }
+      span.addLinks(carried);
       span.setInt(MESSAGING_BATCH_MESSAGE_COUNT, count);
       if (withRecords == 1) span.setString(MESSAGING_DESTINATION_PARTITION_ID, partition.toString());
       this.common(x, span);
@@ -257,4 +267,12 @@ export class KafkaTracing extends KafkaInterceptor {
     span.setString(SERVER_ADDRESS, host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length - 1) : host);
     span.setInt(SERVER_PORT, <i64>I32.parseInt(upstream.substring(colon + 1)));
   }
+}
+
+// Whether the contexts are all of one trace (and there is at least one).
+function oneTrace(contexts: TraceContext[]): bool {
+  if (contexts.length == 0) return false;
+  const traceId = unchecked(contexts[0]).traceId;
+  for (let i = 1; i < contexts.length; i++) if (unchecked(contexts[i]).traceId != traceId) return false;
+  return true;
 }
