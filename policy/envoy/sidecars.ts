@@ -28,7 +28,10 @@ export function kafkaSidecar(opts: Common & Hop & { filter?: WasmFilter; tls?: D
   const filters = [...(opts.filter ? [wasmFilter(opts.filter, opts.delivery)] : []), tcpProxy("kafka_sidecar", "kafka_broker")];
   return bootstrap({
     adminPort: opts.adminPort,
-    listeners: [listener("kafka_sidecar", opts.listen, filters, {}, opts.tls)],
+    // A Kafka client keeps a few long-lived connections: spread them over the
+    // workers exactly, so one busy client does not leave a worker idle (and
+    // per-worker state such as a quota's shared buckets is exercised).
+    listeners: [listener("kafka_sidecar", opts.listen, filters, { connection_balance_config: { exact_balance: {} } }, opts.tls)],
     clusters: [cluster("kafka_broker", opts.upstream), ...(opts.extraClusters ?? [])],
   });
 }
