@@ -1,5 +1,5 @@
 // The Kafka ACL cannot be walked around, through real Envoy and a real
-// broker: hand-built admin requests on a denied topic change nothing on the
+// broker: hand-built admin requests on a denied topic or group change nothing on the
 // broker (checked with kafkajs straight against the broker), Kafka's own Java
 // admin tools get authorization errors, a KIP-848 consumer works on an allowed
 // topic and group and is refused on a denied one, and with mTLS two kcat
@@ -116,6 +116,35 @@ describe("hand-built requests on a denied topic", () => {
     expect(configs.resources[0].configEntries[0]).toMatchObject({ configName: "retention.ms", isDefault: true });
     const offsets = await admin.fetchTopicOffsets(secret);
     expect(offsets.find((o) => o.partition === 0)).toMatchObject({ low: "0", high: "20" });
+  });
+});
+
+describe("the other admin APIs naming a denied topic or group", () => {
+  it("DeleteTopics, CreateTopics, AlterConfigs, OffsetCommit and DeleteGroups are refused and change nothing", async () => {
+    const fresh = `secret-new-${tag}`;
+    const deniedGroup = `g-secret-${tag}`;
+    const drop = await exchange("DeleteTopics", 6, { Topics: [{ Name: secret }], TimeoutMs: 5000 });
+    expect(drop.Responses).toEqual([expect.objectContaining({ Name: secret, ErrorCode: 29 })]);
+    const create = await exchange("CreateTopics", 7, { Topics: [{ Name: fresh, NumPartitions: 1, ReplicationFactor: 1 }], timeoutMs: 5000 });
+    expect(create.Topics).toEqual([expect.objectContaining({ Name: fresh, ErrorCode: 29 })]);
+    const alter = await exchange("AlterConfigs", 2, { Resources: [{ ResourceType: 2, ResourceName: secret, Configs: [{ Name: "retention.ms", Value: "1000" }] }] });
+    expect(alter.Responses).toEqual([expect.objectContaining({ ResourceName: secret, ErrorCode: 29 })]);
+    const commit = await exchange("OffsetCommit", 8, {
+      GroupId: deniedGroup, GenerationIdOrMemberEpoch: -1, MemberId: "", GroupInstanceId: null,
+      Topics: [{ Name: open, Partitions: [{ PartitionIndex: 0, CommittedOffset: 2n, CommittedLeaderEpoch: -1, CommittedMetadata: null }] }],
+    });
+    expect(JSON.stringify(commit, (_, x) => (typeof x === "bigint" ? String(x) : x))).toContain('"ErrorCode":30');
+    const groups = await exchange("DeleteGroups", 2, { GroupsNames: [deniedGroup] });
+    expect(groups.Results).toEqual([expect.objectContaining({ GroupId: deniedGroup, ErrorCode: 30 })]);
+    // The broker, asked directly: the topic is there with its config, the new one is not, the group committed nothing.
+    const topics = await admin.listTopics();
+    expect(topics).toContain(secret);
+    expect(topics).not.toContain(fresh);
+    const configs = await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: secret, configNames: ["retention.ms"] }], includeSynonyms: false });
+    expect(configs.resources[0].configEntries[0]).toMatchObject({ configName: "retention.ms", isDefault: true });
+    // A commit that reached the broker would have created the group (a simple group with offsets).
+    const { groups: listed } = await admin.listGroups();
+    expect(listed.map((g) => g.groupId)).not.toContain(deniedGroup);
   });
 });
 
