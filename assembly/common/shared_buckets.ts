@@ -2,9 +2,9 @@
 // its own Wasm VM, and a limit must hold for the sidecar as a whole, so the
 // buckets live in Envoy's shared data (one store per vm_id) and every take is
 // a read, the arithmetic of token_bucket.ts, and a compare-and-swap write,
-// retried when another worker wrote in between. There is deliberately no
-// per-worker shortcut: with one worker the same path runs, so the semantics
-// never depend on the worker count.
+// retried when another worker wrote in between. The semantics never depend
+// on the worker count: with one worker the same path runs. (The one shortcut,
+// bucket_leases.ts, takes tokens ahead from here and is stricter, never looser.)
 //
 // Bounded keys. Shared data has no delete and no expiry, while bucket keys
 // (rule + principal + topic...) come from clients. So a table owns a fixed

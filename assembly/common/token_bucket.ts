@@ -97,6 +97,8 @@ export class TakeResult {
   // Tokens left after the take (negative in debt), for headers such as
   // RateLimit's remaining=.
   tokens: f64 = 0;
+  // The bucket's TAT after the take (bucket_leases.ts places a chunk by it).
+  tat: i64 = 0;
   // SharedBuckets: where an admitted take was recorded ("" when refused or lost), for giveBack.
   slot: string = "";
 
@@ -136,6 +138,7 @@ export function takeTokens(state: BucketState, now: i64, n: i64, rate: Rate, mod
     out.waitNs = mode == Admit.WhileNotNegative ? base - t - tau : next - t - tau;
   }
   out.tokens = <f64>(t + tau - max(state.tat, t)) * <f64>rate.perSecond / 1e9;
+  out.tat = state.tat;
   return out;
 }
 

@@ -23,7 +23,9 @@
 //   DeleteTopics v5+) a request is refused with it while the bucket is in
 //   debt; older versions are admitted and throttled.
 //
-// Buckets are shared by the Envoy's workers (shared_buckets.ts). Rules
+// Buckets are shared by the Envoy's workers (shared_buckets.ts); a worker
+// charges from a chunk it took ahead while a bucket is far from its limit
+// (bucket_leases.ts), so a quota that is not reached costs little. Rules
 // marked global report their hits to the rate limit service
 // (ratelimit_client.ts); its last answer for the key decides, an OVER_LIMIT
 // throttling until its window resets.
@@ -33,6 +35,7 @@ import { principalKey } from "../../assembly/common/limit_rules";
 import { FrameHead, Verdict } from "../../assembly/common/pipeline/interceptor";
 import { Descriptor } from "../../assembly/common/ratelimit_proto";
 import { GlobalLimiter } from "../../assembly/common/ratelimit_client";
+import { BucketLeases } from "../../assembly/common/bucket_leases";
 import { SharedBuckets } from "../../assembly/common/shared_buckets";
 import { Admit, Rate } from "../../assembly/common/token_bucket";
 // The host call itself, not RootContext.setTickPeriod: that makes the root
@@ -81,6 +84,8 @@ class Taken {
 
 export class KafkaQuotas extends KafkaInterceptor {
   private readonly buckets: SharedBuckets;
+  // Deficit-model charges, served from per-worker chunks while a bucket is far from its limit.
+  private readonly leases: BucketLeases;
   private readonly global: GlobalLimiter | null;
   private readonly metrics: LimitMetrics = new LimitMetrics("kafka");
   private readonly countsRequests: bool;
@@ -94,7 +99,9 @@ export class KafkaQuotas extends KafkaInterceptor {
 
   constructor(readonly config: QuotaConfig, readonly tick: TickControl, rootContextId: u32) {
     super();
-    this.buckets = new SharedBuckets("mqmesh.kafka.quotas", config.maxKeys);
+    const buckets = new SharedBuckets("mqmesh.kafka.quotas", config.maxKeys);
+    this.buckets = buckets;
+    this.leases = new BucketLeases(buckets);
     const rls = config.rateLimitService;
     this.global = rls != null && config.anyGlobal ? new GlobalLimiter(rls, rootContextId) : null;
     this.countsRequests = config.anyRate(RATE_REQUESTS);
@@ -282,7 +289,7 @@ export class KafkaQuotas extends KafkaInterceptor {
       const v = this.global!.check(key, descriptors(rule, field, id), <u64>n);
       if (v.over) waitMs = v.waitMs;
     } else {
-      const t = this.buckets.take(key, n, rate, Admit.Deficit);
+      const t = this.leases.take(key, n, rate);
       waitMs = <i64>t.waitMs;
       // The debt beyond the burst, in this request's units.
       if (waitMs > 0 && t.tokens < 0) over = min<i64>(n, <i64>Math.ceil(-t.tokens));
