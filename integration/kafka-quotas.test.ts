@@ -3,17 +3,15 @@
 // the high watermark) sampled while a real client produces flat out, times
 // the record size. The filter's own counters are never consulted.
 //
-// Window and tolerance. Each run lasts a few seconds; the bucket's burst (1 s
-// of quota) is spent first, so the rate is taken between landings of records
-// (see measure): the first past 1.5 MiB, the last before the final one. The
-// filter counts whole request bytes (request and batch headers, per-record
-// overhead: about 2% over 1000-byte values, so records run a little under
-// 1 MiB/s), and a mute ends at the filter's next 20 ms tick. The samples are
-// taken every 50 ms by the test's own event loop, which kafkajs producers
-// share, on a machine shared by other work: a window of three to four
-// seconds is off by up to 100 ms at each end. So records are expected at
-// 0.90-1.08 MiB/s here; the issue's 0.95-1.05 is for the 30 s runs it asks
-// for, which these few seconds stand in for.
+// Window and tolerance. Each client sends 34000 records of 1000 bytes: the
+// bucket's burst (1 s of quota) is spent first, so the rate is taken between
+// landings of records (see measure), the first past 1.5 MiB and the last
+// before the final one: a window of about 30 s. The filter counts whole
+// request bytes (request and batch headers, per-record overhead: about 2%
+// over 1000-byte values, so records run a little under 1 MiB/s), a mute ends
+// at the filter's next 20 ms tick, and the samples are taken every 50 ms by
+// the test's own event loop: over 30 s these move the figure by well under
+// 1%, so records are expected at 0.95-1.05 MiB/s.
 import { randomBytes } from "node:crypto";
 import { Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -27,8 +25,10 @@ const [brokerHost, brokerPort] = bootstrap.split(",")[0].split(":");
 const direct = new Kafka({ clientId: "quota-observer", brokers: bootstrap.split(","), logLevel: logLevel.NOTHING });
 const MiB = 1 << 20;
 const RECORD = 1000;
-const LOW = 0.9;
-const HIGH = 1.08;
+const LOW = 0.95;
+const HIGH = 1.05;
+// About 30 s at 1 MiB/s past the burst.
+const RECORDS = 34000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const sidecars: Sidecar[] = [];
@@ -124,9 +124,9 @@ describe("produce quota of 1 MiB/s, measured on the broker", () => {
 
   it("kafkajs achieves about 1 MiB/s", async () => {
     const topic = await createTopic(direct, "quota-kafkajs");
-    const m = await measure([topic], () => kafkajsProduce(s.address, topic, 6000));
+    const m = await measure([topic], () => kafkajsProduce(s.address, topic, RECORDS));
     console.log(`kafkajs: ${m.mibPerSecond.toFixed(3)} MiB/s over ${m.windowSeconds.toFixed(1)} s`);
-    expect(m.records).toBe(6000);
+    expect(m.records).toBe(RECORDS);
     expect(m.mibPerSecond).toBeGreaterThan(LOW);
     expect(m.mibPerSecond).toBeLessThan(HIGH);
   });
@@ -134,12 +134,12 @@ describe("produce quota of 1 MiB/s, measured on the broker", () => {
   it("kcat (librdkafka, which ignores throttle_time_ms) is held to about 1 MiB/s by the muted connection", async () => {
     const topic = await createTopic(direct, "quota-kcat");
     await sleep(1500); // the previous client's debt is repaid, the bucket full again
-    const input = Array.from({ length: 6000 }, value).join("\n") + "\n";
+    const input = Array.from({ length: RECORDS }, value).join("\n") + "\n";
     const m = await measure([topic], () =>
-      kcat(["-P", "-b", s.address, "-t", topic, "-X", "acks=all", "-X", "batch.size=65536", "-X", "linger.ms=5"], { input, timeoutMs: 60_000 }),
+      kcat(["-P", "-b", s.address, "-t", topic, "-X", "acks=all", "-X", "batch.size=65536", "-X", "linger.ms=5"], { input, timeoutMs: 120_000 }),
     );
     console.log(`kcat: ${m.mibPerSecond.toFixed(3)} MiB/s over ${m.windowSeconds.toFixed(1)} s`);
-    expect(m.records).toBe(6000);
+    expect(m.records).toBe(RECORDS);
     expect(m.mibPerSecond).toBeGreaterThan(LOW);
     expect(m.mibPerSecond).toBeLessThan(HIGH);
   });
@@ -150,13 +150,13 @@ describe("produce quota of 1 MiB/s, measured on the broker", () => {
     let stdout = "";
     const m = await measure([topic], async () => {
       stdout = (await kafkaTool("org.apache.kafka.tools.ProducerPerformance", [
-        "--topic", topic, "--num-records", "6000", "--record-size", String(RECORD), "--throughput", "-1",
+        "--topic", topic, "--num-records", String(RECORDS), "--record-size", String(RECORD), "--throughput", "-1",
         "--producer-props", `bootstrap.servers=${s.address}`, "acks=all", "linger.ms=5", "batch.size=65536",
       ])).stdout;
     });
     console.log(`ProducerPerformance: ${m.mibPerSecond.toFixed(3)} MiB/s over ${m.windowSeconds.toFixed(1)} s`);
-    expect(stdout).toMatch(/^6000 records sent/m);
-    expect(m.records).toBe(6000);
+    expect(stdout).toMatch(new RegExp(`^${RECORDS} records sent`, "m"));
+    expect(m.records).toBe(RECORDS);
     expect(m.mibPerSecond).toBeGreaterThan(LOW);
     expect(m.mibPerSecond).toBeLessThan(HIGH);
   });
@@ -166,12 +166,12 @@ describe("one limit for the workers of one Envoy", () => {
   it("two kafkajs producers at once, on both of the sidecar's workers, share 1 MiB/s", async () => {
     const s = await sidecar({ quotas: { rules: [QUOTA_RULE] } }, { concurrency: 2 });
     const [a, b] = [await createTopic(direct, "quota-workers-a"), await createTopic(direct, "quota-workers-b")];
-    const m = await measure([a, b], () => Promise.all([kafkajsProduce(s.address, a, 3000), kafkajsProduce(s.address, b, 3000)]));
+    const m = await measure([a, b], () => Promise.all([kafkajsProduce(s.address, a, RECORDS / 2), kafkajsProduce(s.address, b, RECORDS / 2)]));
     // Envoy's listener counts the connections each worker accepted.
     const accepted = [...(await s.envoy.stats("worker_")).entries()].filter(([k, v]) => /^listener\..*\.worker_\d+\.downstream_cx_total$/.test(k) && v > 0);
     console.log(`two producers, ${accepted.length} workers: ${m.mibPerSecond.toFixed(3)} MiB/s over ${m.windowSeconds.toFixed(1)} s`);
     expect(accepted.length).toBe(2);
-    expect(m.records).toBe(6000);
+    expect(m.records).toBe(RECORDS);
     expect(m.mibPerSecond).toBeGreaterThan(LOW);
     expect(m.mibPerSecond).toBeLessThan(HIGH);
   });
@@ -184,7 +184,7 @@ describe("fetch quota of 1 MiB/s", () => {
     // Stored around the sidecar, then read through it.
     const producer = direct.producer();
     await producer.connect();
-    for (let i = 0; i < 6000; i += 500) await producer.send({ topic, acks: -1, messages: Array.from({ length: 500 }, () => ({ value: value() })) });
+    for (let i = 0; i < RECORDS; i += 500) await producer.send({ topic, acks: -1, messages: Array.from({ length: 500 }, () => ({ value: value() })) });
     await producer.disconnect();
     const kafka = new Kafka({ clientId: "quota-fetch", brokers: [s.address], logLevel: logLevel.NOTHING });
     const consumer = kafka.consumer({ groupId: `quota-fetch-${randomBytes(3).toString("hex")}`, maxBytes: 65536, maxBytesPerPartition: 65536 });
@@ -194,12 +194,12 @@ describe("fetch quota of 1 MiB/s", () => {
     let n = 0;
     const joined = performance.now();
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`consumed ${n} of 6000`)), 60_000);
+      const timer = setTimeout(() => reject(new Error(`consumed ${n} of ${RECORDS}`)), 120_000);
       void consumer.run({
         eachBatch: async ({ batch }) => {
           n += batch.messages.length;
           seen.push({ t: performance.now(), n });
-          if (n >= 6000) {
+          if (n >= RECORDS) {
             clearTimeout(timer);
             resolve();
           }
