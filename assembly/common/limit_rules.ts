@@ -38,10 +38,31 @@ export class LimitRule {
     return p == null || p.matches(id);
   }
 
+  // The keys last built, per rate field ("" until built), and the caller
+  // they were built for: asked per request, they are built once per caller
+  // in a row rather than concatenated each time.
+  private keys: Array<string> = [];
+  private keysLabel: string = "";
+  private keysAddress: string = "";
+
   /** The bucket key for rate field `field` and this caller. */
   bucketKey(field: i32, id: Identity): string {
-    const base = this.name + "\u0000" + field.toString();
-    return this.perPrincipal ? base + "\u0000" + principalKey(id) : base;
+    if (this.keys.length != this.rates.length) this.keys = new Array<string>(this.rates.length).fill("");
+    if (this.perPrincipal) {
+      const label = id.label();
+      if (label != this.keysLabel || id.sourceAddress != this.keysAddress) {
+        this.keysLabel = label;
+        this.keysAddress = id.sourceAddress;
+        this.keys.fill("");
+      }
+    }
+    let key = unchecked(this.keys[field]);
+    if (key.length == 0) {
+      key = this.name + "\u0000" + field.toString();
+      if (this.perPrincipal) key += "\u0000" + principalKey(id);
+      unchecked((this.keys[field] = key));
+    }
+    return key;
   }
 }
 

@@ -41,7 +41,7 @@ import { Admit, Rate } from "../../assembly/common/token_bucket";
 // The host call itself, not RootContext.setTickPeriod: that makes the root
 // the effective context, and a quota mutes from a connection's callback.
 import { setTickPeriodMilliseconds } from "../../assembly/proxy/hostcalls";
-import { getCurrentTimeNanoseconds } from "../../assembly/proxy";
+import { getCurrentTimeNanoseconds, getMonotonicTimeNanoseconds } from "../../assembly/proxy";
 import { ApiKey } from "../../assembly/kafka/api_keys";
 import { hasCodec } from "../../assembly/kafka/apis";
 import { errorResponse } from "../../assembly/kafka/api/registry";
@@ -96,6 +96,8 @@ export class KafkaQuotas extends KafkaInterceptor {
   private readonly countsMutations: bool;
   // Partition mutations of the request being judged (onRequest), per rule.
   private readonly taken: Array<Taken> = new Array<Taken>();
+  // The monotonic clock, read once per callback that charges (-1: not yet).
+  private clockNs: i64 = -1;
 
   constructor(readonly config: QuotaConfig, readonly tick: TickControl, rootContextId: u32) {
     super();
@@ -134,6 +136,7 @@ export class KafkaQuotas extends KafkaInterceptor {
   }
 
   onRequestHead(x: KafkaExchange, head: FrameHead): Verdict {
+    this.clockNs = -1;
     const produce = x.produce;
     let topic: string | null = null;
     if (produce != null && this.produceByTopic) {
@@ -162,6 +165,7 @@ export class KafkaQuotas extends KafkaInterceptor {
   }
 
   onRequest(x: KafkaExchange, request: KafkaRequest): void {
+    this.clockNs = -1;
     const id = x.session.identity;
     const rules = this.config.rules;
     if (x.api == ApiKey.Produce) {
@@ -235,6 +239,7 @@ export class KafkaQuotas extends KafkaInterceptor {
   }
 
   onResponseHead(x: KafkaExchange, head: FrameHead): Verdict {
+    this.clockNs = -1;
     if (x.api == ApiKey.Fetch && this.countsFetch) {
       if (this.fetchByTopic) return Verdict.Hold;
       const id = x.session.identity;
@@ -254,6 +259,7 @@ export class KafkaQuotas extends KafkaInterceptor {
   // The client is told what is left of its throttle (the time since the
   // request was charged counts), and muted that long from now.
   onResponse(x: KafkaExchange, response: KafkaResponse): void {
+    this.clockNs = -1;
     if (x.api == ApiKey.Fetch && this.fetchByTopic) this.chargeFetchedTopics(x, response);
     const left = throttleLeft(x);
     if (left <= 0) return;
@@ -289,7 +295,8 @@ export class KafkaQuotas extends KafkaInterceptor {
       const v = this.global!.check(key, descriptors(rule, field, id), <u64>n);
       if (v.over) waitMs = v.waitMs;
     } else {
-      const t = this.leases.take(key, n, rate);
+      if (this.clockNs < 0) this.clockNs = <i64>getMonotonicTimeNanoseconds();
+      const t = this.leases.take(key, n, rate, this.clockNs);
       waitMs = <i64>t.waitMs;
       // The debt beyond the burst, in this request's units.
       if (waitMs > 0 && t.tokens < 0) over = min<i64>(n, <i64>Math.ceil(-t.tokens));
