@@ -16,6 +16,7 @@
 //   npm run bench:kafka-wasm
 //   npm run bench:kafka-wasm -- --module /tmp/old-kafka.wasm --requests 50000
 //   npm run bench:kafka-wasm -- --acl-rewrite   (bench:kafka's case 4 configuration)
+//   npm run bench:kafka-wasm -- --quota         (adds the filter with bench:kafka's case 3c quota)
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
@@ -31,6 +32,7 @@ const HELP = `usage: npm run bench:kafka-wasm -- [options]
   --chunk B        bytes per read callback (default 65536)
   --module F       another kafka filter module to compare (repeatable), e.g. an older build
   --acl-rewrite    configure the filters with bench/kafka-acl-rewrite.json (ACL + broker rewrite)
+  --quota          also run the kafka filter with a produce quota configured but not reached
 `;
 
 const { values: opt } = parseArgs({
@@ -42,6 +44,7 @@ const { values: opt } = parseArgs({
     chunk: { type: "string", default: "65536" },
     module: { type: "string", multiple: true, default: [] },
     "acl-rewrite": { type: "boolean", default: false },
+    quota: { type: "boolean", default: false },
     help: { type: "boolean", default: false },
   },
 });
@@ -131,11 +134,12 @@ function aclRewriteConfig(): string {
 
 async function main(): Promise<void> {
   const config = opt["acl-rewrite"] ? aclRewriteConfig() : "{}";
-  const modules: [string, string][] = [
+  const modules: [string, string, string?][] = [
     ["no-op Wasm filter", await freshModule({ entry: "bench/wasm/noop.ts", out: "build/bench/noop.wasm", target: "release" })],
     [`kafka filter ${opt["acl-rewrite"] ? "ACL+rewrite" : "{}"}`, await freshModule({ entry: "filters/kafka/index.ts", out: "build/kafka.wasm", target: "release" })],
     ...(opt.module as string[]).map((m): [string, string] => [m, m]),
   ];
+  if (opt.quota) modules.push(["kafka filter + quota not reached", modules[1][1], readFileSync(new URL("./kafka-quota.json", import.meta.url), "utf8")]);
   const batch = await recordBatch();
   const requests = Array.from({ length: 256 }, (_, i) => produceRequest(i + 1, batch));
   const responses = Array.from({ length: 256 }, (_, i) => produceResponse(i + 1));

@@ -4,7 +4,7 @@
 //   tcp       Envoy with tcp_proxy only (the kafka sidecar without a filter)
 //   observe   Envoy + kafka filter, configuration {} (observe only)
 //   full      Envoy + kafka filter with ACL and broker rewrite (config file, see --filter-config)
-//   quota     Envoy + kafka filter with a produce quota configured but never reached (QUOTA_CONFIG)
+//   quota     Envoy + kafka filter with a produce quota configured but never reached (bench/kafka-quota.json)
 //   spans     Envoy + kafka filter tracing 1% of requests, no injection (spans to a stand-in collector)
 //   inject    Envoy + kafka filter injecting trace context into every produce request (1% spans)
 //   kroxylicious  the Kroxylicious proxy (Java) with a passthrough virtual cluster: what the
@@ -102,7 +102,7 @@ const CONCURRENCY = positive("concurrency", opt.concurrency!);
 const TOPIC_PREFIX = "mqmesh-bench-";
 // Case quota: every produce request is charged (bytes and requests, per
 // principal, in shared data) and none is ever throttled.
-const QUOTA_CONFIG = { quotas: { rules: [{ name: "bench", produceBytesPerSecond: 1e13, requestsPerSecond: 1e9, burstSeconds: 1 }] } };
+const QUOTA_CONFIG = JSON.parse(readFileSync(new URL("./kafka-quota.json", import.meta.url), "utf8")) as object;
 
 type CaseId = "direct" | "tcp" | "noop" | "frames" | "before" | "observe" | "quota" | "full" | "spans" | "inject" | "kroxylicious";
 const ALL_CASES: CaseId[] = ["direct", "tcp", "noop", "frames", "before", "observe", "quota", "full", "spans", "inject", "kroxylicious"];

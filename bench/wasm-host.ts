@@ -149,13 +149,14 @@ export async function round(
 // Runs `modules` (label, path; the first is the floor, e.g. the no-op module)
 // over the same traffic, interleaved over rounds, and prints the medians.
 export async function compareModules(
-  modules: [string, string][], requests: Buffer[], responses: Buffer[],
+  modules: [string, string, string?][], requests: Buffer[], responses: Buffer[],
   options: { requests: number; rounds: number; chunk: number; config?: string; sharedValue?: string },
 ): Promise<void> {
   const run = (path: string, count: number, config: string) =>
     round(path, requests, responses, count, options.chunk, config, options.sharedValue ?? "");
   // The no-op module takes no configuration.
-  const configOf = (i: number) => (i === 0 ? "{}" : options.config ?? "{}");
+  // A module's own configuration comes third in its entry.
+  const configOf = (i: number) => modules[i][2] ?? (i === 0 ? "{}" : options.config ?? "{}");
   // A first pass per module lets V8 tier up before anything is timed.
   for (let i = 0; i < modules.length; i++) await run(modules[i][1], Math.min(options.requests, 5000), configOf(i));
   const runs = new Map<string, Figures[]>(modules.map(([label]) => [label, []]));
