@@ -19,7 +19,7 @@ export const PEEK_NEED_MORE: i32 = 1; // more bytes of the frame are needed
 export const PEEK_INVALID: i32 = 2;
 
 // What FramePeek.indexed holds when it is not a count of members.
-const NOT_INDEXED: i32 = -1;
+const NOT_INDEXED: i32 = -1; // indexed on the first lookup
 const WALK: i32 = -2;
 const UNREADABLE: i32 = -3;
 
@@ -254,6 +254,12 @@ function fitsI32(v: i64): bool {
 
 // One per direction, reused for every frame: read() it, then ask.
 export class FramePeek {
+  // indexOnRead: a JSON header's extFields are indexed while the header is
+  // walked (the direction's frames are mostly requests, whose topic and
+  // group are asked for); otherwise they are only skipped then, and indexed
+  // on the first lookup (responses: code and opaque are all that is read).
+  constructor(private readonly indexOnRead: bool = true) {}
+
   status: i32 = PEEK_NEED_MORE;
   error: string | null = null;
   serializeType: u8 = 0;
@@ -267,6 +273,8 @@ export class FramePeek {
   private head: Uint8Array = new Uint8Array(0);
   private extStart: i32 = -1;
   private extEnd: i32 = -1;
+  // How deep the JSON extFields value may nest.
+  private extDepth: i32 = 0;
   private readonly walk: ObjectWalk = new ObjectWalk();
   private readonly inner: ObjectWalk = new ObjectWalk();
   // The extFields spans: per member, key start and end, value start and end
@@ -353,9 +361,12 @@ export class FramePeek {
       if ((n == 9 || n < 0) && w.is("extFields")) {
         // Indexed as it is walked: a send's topic and group are looked up next.
         this.extStart = start;
-        stop = this.indexJsonExt(head, start, end, w.valueDepth);
+        this.extDepth = w.valueDepth;
+        stop = this.indexOnRead ? this.indexJsonExt(head, start, end, w.valueDepth) : -1;
         if (stop < 0) {
-          this.indexed = UNREADABLE;
+          // Not an object of members (or not indexed now): whether it is
+          // one is found on the first lookup.
+          this.indexed = this.indexOnRead ? UNREADABLE : NOT_INDEXED;
           stop = skipValue(head, start, end, w.valueDepth);
         }
         this.extEnd = stop;
@@ -401,7 +412,10 @@ export class FramePeek {
   // its members are read, a binary one's on the first lookup).
   extSpan(key: string): bool {
     if (this.status != PEEK_OK || this.extStart < 0) return false;
-    if (this.indexed == NOT_INDEXED) this.indexBinaryExt();
+    if (this.indexed == NOT_INDEXED) {
+      if (this.serializeType == SERIALIZE_ROCKETMQ) this.indexBinaryExt();
+      else if (this.indexJsonExt(this.head, this.extStart, this.extEnd, this.extDepth) < 0) this.indexed = UNREADABLE;
+    }
     const b = this.head;
     let found = -1;
     if (this.indexed >= 0) {
