@@ -74,6 +74,8 @@ function skipString(b: Uint8Array, i: i32, end: i32): i32 {
 function skipValue(b: Uint8Array, i: i32, end: i32, maxDepth: i32): i32 {
   i = skipWs(b, i, end);
   if (i >= end) return -1;
+  // Most values of a header are strings.
+  if (unchecked(b[i]) == 0x22) return skipString(b, i, end);
   let depth = 0;
   while (i < end) {
     const c = <i32>unchecked(b[i]);
@@ -421,8 +423,14 @@ export class FramePeek {
     if (this.indexed >= 0) {
       const index = this.index;
       const ascii = isAscii(key);
+      const length = key.length;
+      const first = length > 0 ? key.charCodeAt(0) : -1;
       for (let m = this.indexed - 1; m >= 0 && found < 0; m--) {
-        if (keyAt(b, unchecked(index[4 * m]), unchecked(index[4 * m + 1]), key, ascii)) found = m;
+        const start = unchecked(index[4 * m]);
+        const stop = unchecked(index[4 * m + 1]);
+        // An ASCII key of another length or first byte is not `key`.
+        if (ascii && (stop - start != length || (length > 0 && <i32>unchecked(b[start]) != first))) continue;
+        if (keyAt(b, start, stop, key, ascii)) found = m;
       }
       if (found < 0) return false;
       this.valueStart = unchecked(index[4 * found + 2]);
