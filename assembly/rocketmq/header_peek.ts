@@ -70,6 +70,20 @@ function skipString(b: Uint8Array, i: i32, end: i32): i32 {
   return -1;
 }
 
+// From i, past the bytes of a string literal that need no attention (not
+// '"', '\\' or a control character), eight at a time.
+function plainRun(b: Uint8Array, i: i32, end: i32): i32 {
+  const base = b.dataStart;
+  while (i + 8 <= end) {
+    const w = load<u64>(base + <usize>i);
+    // Bytes below 0x20 (exact for the lowest), as quoteOrEscape does for '"' and '\\'.
+    const hit = quoteOrEscape(w) | ((w - 0x2020202020202020) & ~w & 0x8080808080808080);
+    if (hit != 0) return i + <i32>(ctz(hit) >> 3);
+    i += 8;
+  }
+  return i;
+}
+
 // End of the value at i (after whitespace), or -1: fastjson.ts skipValue.
 function skipValue(b: Uint8Array, i: i32, end: i32, maxDepth: i32): i32 {
   i = skipWs(b, i, end);
@@ -164,7 +178,7 @@ class ObjectWalk {
     if (unchecked(b[i]) == 0x22) {
       const start = i;
       let plain = true;
-      i++;
+      i = plainRun(b, i + 1, end);
       while (i < end) {
         const c = unchecked(b[i]);
         if (c == 0x22) break;
@@ -449,7 +463,7 @@ export class FramePeek {
       return true;
     }
     let plain = unchecked(b[stop - 1]) == 0x22 && stop - start >= 2;
-    for (let i = start + 1; plain && i < stop - 1; i++) {
+    for (let i = plain ? plainRun(b, start + 1, stop - 1) : stop; plain && i < stop - 1; i++) {
       const c = unchecked(b[i]);
       if (c == 0x5c || c == 0x22 || c < 0x20) plain = false;
     }
