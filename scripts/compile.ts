@@ -64,8 +64,9 @@ function newestIn(dir: string): number {
   return newest;
 }
 
-// Rebuilds unit.out when any AssemblyScript source it may import is newer, so
-// `vitest run` alone never tests a stale module. Returns the absolute path.
+// Rebuilds unit.out when any AssemblyScript source it may import, or the
+// compiler options (asconfig.json), is newer, so `vitest run` alone never
+// tests a stale module. Returns the absolute path.
 // Test files running in parallel that need the same module compile it once:
 // the others wait for the lock (named after this checkout's output path).
 export async function freshModule(unit: CompileUnit): Promise<string> {
@@ -75,6 +76,7 @@ export async function freshModule(unit: CompileUnit): Promise<string> {
       newestIn(join(projectRoot, "assembly")),
       newestIn(join(projectRoot, dirname(unit.entry))),
       statSync(join(projectRoot, unit.entry)).mtimeMs,
+      statSync(join(projectRoot, "asconfig.json")).mtimeMs,
       ...(unit.dependsOn ?? []).map((dir) => newestIn(join(projectRoot, dir))),
     );
     return !existsSync(out) || statSync(out).mtimeMs < sources || (unit.bindings && !existsSync(out.replace(/\.wasm$/, ".js")));

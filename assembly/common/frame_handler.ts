@@ -16,8 +16,9 @@ export enum FrameFate {
 export abstract class FrameHandler {
   // head: the frame's first bytes after the size prefix. From a cheap source
   // these are all that have arrived; from an expensive one (Envoy's buffer)
-  // perhaps fewer: answering NeedMore shows more of them, or waits for more
-  // to arrive. oversize: frame > maxFrame.
+  // at least what was fetched already, perhaps fewer: answering NeedMore
+  // shows more of them, or waits for more to arrive. oversize: frame >
+  // maxFrame.
   abstract decide(head: Uint8Array, frameSize: i32, oversize: bool): FrameFate;
   // During decide: how many of the frame's bytes after the size prefix have
   // arrived (head.length when it shows them all). What is not shown of an
@@ -58,8 +59,10 @@ export abstract class ChunkSource {
   abstract get length(): i32;
   // Bytes [start, end) of the read; the view stays valid.
   abstract range(start: i32, end: i32): Uint8Array;
-  // True when range() is free: then decide() sees all that has arrived.
-  abstract get cheap(): bool;
+  // How many bytes from start on range() can show without a copy (all of
+  // them for a cheap source; what an expensive one fetched already): that
+  // much of a frame's head decide() sees at once.
+  abstract ready(start: i32): i32;
   // Where bytesAt() put the range's first byte.
   at: i32 = 0;
   // range() without a view object per call (this is per field of every
@@ -80,8 +83,8 @@ export class ArraySource extends ChunkSource {
   range(start: i32, end: i32): Uint8Array {
     return this.bytes.subarray(start, end);
   }
-  get cheap(): bool {
-    return true;
+  ready(start: i32): i32 {
+    return this.bytes.length - start;
   }
   bytesAt(start: i32, end: i32): Uint8Array {
     this.at = start;

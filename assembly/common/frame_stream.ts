@@ -155,8 +155,10 @@ export class FrameStream {
     const bodyStart = pos + SIZE_PREFIX;
     const end = bodyStart + available;
     const oversize = size > this.maxFrame;
-    // An expensive source shows the handler a growing head while it asks for more.
-    let peek = src.cheap ? available : min(available, PEEK);
+    // An expensive source shows the handler what it fetched already (reading
+    // the size fetched the frame's start), at least PEEK bytes, and a growing
+    // head while it asks for more.
+    let peek = min(available, max(PEEK, src.ready(bodyStart)));
     this.handler.arrived = available;
     let fate = this.handler.decide(src.range(bodyStart, bodyStart + peek), size, oversize);
     while (fate == FrameFate.NeedMore && peek < available) {

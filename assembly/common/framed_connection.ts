@@ -63,8 +63,9 @@ class HostChunk extends ChunkSource {
     return this.size;
   }
 
-  get cheap(): bool {
-    return false;
+  ready(start: i32): i32 {
+    const from = this.windowStart;
+    return start >= from && start < from + this.windowLength ? from + this.windowLength - start : 0;
   }
 
   range(start: i32, end: i32): Uint8Array {

@@ -58,6 +58,6 @@ export function encodeFrame(serializeType: u8, header: Uint8Array, body: Uint8Ar
 // its request, read from the first bytes only: header_peek.ts.
 export { FramePeek, PEEK_OK, PEEK_NEED_MORE, PEEK_INVALID } from "./header_peek";
 
-export function peekFrame(head: Uint8Array, frameSize: i32 = -1): FramePeek {
-  return new FramePeek().read(head, frameSize);
+export function peekFrame(head: Uint8Array, frameSize: i32 = -1, indexOnRead: bool = true): FramePeek {
+  return new FramePeek(indexOnRead).read(head, frameSize);
 }

@@ -19,7 +19,7 @@ export const PEEK_NEED_MORE: i32 = 1; // more bytes of the frame are needed
 export const PEEK_INVALID: i32 = 2;
 
 // What FramePeek.indexed holds when it is not a count of members.
-const NOT_INDEXED: i32 = -1;
+const NOT_INDEXED: i32 = -1; // indexed on the first lookup
 const WALK: i32 = -2;
 const UNREADABLE: i32 = -3;
 
@@ -70,10 +70,26 @@ function skipString(b: Uint8Array, i: i32, end: i32): i32 {
   return -1;
 }
 
+// From i, past the bytes of a string literal that need no attention (not
+// '"', '\\' or a control character), eight at a time.
+function plainRun(b: Uint8Array, i: i32, end: i32): i32 {
+  const base = b.dataStart;
+  while (i + 8 <= end) {
+    const w = load<u64>(base + <usize>i);
+    // Bytes below 0x20 (exact for the lowest), as quoteOrEscape does for '"' and '\\'.
+    const hit = quoteOrEscape(w) | ((w - 0x2020202020202020) & ~w & 0x8080808080808080);
+    if (hit != 0) return i + <i32>(ctz(hit) >> 3);
+    i += 8;
+  }
+  return i;
+}
+
 // End of the value at i (after whitespace), or -1: fastjson.ts skipValue.
 function skipValue(b: Uint8Array, i: i32, end: i32, maxDepth: i32): i32 {
   i = skipWs(b, i, end);
   if (i >= end) return -1;
+  // Most values of a header are strings.
+  if (unchecked(b[i]) == 0x22) return skipString(b, i, end);
   let depth = 0;
   while (i < end) {
     const c = <i32>unchecked(b[i]);
@@ -162,7 +178,7 @@ class ObjectWalk {
     if (unchecked(b[i]) == 0x22) {
       const start = i;
       let plain = true;
-      i++;
+      i = plainRun(b, i + 1, end);
       while (i < end) {
         const c = unchecked(b[i]);
         if (c == 0x22) break;
@@ -254,6 +270,12 @@ function fitsI32(v: i64): bool {
 
 // One per direction, reused for every frame: read() it, then ask.
 export class FramePeek {
+  // indexOnRead: a JSON header's extFields are indexed while the header is
+  // walked (the direction's frames are mostly requests, whose topic and
+  // group are asked for); otherwise they are only skipped then, and indexed
+  // on the first lookup (responses: code and opaque are all that is read).
+  constructor(private readonly indexOnRead: bool = true) {}
+
   status: i32 = PEEK_NEED_MORE;
   error: string | null = null;
   serializeType: u8 = 0;
@@ -267,6 +289,8 @@ export class FramePeek {
   private head: Uint8Array = new Uint8Array(0);
   private extStart: i32 = -1;
   private extEnd: i32 = -1;
+  // How deep the JSON extFields value may nest.
+  private extDepth: i32 = 0;
   private readonly walk: ObjectWalk = new ObjectWalk();
   private readonly inner: ObjectWalk = new ObjectWalk();
   // The extFields spans: per member, key start and end, value start and end
@@ -353,9 +377,12 @@ export class FramePeek {
       if ((n == 9 || n < 0) && w.is("extFields")) {
         // Indexed as it is walked: a send's topic and group are looked up next.
         this.extStart = start;
-        stop = this.indexJsonExt(head, start, end, w.valueDepth);
+        this.extDepth = w.valueDepth;
+        stop = this.indexOnRead ? this.indexJsonExt(head, start, end, w.valueDepth) : -1;
         if (stop < 0) {
-          this.indexed = UNREADABLE;
+          // Not an object of members (or not indexed now): whether it is
+          // one is found on the first lookup.
+          this.indexed = this.indexOnRead ? UNREADABLE : NOT_INDEXED;
           stop = skipValue(head, start, end, w.valueDepth);
         }
         this.extEnd = stop;
@@ -401,14 +428,23 @@ export class FramePeek {
   // its members are read, a binary one's on the first lookup).
   extSpan(key: string): bool {
     if (this.status != PEEK_OK || this.extStart < 0) return false;
-    if (this.indexed == NOT_INDEXED) this.indexBinaryExt();
+    if (this.indexed == NOT_INDEXED) {
+      if (this.serializeType == SERIALIZE_ROCKETMQ) this.indexBinaryExt();
+      else if (this.indexJsonExt(this.head, this.extStart, this.extEnd, this.extDepth) < 0) this.indexed = UNREADABLE;
+    }
     const b = this.head;
     let found = -1;
     if (this.indexed >= 0) {
       const index = this.index;
       const ascii = isAscii(key);
+      const length = key.length;
+      const first = length > 0 ? key.charCodeAt(0) : -1;
       for (let m = this.indexed - 1; m >= 0 && found < 0; m--) {
-        if (keyAt(b, unchecked(index[4 * m]), unchecked(index[4 * m + 1]), key, ascii)) found = m;
+        const start = unchecked(index[4 * m]);
+        const stop = unchecked(index[4 * m + 1]);
+        // An ASCII key of another length or first byte is not `key`.
+        if (ascii && (stop - start != length || (length > 0 && <i32>unchecked(b[start]) != first))) continue;
+        if (keyAt(b, start, stop, key, ascii)) found = m;
       }
       if (found < 0) return false;
       this.valueStart = unchecked(index[4 * found + 2]);
@@ -427,7 +463,7 @@ export class FramePeek {
       return true;
     }
     let plain = unchecked(b[stop - 1]) == 0x22 && stop - start >= 2;
-    for (let i = start + 1; plain && i < stop - 1; i++) {
+    for (let i = plain ? plainRun(b, start + 1, stop - 1) : stop; plain && i < stop - 1; i++) {
       const c = unchecked(b[i]);
       if (c == 0x5c || c == 0x22 || c < 0x20) plain = false;
     }

@@ -27,7 +27,7 @@ const enum Reading {
 export class DirectionObserver extends FrameHandler {
   private readonly requests: RequestObserver;
   private readonly responses: ResponseObserver;
-  private readonly peek: FramePeek = new FramePeek();
+  private readonly peek: FramePeek;
   // What the current frame is, once its head was read.
   private reading: Reading = Reading.Nothing;
   // The observer answered NeedMore for the current frame: decide is called
@@ -49,6 +49,8 @@ export class DirectionObserver extends FrameHandler {
     received: ById<RocketMQExchange>,
   ) {
     super();
+    // The client's frames are mostly requests, whose topic and group are read.
+    this.peek = new FramePeek(fromClient);
     this.failClosed = config.onUnknown == OnUnknown.Close || (fromClient && config.acl.enabled && config.acl.denies);
     this.requests = new RequestObserver(metrics, sent, fromClient, pipeline, session);
     this.responses = new ResponseObserver(metrics, received, !fromClient, pipeline);

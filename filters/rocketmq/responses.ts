@@ -27,7 +27,7 @@ export class ResponseObserver {
   private readonly head: FrameHead = new FrameHead();
   private readonly held: RemotingResponse = new RemotingResponse();
   // Reads the code of an answer the pipeline made.
-  private readonly answerPeek: FramePeek = new FramePeek();
+  private readonly answerPeek: FramePeek = new FramePeek(false);
 
   constructor(
     private metrics: RocketMQMetrics,

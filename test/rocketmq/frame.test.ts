@@ -150,10 +150,10 @@ describe("peek", () => {
   });
 
   it("reads extFields values in place as the full decode reads them, absent ones as absent", () => {
-    fc.assert(fc.property(commandArb(true), fc.boolean(), text, (c, json, missing) => {
+    fc.assert(fc.property(commandArb(true), fc.boolean(), fc.boolean(), text, (c, json, indexOnRead, missing) => {
       const f = json ? jsonFrame(c) : binaryFrame(c);
-      for (const [key, v] of c.ext) expect(m.peekExt(f, f.length, key), key).toBe("=" + v);
-      if (!c.ext.some(([k]) => k === missing)) expect(m.peekExt(f, f.length, missing)).toBe("NONE");
+      for (const [key, v] of c.ext) expect(m.peekExt(f, f.length, key, indexOnRead), key).toBe("=" + v);
+      if (!c.ext.some(([k]) => k === missing)) expect(m.peekExt(f, f.length, missing, indexOnRead)).toBe("NONE");
     }), { numRuns: 200 });
   });
 
@@ -164,7 +164,18 @@ describe("peek", () => {
     edited.writeInt32BE(edited.length - 4, 0);
     edited.writeInt32BE(edited.readInt32BE(4) + ('"b":"second"'.length - '"x":"y"'.length), 4);
     expect(m.peekExt(edited.subarray(4), edited.length - 4, "b")).toBe("=second");
+    expect(m.peekExt(edited.subarray(4), edited.length - 4, "b", false)).toBe("=second");
     expect(JSON.parse(m.describeFrame(edited.subarray(4))).ext).toContainEqual(["b", "second"]);
+  });
+
+  it("reads no value from extFields that are not an object, indexed early or late", () => {
+    const f = wire(jsonFrame(command({ code: 310, opaque: 7, ext: [["b", "v"]] })));
+    const text = Buffer.from(f).toString("latin1");
+    expect(text).toContain('{"b":"v"}');
+    const edited = Buffer.from(text.replace('{"b":"v"}', '["b","v"]'), "latin1");
+    expect(m.peek(edited.subarray(4), edited.length - 4)).toBe("0,310,7,0");
+    expect(m.peekExt(edited.subarray(4), edited.length - 4, "b")).toBe("NONE");
+    expect(m.peekExt(edited.subarray(4), edited.length - 4, "b", false)).toBe("NONE");
   });
 
   it("rejects impossible header lengths and serialize types", () => {

@@ -13,7 +13,7 @@ export interface Codec {
   respond(frame: Uint8Array, code: number, remark: string | null): Uint8Array;
   buildRequest(code: number, opaque: number, type: number, ext: string, body: Uint8Array): Uint8Array;
   peek(head: Uint8Array, frameSize: number): string;
-  peekExt(head: Uint8Array, frameSize: number, key: string): string;
+  peekExt(head: Uint8Array, frameSize: number, key: string, indexOnRead?: boolean): string;
   sendInfo(frame: Uint8Array): string;
   addSendProperty(frame: Uint8Array, name: string, value: string): Uint8Array;
   consumeInfo(frame: Uint8Array): string;
