@@ -117,6 +117,12 @@ export class TraceContext {
     return new TraceContext(randomHex(rnd, 2), randomHex(rnd, 1), sampled ? 1 : 0);
   }
 
+  /** newRoot with the trace id's last 64 bits drawn already (a sampler
+   *  decides on them first); `last` must not be 0, so the id is valid. */
+  static newRootEndingWith(rnd: RandomSource, last: u64, sampled: bool): TraceContext {
+    return new TraceContext(hexOf(rnd.next(), 16) + hexOf(last, 16), randomHex(rnd, 1), sampled ? 1 : 0);
+  }
+
   /** Both headers at once; an invalid tracestate is dropped, the traceparent kept. */
   static parse(traceparent: string, tracestate: string = ""): TraceContext | null {
     const tc = parseTraceparent(traceparent);

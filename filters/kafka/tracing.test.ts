@@ -134,6 +134,23 @@ describe("kafka produce with tracing", () => {
     if (spanCount) expect(spans[0]).toMatchObject({ name: "send orders", kind: "SPAN_KIND_CLIENT", attributes: { "messaging.batch.message_count": 4n } });
   });
 
+  it("samples new traces by ratio on the trace id's last 56 bits, as the OpenTelemetry specification says", async () => {
+    const { host, conn } = await start(tracing({ inject: "off", sampling: 0.25 }));
+    const batch = await encodeBatch(plain(1));
+    for (let id = 1; id <= 400; id++) {
+      conn.callOnDownstreamData(produce(9, [["orders", batch]], id));
+      conn.callOnUpstreamData(produceAnswer(9, ["orders"], id));
+    }
+    const spans = exportedSpans(host, "otlp");
+    // 400 draws at 1/4: 100 expected, outside 60..140 once in about 10^5 runs.
+    expect(spans.length).toBeGreaterThan(60);
+    expect(spans.length).toBeLessThan(140);
+    // Sampled when the randomness R (trailing 56 bits) is at least the rejection threshold (1 - ratio) * 2^56.
+    const threshold = (3n << 56n) / 4n;
+    for (const span of spans) expect(BigInt("0x" + span.traceId.slice(-14))).toBeGreaterThanOrEqual(threshold);
+    expect(new Set(spans.map((s) => s.traceId)).size).toBe(spans.length);
+  });
+
   it("a produce the ACL denied never reached the broker: no send span, no injection", async () => {
     const acl = { acl: { defaultAction: "allow", rules: [{ action: "deny", topics: ["secret-*"], operations: ["*"] }] } };
     const { host, conn } = await start({ ...acl, ...tracing({ inject: "always" }) });

@@ -19,7 +19,7 @@ import { SpanSlot } from "../../assembly/common/pipeline/exchange";
 import { FrameHead, Verdict } from "../../assembly/common/pipeline/interceptor";
 import {
   MESSAGING_BATCH_MESSAGE_COUNT, MESSAGING_CLIENT_ID, MESSAGING_DESTINATION_NAME, MESSAGING_DESTINATION_PARTITION_ID,
-  OPERATION_RECEIVE, OPERATION_SEND, SERVER_ADDRESS, SERVER_PORT, SYSTEM_KAFKA, startMessagingSpan,
+  OPERATION_RECEIVE, OPERATION_SEND, SERVER_ADDRESS, SERVER_PORT, SYSTEM_KAFKA, startMessagingSpan, startSampledMessagingRoot,
 } from "../../assembly/common/otel/messaging";
 import { Span, SpanKind } from "../../assembly/common/otel/span";
 import { Tracer } from "../../assembly/common/otel/tracer";
@@ -89,7 +89,13 @@ export class KafkaTracing extends KafkaInterceptor {
   }
 
   onRequestHead(x: KafkaExchange, head: FrameHead): Verdict {
-    const drawn = startMessagingSpan(this.tracer, SYSTEM_KAFKA, OPERATION_SEND, "send", "", null, true, x.startNanos);
+    // Unless every request gets a context, one whose new trace is not
+    // sampled is neither held nor recorded: nothing is built for it.
+    const maybe = this.tracer.config.injectsUnsampled
+      ? startMessagingSpan(this.tracer, SYSTEM_KAFKA, OPERATION_SEND, "send", "", null, true, x.startNanos)
+      : startSampledMessagingRoot(this.tracer, SYSTEM_KAFKA, OPERATION_SEND, "send", "", true, x.startNanos);
+    if (maybe == null) return Verdict.Pass;
+    const drawn = maybe!;
     const hold = !head.oversize && this.tracer.injects(drawn);
     if (!hold && !drawn.recording) return Verdict.Pass;
     x.span = new SendSpans(drawn, hold);

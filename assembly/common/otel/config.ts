@@ -45,6 +45,11 @@ export class TracingConfig {
     return this.enabled && this.collector !== null;
   }
 
+  // Whether messages get a context whether or not their trace is sampled.
+  get injectsUnsampled(): bool {
+    return this.enabled && this.inject == INJECT_ALWAYS;
+  }
+
   // Whether a message whose span has this context gets it injected.
   injects(ctx: TraceContext): bool {
     if (!this.enabled || this.inject == INJECT_OFF) return false;

@@ -57,6 +57,20 @@ export function startMessagingSpan(
 ): Span {
   const name = destination.length > 0 ? operationName + " " + destination : operationName;
   const span = tracer.startSpan(name, messagingSpanKind(operationType, createsContext), parent, startNanos, parentRemote);
+  return withMessagingAttributes(span, system, operationType, operationName, destination);
+}
+
+// startMessagingSpan for a new trace, only when it is sampled (Tracer.startSampledRoot); null otherwise.
+export function startSampledMessagingRoot(
+  tracer: Tracer, system: string, operationType: string, operationName: string, destination: string,
+  createsContext: bool = true, startNanos: u64 = 0,
+): Span | null {
+  const name = destination.length > 0 ? operationName + " " + destination : operationName;
+  const span = tracer.startSampledRoot(name, messagingSpanKind(operationType, createsContext), startNanos);
+  return span == null ? null : withMessagingAttributes(span, system, operationType, operationName, destination);
+}
+
+function withMessagingAttributes(span: Span, system: string, operationType: string, operationName: string, destination: string): Span {
   span.setString(MESSAGING_SYSTEM, system);
   span.setString(MESSAGING_OPERATION_TYPE, operationType);
   span.setString(MESSAGING_OPERATION_NAME, operationName);

@@ -28,6 +28,8 @@ export const OTEL_TRACESTATE_KEY = "ot";
 // W3C Trace Context level 2 flag: the trace id's rightmost 7 bytes are
 // random (ours are), so samplers downstream may rely on them.
 export const FLAG_RANDOM_TRACE_ID: u8 = 2;
+// A trace id's randomness as the ratio sampler reads it: its last 56 bits.
+const RANDOMNESS_MASK: u64 = (1 << 56) - 1;
 
 function nowNanos(): u64 {
   return getCurrentTimeNanoseconds();
@@ -81,6 +83,25 @@ export class Tracer {
     }
     ctx.sampled = this.sampler.shouldSample(parent, ctx.traceId);
     if (parent === null && ctx.sampled) ctx.tracestate.set(OTEL_TRACESTATE_KEY, this.sampler.tracestateValue);
+    return this.spanOf(name, kind, ctx, parent, parentRemote, startNanos);
+  }
+
+  // startSpan without a parent, but only when the ratio samples the new
+  // trace; null otherwise. The trace id's randomness (its last 56 bits) is
+  // drawn first, so a trace that is not sampled costs one random number
+  // rather than ids, a context and a span: for callers that do nothing with
+  // a span that is not sampled, on every request.
+  startSampledRoot(name: string, kind: SpanKind, startNanos: u64 = 0): Span | null {
+    const last = this.random.next();
+    // 0 would make no valid id with an unlucky first word: not sampled (1 in 2^64).
+    if (last == 0 || (last & RANDOMNESS_MASK) < this.sampler.threshold) return null;
+    const ctx = TraceContext.newRootEndingWith(this.random, last, true);
+    ctx.flags |= FLAG_RANDOM_TRACE_ID;
+    ctx.tracestate.set(OTEL_TRACESTATE_KEY, this.sampler.tracestateValue);
+    return this.spanOf(name, kind, ctx, null, true, startNanos);
+  }
+
+  private spanOf(name: string, kind: SpanKind, ctx: TraceContext, parent: TraceContext | null, parentRemote: bool, startNanos: u64): Span {
     const span = new Span(name, kind, ctx, parent !== null ? parent.spanId : "", parentRemote, startNanos != 0 ? startNanos : nowNanos());
     span.recording = ctx.sampled && this.exporter !== null;
     return span;
