@@ -9,7 +9,7 @@
 // advertises names that do not resolve (*.invalid): a client that reached a
 // broker by any address it was given other than a sidecar's would fail.
 import { randomBytes } from "node:crypto";
-import { Kafka, logLevel, type Admin } from "kafkajs";
+import { Kafka, logLevel, type Admin, type ITopicMetadata } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freshModule } from "../scripts/compile.ts";
 import { LOOPBACK, kafkaTool, kcat, startKafka, startKafkaSidecar, freePort, type KafkaCluster, type Sidecar } from "./stack/index.ts";
@@ -18,14 +18,19 @@ import { startKafkaClusterSidecar, type ClusterSidecar } from "./stack/kafka-clu
 // createTopics' own waitForLeaders can fail on a fresh cluster (a broker
 // answers Metadata before it learned the topic: UNKNOWN_TOPIC_OR_PARTITION);
 // poll until every partition has a leader instead.
-async function createTopic(admin: Admin, topic: string, numPartitions: number): Promise<void> {
+// Creates the topic and returns its metadata once the broker asked shows a
+// leader for every partition (brokers learn new topics from the quorum one
+// by one, so a broker asked right after may not host it yet).
+async function createTopic(admin: Admin, topic: string, numPartitions: number): Promise<ITopicMetadata> {
   await admin.createTopics({ topics: [{ topic, numPartitions, replicationFactor: 3 }], waitForLeaders: false });
+  let found: ITopicMetadata | undefined;
   await expect
     .poll(
       async () => {
         try {
-          const md = await admin.fetchTopicMetadata({ topics: [topic] });
-          return md.topics[0].partitions.length === numPartitions && md.topics[0].partitions.every((p) => p.leader >= 0);
+          const md = (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0];
+          if (md.partitions.length === numPartitions && md.partitions.every((p) => p.leader >= 0)) found = md;
+          return found !== undefined;
         } catch {
           return false;
         }
@@ -33,6 +38,7 @@ async function createTopic(admin: Admin, topic: string, numPartitions: number): 
       { message: `leaders for ${topic}`, timeout: 30_000, interval: 250 },
     )
     .toBe(true);
+  return found!;
 }
 
 const unreachable = (nodeId: number) => ({ host: `broker-${nodeId}.mqmesh.invalid`, port: 9092 });
@@ -80,11 +86,10 @@ describe("three-broker Kafka cluster", () => {
       const desc = await admin.describeCluster();
       expect(desc.brokers.map((b) => b.nodeId).sort()).toEqual([1, 2, 3]);
       const topic = `rf3-${randomBytes(4).toString("hex")}`;
-      await createTopic(admin, topic, 3);
-      const md = await admin.fetchTopicMetadata({ topics: [topic] });
-      for (const p of md.topics[0].partitions) expect(p.replicas.sort()).toEqual([1, 2, 3]);
+      const md = await createTopic(admin, topic, 3);
+      for (const p of md.partitions) expect(p.replicas.sort()).toEqual([1, 2, 3]);
       // Leaders are spread over the brokers: a client must reach each of them.
-      expect(new Set(md.topics[0].partitions.map((p) => p.leader)).size).toBeGreaterThan(1);
+      expect(new Set(md.partitions.map((p) => p.leader)).size).toBeGreaterThan(1);
 
       const producer = kafka.producer();
       await producer.connect();
