@@ -19,13 +19,13 @@ import { SpanSlot } from "../../assembly/common/pipeline/exchange";
 import { FrameHead, Verdict } from "../../assembly/common/pipeline/interceptor";
 import {
   MESSAGING_BATCH_MESSAGE_COUNT, MESSAGING_CLIENT_ID, MESSAGING_DESTINATION_NAME, MESSAGING_DESTINATION_PARTITION_ID,
-  OPERATION_RECEIVE, OPERATION_SEND, SERVER_ADDRESS, SERVER_PORT, SYSTEM_KAFKA, startMessagingSpan, startSampledMessagingRoot,
+  OPERATION_RECEIVE, OPERATION_SEND, SYSTEM_KAFKA, setUpstreamServer, startMessagingSpan, startSampledMessagingRoot,
 } from "../../assembly/common/otel/messaging";
 import { Span, SpanKind } from "../../assembly/common/otel/span";
 import { Tracer } from "../../assembly/common/otel/tracer";
 import { CounterFamily } from "../../assembly/common/labelled_metrics";
 import { TraceContext } from "../../assembly/common/trace_context";
-import { Counter, getPropertyString } from "../../assembly/proxy";
+import { Counter } from "../../assembly/proxy";
 import { ApiKey } from "../../assembly/kafka/api_keys";
 import { FetchResponse } from "../../assembly/kafka/api/fetch";
 import { ProduceRequest, ProduceResponse, TopicProduceData } from "../../assembly/kafka/api/produce";
@@ -261,17 +261,7 @@ export class KafkaTracing extends KafkaInterceptor {
   private common(x: KafkaExchange, span: Span): void {
     const clientId = x.session.identity.clientId;
     if (clientId.length > 0) span.setString(MESSAGING_CLIENT_ID, clientId);
-    const upstream = getPropertyString(["upstream", "address"]);
-    if (upstream == null) return;
-    const colon = upstream.lastIndexOf(":");
-    if (colon <= 0) {
-      span.setString(SERVER_ADDRESS, upstream);
-      return;
-    }
-    const host = upstream.substring(0, colon);
-    // An IPv6 address comes bracketed: [::1]:9092.
-    span.setString(SERVER_ADDRESS, host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length - 1) : host);
-    span.setInt(SERVER_PORT, <i64>I32.parseInt(upstream.substring(colon + 1)));
+    setUpstreamServer(span);
   }
 }
 
